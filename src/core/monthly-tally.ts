@@ -1,0 +1,91 @@
+import type { LoginEvent } from './login-event.js';
+import { geoKey, type GeoPlace } from './geo-key.js';
+import type { ClientClassifier } from './client-classifier.js';
+import type { CountryFilter } from './country-filter.js';
+
+/** month → key (`client-…`, `geo-…`) → unique users. The module's host record. */
+export type HostRecord = Map<string, Map<string, number>>;
+
+/** What the tally needs to know about the stored statistics; storage implements it. */
+export interface StatsView {
+  /** The host's record, owned by the view; the tally updates it in place. */
+  hostRecord(host: string): HostRecord;
+  /** The month this user was last counted in, if ever. */
+  lastRecorded(host: string, user: string): string | undefined;
+}
+
+/** How one host counts: its client patterns and its country filter (both per host, SPEC §9). */
+export interface HostPolicy {
+  readonly classifier: ClientClassifier;
+  readonly countries: CountryFilter;
+}
+
+/** Finds the place of an address; null when it has no record (or there is no address). */
+export type Locate = (ip: string | null) => GeoPlace | null;
+
+export type Outcome = 'counted' | 'already-counted' | 'filtered' | 'late';
+
+/** Changes since the last `takeChanges`: the hosts whose record changed, the users now marked. */
+export interface TallyChanges {
+  readonly hosts: Map<string, HostRecord>;
+  readonly users: Map<string, Map<string, string>>;
+}
+
+/**
+ * The module's per-login rule (SPEC §2), applied in time order:
+ * same-month skip → country filter (filtered users stay unmarked) → classify → geo key →
+ * increment `client-…` and `geo-…` → mark the user. Logins older than the user's mark are `late`.
+ */
+export class MonthlyTally {
+  private dirtyHosts = new Map<string, HostRecord>();
+  private markedUsers = new Map<string, Map<string, string>>();
+
+  constructor(
+    private readonly view: StatsView,
+    private readonly policyFor: (host: string) => HostPolicy,
+    private readonly locate: Locate,
+  ) {}
+
+  record(event: LoginEvent): Outcome {
+    const { host, user, month } = event;
+    // Read first, even if this login changes nothing: a corrupt record must stop the run.
+    const record = this.view.hostRecord(host);
+    const last = this.markedUsers.get(host)?.get(user) ?? this.view.lastRecorded(host, user);
+    if (last === month) return 'already-counted';
+    // Counting a login older than the mark would count the user twice in the later month.
+    if (last !== undefined && month < last) return 'late';
+
+    const policy = this.policyFor(host);
+    const place = this.locate(event.ip);
+    if (!policy.countries.passes(place?.country)) return 'filtered';
+
+    let counts = record.get(month);
+    if (!counts) {
+      counts = new Map();
+      record.set(month, counts);
+    }
+    increment(counts, `client-${policy.classifier.classify(event.resource)}`);
+    increment(counts, `geo-${geoKey(place)}`);
+    this.dirtyHosts.set(host, record);
+
+    let users = this.markedUsers.get(host);
+    if (!users) {
+      users = new Map();
+      this.markedUsers.set(host, users);
+    }
+    users.set(user, month);
+    return 'counted';
+  }
+
+  /** Hands over what changed since the last call, for one batch commit. */
+  takeChanges(): TallyChanges {
+    const changes = { hosts: this.dirtyHosts, users: this.markedUsers };
+    this.dirtyHosts = new Map();
+    this.markedUsers = new Map();
+    return changes;
+  }
+}
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}

@@ -1,0 +1,22 @@
+/**
+ * Name normalisation the way the servers do it, so `Alice@Example.COM` and `alice@example.com`
+ * are one user (SPEC §2). Prosody's nodeprep/nameprep case-fold and NFKC-normalise; resourceprep
+ * only NFKC-normalises. ejabberd logs names as the client sent them, so we apply the same here.
+ */
+
+// Printable ASCII without upper-case letters: already normal, the common case, so skip the work.
+const PLAIN_LOWER_ASCII = /^[\x21-\x40\x5b-\x7e]*$/;
+const PLAIN_ASCII = /^[\x20-\x7e]*$/;
+
+/** Node (username) or domain: case-fold + NFKC. */
+export function normalizeName(name: string): string {
+  if (PLAIN_LOWER_ASCII.test(name)) return name;
+  // Fold, compose compatibility forms, fold again: NFKC can produce upper case (e.g. fullwidth A).
+  return name.toLowerCase().normalize('NFKC').toLowerCase();
+}
+
+/** Resource: NFKC only; case is significant in resources. */
+export function normalizeResource(resource: string): string {
+  if (PLAIN_ASCII.test(resource)) return resource;
+  return resource.normalize('NFKC');
+}
