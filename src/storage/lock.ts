@@ -1,0 +1,282 @@
+/**
+ * One writer per data dir: an exclusive lock on the data dir's statistics.
+ *
+ * The lock is the file `<data-dir>/monthly-visitors.lock`, created with O_CREAT|O_EXCL (atomic on
+ * local file systems) and holding JSON `{pid, hostname, started, bootId?, pidStart?}`. It is
+ * removed by `release()` or, if the holder forgets, when the process exits normally (an 'exit'
+ * listener; SIGKILL or a crash leave it behind).
+ *
+ * A lock left behind is stale and taken over when, on this host (same `hostname`), its process is
+ * gone: `kill(pid, 0)` says ESRCH, or the machine has rebooted since (`bootId`, from
+ * /proc/sys/kernel/random/boot_id, differs), or the pid now belongs to a process that started
+ * later (`pidStart`, field 22 of /proc/<pid>/stat, differs). A lock file with no readable JSON that
+ * is older than 10 s (a holder that died between creating and filling it) is stale too. A lock of
+ * another host is never taken over.
+ *
+ * Taking over is race-free between several waiters: only the holder of a short-lived guard file
+ * (`monthly-visitors.lock.takeover`, also O_EXCL) may remove a stale lock, and it checks, holding
+ * the guard, that the lock file is still the very file (same inode) it judged stale; then everybody
+ * competes for a fresh O_EXCL create again. A guard older than 10 s (its holder died in those few
+ * milliseconds) is removed.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LockError, StoreIoError } from '../errors.js';
+import { errnoOf, ioError } from './atomic-write.js';
+
+export const LOCK_FILE = 'monthly-visitors.lock';
+const GUARD_SUFFIX = '.takeover';
+const ABANDONED_MS = 10_000;
+const POLL_MS = 100;
+
+export interface LockInfo {
+  pid: number;
+  hostname: string;
+  started: string;
+  bootId?: string;
+  pidStart?: string;
+}
+
+export interface AcquireOptions {
+  /** Wait for a live holder to finish instead of failing at once. */
+  wait: boolean;
+  /** With `wait`: give up after this long (default: wait forever). */
+  timeoutMs?: number;
+}
+
+export interface Lock {
+  readonly path: string;
+  /** Removes the lock file (if it is still ours). Safe to call twice. */
+  release(): void;
+}
+
+export function lockPath(dataDir: string): string {
+  return path.join(dataDir, LOCK_FILE);
+}
+
+function readTrimmed(p: string): string | undefined {
+  try {
+    return fs.readFileSync(p, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The boot id of this machine (Linux), to tell a lock from before a reboot. */
+function currentBootId(): string | undefined {
+  return readTrimmed('/proc/sys/kernel/random/boot_id');
+}
+
+/** The start time (clock ticks since boot) of a process (Linux), to tell a reused pid. */
+function processStart(pid: number): string | undefined {
+  const stat = readTrimmed(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  // "pid (comm) state ppid ..." — comm may contain spaces and parentheses: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19]; // field 22 overall; fields[0] is field 3
+}
+
+function myInfo(): LockInfo {
+  const info: LockInfo = { pid: process.pid, hostname: os.hostname(), started: new Date().toISOString() };
+  const bootId = currentBootId();
+  if (bootId !== undefined) info.bootId = bootId;
+  const start = processStart(process.pid);
+  if (start !== undefined) info.pidStart = start;
+  return info;
+}
+
+function parseInfo(text: string): LockInfo | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<LockInfo>;
+    if (typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0 && typeof v.hostname === 'string' && typeof v.started === 'string') {
+      return v as LockInfo;
+    }
+  } catch {
+    /* not JSON */
+  }
+  return undefined;
+}
+
+/** Whether the holder described by `info` is certainly gone (only decidable on this host). */
+function holderIsGone(info: LockInfo): boolean {
+  if (info.hostname !== os.hostname()) return false;
+  const bootId = currentBootId();
+  if (info.bootId !== undefined && bootId !== undefined && info.bootId !== bootId) return true;
+  try {
+    process.kill(info.pid, 0);
+  } catch (err) {
+    if (errnoOf(err) === 'ESRCH') return true;
+    // EPERM: alive, but another user's
+  }
+  if (info.pidStart !== undefined) {
+    const start = processStart(info.pid);
+    if (start !== undefined && start !== info.pidStart) return true;
+  }
+  return false;
+}
+
+interface Observed {
+  ino: number;
+  info: LockInfo | undefined;
+  mtimeMs: number;
+}
+
+function observe(p: string): Observed | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return undefined;
+    if (errnoOf(err) === 'ELOOP') throw new StoreIoError(`${p}: is a symbolic link; refusing to use it as the lock`);
+    throw ioError(p, 'read the lock', err);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const text = fs.readFileSync(fd, 'utf8');
+    return { ino: st.ino, info: parseInfo(text), mtimeMs: st.mtimeMs };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function isStale(o: Observed): boolean {
+  if (o.info === undefined) return Date.now() - o.mtimeMs > ABANDONED_MS;
+  return holderIsGone(o.info);
+}
+
+function tryCreate(p: string): { fd: number; ino: number } | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+  } catch (err) {
+    if (errnoOf(err) === 'EEXIST') return undefined;
+    throw ioError(p, 'create the lock', err);
+  }
+  return { fd, ino: fs.fstatSync(fd).ino };
+}
+
+/** Removes a stale lock, holding the takeover guard; false if someone else is doing it. */
+function removeStale(p: string, judged: Observed): boolean {
+  const guard = p + GUARD_SUFFIX;
+  const g = tryCreate(guard);
+  if (g === undefined) {
+    const gst = fs.lstatSync(guard, { throwIfNoEntry: false });
+    if (gst !== undefined && Date.now() - gst.mtimeMs > ABANDONED_MS) {
+      try {
+        fs.unlinkSync(guard);
+      } catch {
+        /* somebody else removed it */
+      }
+    }
+    return false;
+  }
+  try {
+    fs.closeSync(g.fd);
+    const now = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (now !== undefined && now.ino === judged.ino) fs.unlinkSync(p);
+    return true;
+  } catch (err) {
+    throw ioError(p, 'remove the stale lock', err);
+  } finally {
+    try {
+      fs.unlinkSync(guard);
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+function heldMessage(p: string, o: Observed): string {
+  if (o.info === undefined) return `${p}: held by a process that is still writing it; is another monthly-visitors running?`;
+  const where = o.info.hostname === os.hostname() ? '' : ` on host ${o.info.hostname}`;
+  const self = o.info.pid === process.pid && where === '' ? ' (this process)' : '';
+  return `${p}: held by pid ${o.info.pid}${self}${where} since ${o.info.started}; is another monthly-visitors running?`;
+}
+
+type Attempt = { lock: Lock } | { held: Observed };
+
+function attempt(p: string): Attempt {
+  for (let round = 0; round < 5; round++) {
+    const made = tryCreate(p);
+    if (made !== undefined) return { lock: finishLock(p, made) };
+    const o = observe(p);
+    if (o === undefined) continue; // released meanwhile: try again
+    if (!isStale(o)) return { held: o };
+    removeStale(p, o);
+  }
+  const o = observe(p);
+  return o === undefined ? attempt(p) : { held: o };
+}
+
+function finishLock(p: string, made: { fd: number; ino: number }): Lock {
+  try {
+    fs.writeSync(made.fd, `${JSON.stringify(myInfo())}\n`);
+  } catch (err) {
+    fs.closeSync(made.fd);
+    fs.rmSync(p, { force: true });
+    throw ioError(p, 'write the lock', err);
+  }
+  fs.closeSync(made.fd);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    process.removeListener('exit', release);
+    try {
+      const st = fs.lstatSync(p, { throwIfNoEntry: false });
+      if (st !== undefined && st.ino === made.ino) fs.unlinkSync(p);
+    } catch {
+      /* nothing we can do at this point */
+    }
+  };
+  process.on('exit', release);
+  return { path: p, release };
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function pollDelay(): number {
+  return POLL_MS + Math.floor(Math.random() * POLL_MS);
+}
+
+/**
+ * Takes the data dir's lock (synchronously; waiting blocks the thread).
+ * @throws LockError when a live process holds it and `wait` is false or the timeout passed.
+ * @throws StoreIoError when the lock file cannot be created (missing or read-only data dir, ...).
+ */
+export function acquireLock(dataDir: string, opts: AcquireOptions = { wait: false }): Lock {
+  const p = lockPath(dataDir);
+  const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+  for (;;) {
+    const a = attempt(p);
+    if ('lock' in a) return a.lock;
+    if (!opts.wait) throw new LockError(heldMessage(p, a.held));
+    const left = deadline - Date.now();
+    if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s)`);
+    sleepSync(Math.min(pollDelay(), left));
+  }
+}
+
+/** Like `acquireLock`, but waits without blocking the event loop. */
+export async function acquireLockAsync(dataDir: string, opts: AcquireOptions = { wait: false }): Promise<Lock> {
+  const p = lockPath(dataDir);
+  const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+  for (;;) {
+    const a = attempt(p);
+    if ('lock' in a) return a.lock;
+    if (!opts.wait) throw new LockError(heldMessage(p, a.held));
+    const left = deadline - Date.now();
+    if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s)`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pollDelay(), left)));
+  }
+}
+
+/** Who holds the lock now, without taking it (for `check`); undefined if nobody does. */
+export function readLockHolder(dataDir: string): (LockInfo & { stale: boolean }) | undefined {
+  const o = observe(lockPath(dataDir));
+  if (o?.info === undefined) return undefined;
+  return { ...o.info, stale: isStale(o) };
+}

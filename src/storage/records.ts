@@ -1,0 +1,134 @@
+/**
+ * Typed forms of mod_monthly_visitors' two records, converted from and to the Lua tables of their
+ * `.dat` files:
+ *
+ *   host record  { ["YYYY-MM"] = { ["client-IOS"] = 2; ["geo-DE-HE-2925533"] = 1; ... }; ... }
+ *   user record  { ["last-recorded"] = "YYYY-MM" }
+ *
+ * Reading is lenient about *names* and strict about *shape*: a host record may have any string
+ * month keys and any string counter keys (we never rename or drop what the module or a newer
+ * version of it wrote), but every month must be a table and every count a non-negative integer;
+ * anything else is a StoreFormatError naming the file, so nothing is written over data we do not
+ * understand. A user record keeps every key other than `last-recorded` in `extra`, and
+ * `serializeUserRecord` writes them back unchanged (an unknown key a future module version adds
+ * survives our rewrite).
+ */
+import { StoreFormatError } from '../errors.js';
+import {
+  LuaBytes,
+  isLuaTable,
+  luaTypeName,
+  parseLuaTableChunk,
+  type LuaKey,
+  type LuaTable,
+  type LuaValue,
+} from './lua/read-literal.js';
+import { serializeLuaReturnChunk } from './lua/write-literal.js';
+
+/** month (`YYYY-MM`) → counter key (`client-…`, `geo-…`) → count. */
+export type HostRecord = Map<string, Map<string, number>>;
+
+/** The user record's only key the module knows. */
+export const LAST_RECORDED_KEY = 'last-recorded';
+
+export interface UserRecord {
+  /** The month the user was last counted in; undefined if the record has no `last-recorded`. */
+  lastRecorded: string | undefined;
+  /** Every other key of the file, kept as read and written back as is. */
+  extra: LuaTable;
+}
+
+function showKey(k: LuaKey): string {
+  if (typeof k === 'string') return JSON.stringify(k.length > 60 ? `${k.slice(0, 60)}...` : k);
+  if (k instanceof LuaBytes) return `"${k.toString().slice(0, 60)}" (not UTF-8)`;
+  return String(k);
+}
+
+function showValue(v: LuaValue): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return String(v);
+  if (isLuaTable(v)) return 'a table';
+  return `the string ${showKey(v)}`;
+}
+
+/** Parses a host record file. Missing data (`return nil`) is an empty record. */
+export function parseHostRecord(buf: Buffer | string, file: string): HostRecord {
+  return hostRecordFromLua(parseLuaTableChunk(buf, file), file);
+}
+
+/** Checks and converts the table of a host record. */
+export function hostRecordFromLua(t: LuaTable, file: string): HostRecord {
+  const out: HostRecord = new Map();
+  for (const [month, counts] of t) {
+    if (typeof month !== 'string') {
+      throw new StoreFormatError(`${file}: key ${showKey(month)} is not a month string (a host record maps months to tables of counts)`);
+    }
+    if (!isLuaTable(counts)) {
+      throw new StoreFormatError(`${file}: month ${showKey(month)} holds ${showValue(counts)}, not a table of counts`);
+    }
+    const m = new Map<string, number>();
+    for (const [key, n] of counts) {
+      if (typeof key !== 'string') {
+        throw new StoreFormatError(`${file}: month ${showKey(month)}: key ${showKey(key)} is not a string`);
+      }
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+        throw new StoreFormatError(`${file}: month ${showKey(month)}, key ${showKey(key)}: the count is ${showValue(n)}, not a non-negative integer`);
+      }
+      m.set(key, n + 0); // + 0 turns -0 into 0
+    }
+    out.set(month, m);
+  }
+  return out;
+}
+
+/** The Lua table of a host record. Throws TypeError for a count that is not a non-negative integer. */
+export function hostRecordToLua(rec: HostRecord): LuaTable {
+  const t: LuaTable = new Map();
+  for (const [month, counts] of rec) {
+    const m: LuaTable = new Map();
+    for (const [key, n] of counts) {
+      if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`host record: month ${month}, key ${key}: count ${n} is not a non-negative integer`);
+      m.set(key, n + 0);
+    }
+    t.set(month, m);
+  }
+  return t;
+}
+
+/** The `.dat` bytes of a host record (sorted keys). An empty record gives `return {};\n`. */
+export function serializeHostRecord(rec: HostRecord): Buffer {
+  return serializeLuaReturnChunk(hostRecordToLua(rec));
+}
+
+/** Parses a user record file. Missing data (`return nil`) is a record without `last-recorded`. */
+export function parseUserRecord(buf: Buffer | string, file: string): UserRecord {
+  return userRecordFromLua(parseLuaTableChunk(buf, file), file);
+}
+
+export function userRecordFromLua(t: LuaTable, file: string): UserRecord {
+  const extra: LuaTable = new Map(t);
+  const last = extra.get(LAST_RECORDED_KEY);
+  extra.delete(LAST_RECORDED_KEY);
+  if (last !== undefined && typeof last !== 'string') {
+    throw new StoreFormatError(`${file}: "${LAST_RECORDED_KEY}" is ${showValue(last)}, not a month string`);
+  }
+  return { lastRecorded: last, extra };
+}
+
+export function userRecordToLua(rec: UserRecord): LuaTable {
+  const t: LuaTable = new Map(rec.extra);
+  if (rec.lastRecorded !== undefined) t.set(LAST_RECORDED_KEY, rec.lastRecorded);
+  else t.delete(LAST_RECORDED_KEY);
+  return t;
+}
+
+/** The `.dat` bytes of a user record: `extra` plus `last-recorded` (sorted keys). */
+export function serializeUserRecord(rec: UserRecord | { lastRecorded: string }): Buffer {
+  const full: UserRecord = 'extra' in rec ? rec : { lastRecorded: rec.lastRecorded, extra: new Map() };
+  return serializeLuaReturnChunk(userRecordToLua(full));
+}
+
+/** True when the record's file would be an empty table (datamanager deletes such a file). */
+export function isEmptyUserRecord(rec: UserRecord): boolean {
+  return rec.lastRecorded === undefined && rec.extra.size === 0;
+}

@@ -1,0 +1,294 @@
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { LockError, StoreIoError } from '../../src/errors.js';
+import {
+  NEW_DIR_MODE,
+  NEW_FILE_MODE,
+  checkReplaceable,
+  ensureDirsNoFollow,
+  removeFileNoFollow,
+  writeFileAtomic,
+} from '../../src/storage/atomic-write.js';
+import { LOCK_FILE, acquireLock, acquireLockAsync, readLockHolder } from '../../src/storage/lock.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const LOCK_JS = join(ROOT, 'dist/src/storage/lock.js');
+const ATOMIC_JS = join(ROOT, 'dist/src/storage/atomic-write.js');
+const isRoot = process.geteuid?.() === 0;
+const OTHER_UID = 12345;
+const OTHER_GID = 12346;
+
+const tmpRoot = fs.mkdtempSync(join(os.tmpdir(), 'mv-storage-atomic-'));
+fs.chmodSync(tmpRoot, 0o755); // a child running as another uid must reach its test folder
+after(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
+let n = 0;
+const freshDir = () => {
+  const d = join(tmpRoot, `t${n++}`);
+  fs.mkdirSync(d);
+  return d;
+};
+const mode = (p: string) => fs.statSync(p).mode & 0o7777;
+
+describe('atomic write', () => {
+  test('a new file: content, mode 0640, no scratch file left', () => {
+    const d = freshDir();
+    const f = join(d, 'a.dat');
+    writeFileAtomic(f, Buffer.from('return {};\n'));
+    assert.equal(fs.readFileSync(f, 'utf8'), 'return {};\n');
+    assert.equal(mode(f), NEW_FILE_MODE);
+    assert.deepEqual(fs.readdirSync(d), ['a.dat']);
+    writeFileAtomic(f, Buffer.from('x'), { fsync: true });
+    assert.equal(fs.readFileSync(f, 'utf8'), 'x');
+  });
+  test('an existing file keeps its mode', () => {
+    const d = freshDir();
+    const f = join(d, 'a.dat');
+    fs.writeFileSync(f, 'old');
+    fs.chmodSync(f, 0o604);
+    const inoBefore = fs.statSync(f).ino;
+    writeFileAtomic(f, Buffer.from('new'));
+    assert.equal(fs.readFileSync(f, 'utf8'), 'new');
+    assert.equal(mode(f), 0o604);
+    assert.notEqual(fs.statSync(f).ino, inoBefore, 'replaced by rename, not rewritten in place');
+  });
+  test('a stale scratch file is replaced', () => {
+    const d = freshDir();
+    const f = join(d, 'a.dat');
+    fs.writeFileSync(`${f}~`, 'stale junk');
+    writeFileAtomic(f, Buffer.from('new'));
+    assert.equal(fs.readFileSync(f, 'utf8'), 'new');
+    assert.ok(!fs.existsSync(`${f}~`));
+  });
+  test('owner and group: kept for an existing file, taken from the folder for a new one (as root)', { skip: !isRoot && 'needs root' }, () => {
+    const d = freshDir();
+    const f = join(d, 'a.dat');
+    fs.writeFileSync(f, 'old');
+    fs.chownSync(f, OTHER_UID, OTHER_GID);
+    fs.chmodSync(f, 0o640);
+    writeFileAtomic(f, Buffer.from('new'));
+    const st = fs.statSync(f);
+    assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [OTHER_UID, OTHER_GID, 0o640]);
+
+    const owned = freshDir();
+    fs.chownSync(owned, OTHER_UID + 1, OTHER_GID + 1);
+    const g = join(owned, 'b.dat');
+    writeFileAtomic(g, Buffer.from('x'));
+    const gs = fs.statSync(g);
+    assert.deepEqual([gs.uid, gs.gid, gs.mode & 0o7777], [OTHER_UID + 1, OTHER_GID + 1, NEW_FILE_MODE]);
+  });
+  test('new folders: 0750, owner of the parent, symlinks below the base refused', () => {
+    const base = freshDir();
+    if (isRoot) fs.chownSync(base, OTHER_UID, OTHER_GID);
+    const created = ensureDirsNoFollow(join(base, 'h%2ex', 'store'), base);
+    assert.deepEqual(created, [join(base, 'h%2ex'), join(base, 'h%2ex', 'store')]);
+    for (const c of created) {
+      assert.equal(mode(c), NEW_DIR_MODE);
+      if (isRoot) assert.deepEqual([fs.statSync(c).uid, fs.statSync(c).gid], [OTHER_UID, OTHER_GID]);
+    }
+    assert.deepEqual(ensureDirsNoFollow(join(base, 'h%2ex', 'store'), base), []);
+    const elsewhere = freshDir();
+    fs.symlinkSync(elsewhere, join(base, 'linked'));
+    assert.throws(() => ensureDirsNoFollow(join(base, 'linked', 'store'), base), (e: unknown) => e instanceof StoreIoError && /linked: is a symbolic link/.test(e.message));
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
+    // the base itself may be a symlink (a data dir often is)
+    const linkedBase = join(freshDir(), 'data');
+    fs.symlinkSync(elsewhere, linkedBase);
+    assert.deepEqual(ensureDirsNoFollow(join(linkedBase, 'h'), linkedBase), [join(linkedBase, 'h')]);
+    // a missing base is created too
+    const missing = join(freshDir(), 'a', 'b');
+    assert.deepEqual(ensureDirsNoFollow(join(missing, 'h'), missing), [dirname(missing), missing, join(missing, 'h')]);
+  });
+  test('never writes through a symlink: target or scratch file', () => {
+    const d = freshDir();
+    const victim = join(d, 'victim');
+    fs.writeFileSync(victim, 'precious');
+    const f = join(d, 'a.dat');
+    fs.symlinkSync(victim, f);
+    assert.throws(() => writeFileAtomic(f, Buffer.from('evil')), (e: unknown) => e instanceof StoreIoError && e.message === `${f}: is a symbolic link; refusing to write through it`);
+    assert.throws(() => checkReplaceable(f), StoreIoError);
+    assert.throws(() => removeFileNoFollow(f), /refusing to remove it/);
+    fs.unlinkSync(f);
+    fs.symlinkSync(victim, `${f}~`);
+    assert.throws(() => writeFileAtomic(f, Buffer.from('evil')), (e: unknown) => e instanceof StoreIoError && e.message.startsWith(`${f}~: is a symbolic link`));
+    assert.throws(() => checkReplaceable(f), StoreIoError);
+    fs.unlinkSync(`${f}~`);
+    fs.symlinkSync(join(d, 'dangling'), `${f}~`);
+    assert.throws(() => writeFileAtomic(f, Buffer.from('evil')), /is a symbolic link/);
+    assert.ok(!fs.existsSync(join(d, 'dangling')));
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'precious');
+    assert.ok(!fs.existsSync(f));
+  });
+  test('errors name the path', () => {
+    const d = freshDir();
+    assert.throws(() => writeFileAtomic(join(d, 'no', 'such', 'a.dat'), Buffer.from('x')), (e: unknown) => e instanceof StoreIoError && e.message.startsWith(join(d, 'no', 'such')) && /ENOENT/.test(e.message));
+    fs.mkdirSync(join(d, 'dir.dat'));
+    assert.throws(() => writeFileAtomic(join(d, 'dir.dat'), Buffer.from('x')), /dir\.dat: is not a regular file/);
+    assert.equal(removeFileNoFollow(join(d, 'none.dat')), false);
+  });
+  test('an owner that cannot be kept is found before writing (non-root run)', { skip: !isRoot && 'needs root to start a child as another uid' }, () => {
+    const d = freshDir();
+    fs.chmodSync(d, 0o777);
+    const f = join(d, 'a.dat');
+    fs.writeFileSync(f, 'root owned');
+    const script = `import { checkReplaceable, writeFileAtomic } from ${JSON.stringify(ATOMIC_JS)};
+      const out = [];
+      for (const fn of [() => checkReplaceable(${JSON.stringify(f)}), () => writeFileAtomic(${JSON.stringify(f)}, Buffer.from('x'))]) {
+        try { fn(); out.push('ok'); } catch (e) { out.push(e.name + ': ' + e.message); }
+      }
+      console.log(JSON.stringify(out));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: OTHER_UID, gid: OTHER_GID, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const [check, write] = JSON.parse(r.stdout) as string[];
+    assert.match(check!, /^StoreIoError: .*a\.dat: belongs to uid 0 gid 0; a replacement written by uid 12345 could not keep that owner/);
+    assert.match(write!, /^StoreIoError: .*cannot keep owner uid 0 gid 0/);
+    assert.equal(fs.readFileSync(f, 'utf8'), 'root owned');
+    assert.ok(!fs.existsSync(`${f}~`));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+/** Starts a child that takes the lock, prints "locked", then follows `then`. */
+function lockingChild(dataDir: string, then: 'hold' | 'sigkill' | 'exit' | 'release-after-300ms'): Promise<ChildProcess> {
+  const actions = {
+    hold: 'setInterval(() => {}, 1000);',
+    sigkill: "process.kill(process.pid, 'SIGKILL');",
+    exit: 'process.exit(0);',
+    'release-after-300ms': 'setTimeout(() => { lock.release(); process.exit(0); }, 300);',
+  };
+  const script = `import { acquireLock } from ${JSON.stringify(LOCK_JS)};
+    const lock = acquireLock(${JSON.stringify(dataDir)}, { wait: true, timeoutMs: 10000 });
+    process.stdout.write('locked\\n');
+    ${actions[then]}`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('locked')) resolve(child);
+    });
+    child.on('exit', (code, signal) => {
+      if (!out.includes('locked')) reject(new Error(`child exited (${code ?? signal}) without locking`));
+    });
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.on('exit', () => resolve());
+  });
+
+describe('lock', () => {
+  test('acquire, contention, release', () => {
+    const d = freshDir();
+    const lock = acquireLock(d, { wait: false });
+    const p = join(d, LOCK_FILE);
+    const info = JSON.parse(fs.readFileSync(p, 'utf8'));
+    assert.equal(info.pid, process.pid);
+    assert.equal(info.hostname, os.hostname());
+    assert.ok(!Number.isNaN(Date.parse(info.started)));
+    assert.throws(
+      () => acquireLock(d, { wait: false }),
+      (e: unknown) => e instanceof LockError && e.message === `${p}: held by pid ${process.pid} (this process) since ${info.started}; is another monthly-visitors running?`,
+    );
+    const t0 = Date.now();
+    assert.throws(() => acquireLock(d, { wait: true, timeoutMs: 250 }), /gave up after 0 s/);
+    assert.ok(Date.now() - t0 >= 240);
+    assert.equal(readLockHolder(d)?.pid, process.pid);
+    lock.release();
+    lock.release();
+    assert.ok(!fs.existsSync(p));
+    assert.equal(readLockHolder(d), undefined);
+    acquireLock(d, { wait: false }).release();
+  });
+  test('a live holder in another process; taken over once it is killed', async () => {
+    const d = freshDir();
+    const child = await lockingChild(d, 'hold');
+    try {
+      assert.throws(
+        () => acquireLock(d, { wait: false }),
+        (e: unknown) => e instanceof LockError && new RegExp(`^${join(d, LOCK_FILE)}: held by pid ${child.pid} since \\S+; is another monthly-visitors running\\?$`).test(e.message),
+      );
+    } finally {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    const lock = acquireLock(d, { wait: false });
+    assert.equal(JSON.parse(fs.readFileSync(join(d, LOCK_FILE), 'utf8')).pid, process.pid);
+    lock.release();
+  });
+  test('stale lock of a process that died (SIGKILL, no cleanup) is taken over', async () => {
+    const d = freshDir();
+    const child = await lockingChild(d, 'sigkill');
+    await exited(child);
+    const left = JSON.parse(fs.readFileSync(join(d, LOCK_FILE), 'utf8'));
+    assert.equal(left.pid, child.pid);
+    assert.equal(readLockHolder(d)?.stale, true);
+    acquireLock(d, { wait: false }).release();
+  });
+  test('released on normal exit without release()', async () => {
+    const d = freshDir();
+    const child = await lockingChild(d, 'exit');
+    await exited(child);
+    assert.ok(!fs.existsSync(join(d, LOCK_FILE)));
+  });
+  test('waiting for a holder that releases', async () => {
+    const d = freshDir();
+    const child = await lockingChild(d, 'release-after-300ms');
+    assert.throws(() => acquireLock(d, { wait: false }), LockError);
+    const lock = await acquireLockAsync(d, { wait: true, timeoutMs: 10000 });
+    await exited(child);
+    lock.release();
+  });
+  test('stale by reboot or pid reuse; other hosts and fresh unreadable locks are respected', () => {
+    const d = freshDir();
+    const p = join(d, LOCK_FILE);
+    const base = { pid: process.pid, hostname: os.hostname(), started: '2020-01-01T00:00:00.000Z' };
+    fs.writeFileSync(p, JSON.stringify({ ...base, pidStart: '1' })); // our pid, but a process that started at tick 1
+    acquireLock(d, { wait: false }).release();
+    fs.writeFileSync(p, JSON.stringify({ ...base, bootId: 'not-this-boot' }));
+    acquireLock(d, { wait: false }).release();
+    fs.writeFileSync(p, JSON.stringify({ ...base, pid: 999999999 }));
+    acquireLock(d, { wait: false }).release();
+    fs.writeFileSync(p, JSON.stringify({ ...base, pid: 999999999, hostname: 'elsewhere' }));
+    assert.throws(() => acquireLock(d, { wait: false }), /held by pid 999999999 on host elsewhere since 2020-01-01T00:00:00.000Z/);
+    fs.writeFileSync(p, '');
+    assert.throws(() => acquireLock(d, { wait: false }), /held by a process that is still writing it/);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(p, old, old);
+    acquireLock(d, { wait: false }).release();
+  });
+  test('errors: missing data dir, lock file is a symlink', () => {
+    const d = freshDir();
+    assert.throws(() => acquireLock(join(d, 'missing')), (e: unknown) => e instanceof StoreIoError && /cannot create the lock: no such file or directory/.test(e.message));
+    fs.symlinkSync(join(d, 'elsewhere'), join(d, LOCK_FILE));
+    assert.throws(() => acquireLock(d), StoreIoError);
+  });
+  test('mutual exclusion: 6 processes racing for a stale lock take turns', async () => {
+    const d = freshDir();
+    fs.writeFileSync(join(d, LOCK_FILE), JSON.stringify({ pid: 999999999, hostname: os.hostname(), started: 'x' }));
+    const log = join(d, 'log');
+    const script = `import { acquireLock } from ${JSON.stringify(LOCK_JS)};
+      import fs from 'node:fs';
+      const lock = acquireLock(${JSON.stringify(d)}, { wait: true, timeoutMs: 20000 });
+      fs.appendFileSync(${JSON.stringify(log)}, 'in ' + process.pid + '\\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 40);
+      fs.appendFileSync(${JSON.stringify(log)}, 'out ' + process.pid + '\\n');
+      lock.release();`;
+    const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }));
+    await Promise.all(children.map(exited));
+    for (const c of children) assert.equal(c.exitCode, 0);
+    const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 12);
+    for (let i = 0; i < lines.length; i += 2) {
+      const pid = lines[i]!.split(' ')[1];
+      assert.deepEqual([lines[i], lines[i + 1]], [`in ${pid}`, `out ${pid}`]);
+    }
+  });
+});
