@@ -1,0 +1,37 @@
+/** Byte-level helpers for the hot path: compare and decode only what a line turns out to need. */
+
+/** Does `buf[pos…end)` start with `prefix`? */
+export function startsWithAt(buf: Buffer, pos: number, end: number, prefix: Uint8Array): boolean {
+  const n = prefix.length;
+  if (end - pos < n) return false;
+  for (let i = 0; i < n; i++) if (buf[pos + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** ASCII bytes of a literal, for `startsWithAt`. */
+export function ascii(text: string): Uint8Array {
+  return Buffer.from(text, 'latin1');
+}
+
+/** Two or more decimal digits at `pos`; a leading space counts as 0 (syslog's `%e`); NaN if not digits. */
+export function digitsAt(buf: Buffer, pos: number, count: number): number {
+  let value = 0;
+  for (let i = 0; i < count; i++) {
+    const c = buf[pos + i];
+    if (c >= 0x30 && c <= 0x39) value = value * 10 + (c - 0x30);
+    else if (c === 0x20 && i === 0) continue;
+    else return NaN;
+  }
+  return value;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH_BY_KEY = new Map(MONTHS.map((m, i) => [(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i + 1]));
+
+/** 1-12 for an English month abbreviation (`%b` in the C locale) at `pos`, or 0. */
+export function monthAbbrevAt(buf: Buffer, pos: number): number {
+  return MONTH_BY_KEY.get((buf[pos] << 16) | (buf[pos + 1] << 8) | buf[pos + 2]) ?? 0;
+}
+
+export const TAB = 0x09;
+export const SPACE = 0x20;

@@ -1,0 +1,27 @@
+import { UsageError, InputError } from '../errors.js';
+import type { LogFormat } from './log-format.js';
+import { prosodyFileFormat } from './prosody/prosody-file-format.js';
+
+/** Every log format we read. A new format is one new file and one line here. */
+export const FORMATS: readonly LogFormat[] = [prosodyFileFormat];
+
+/** Lines of an input's start that detection looks at. */
+export const DETECT_SAMPLE_LINES = 50;
+
+export function formatByName(name: string): LogFormat {
+  const format = FORMATS.find((f) => f.name === name);
+  if (!format) {
+    throw new UsageError(`--format ${name}: unknown format; known: auto, ${FORMATS.map((f) => f.name).join(', ')}`);
+  }
+  return format;
+}
+
+/** The format whose `detect` accepts the sample; an unknown format is a clear error. */
+export function detectFormat(label: string, sample: readonly string[]): LogFormat {
+  const format = FORMATS.find((f) => f.detect(sample));
+  if (format) return format;
+  if (sample.length === 0) return prosodyFileFormat; // empty input: nothing to misread
+  throw new InputError(
+    `${label}: unknown log format (first line: ${JSON.stringify(sample[0].slice(0, 80))}); use --format to name it`,
+  );
+}

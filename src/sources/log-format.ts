@@ -1,0 +1,45 @@
+import type { LoginEvent } from '../core/login-event.js';
+import type { TimeZone } from '../time/zone.js';
+
+/** What a parser reports to the run, besides login events. */
+export interface ParserContext {
+  /** Label of the input for `source` fields and messages (the path, or `-`). */
+  readonly label: string;
+  emit(event: LoginEvent): void;
+  /** A fact about the log the operator should know once per run (e.g. "no resources at info level"). */
+  notice(key: string, message: string): void;
+}
+
+/** How to turn a log's clock into instants and months (SPEC §5). */
+export interface TimeOptions {
+  /** Zone the log was written in. */
+  readonly zone: TimeZone;
+  /** Zone months are counted in; null = the log's own wall clock (what the module does). */
+  readonly monthZone: TimeZone | null;
+  /** `--year`: the year of the first line, for formats whose timestamps have none. */
+  readonly firstYear?: number;
+  /** Modification time of the input (now for stdin), for year inference. */
+  readonly referenceMs: number;
+}
+
+export interface ParserStats {
+  lines: number;
+  unparsable: number;
+}
+
+/** Parses one input, line by line, into login events. */
+export interface LineParser {
+  /** One line without its line terminator: `buf[start, end)`. */
+  line(buf: Buffer, start: number, end: number, lineNo: number): void;
+  /** End of input: settle sessions that were waiting for a later line. */
+  end(): void;
+  readonly stats: ParserStats;
+}
+
+export interface LogFormat {
+  readonly name: string;
+  readonly description: string;
+  /** Does this sample of the input's first lines look like this format? */
+  detect(sample: readonly string[]): boolean;
+  createParser(ctx: ParserContext, time: TimeOptions): LineParser;
+}

@@ -1,0 +1,91 @@
+import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from '../log-format.js';
+import { LogClock, type Stamp } from '../../time/log-clock.js';
+import { YearTracker } from '../../time/year-inference.js';
+import { digitsAt, monthAbbrevAt, SPACE, TAB } from '../bytes.js';
+
+const COLON = 0x3a;
+import { ProsodySessions } from './prosody-sessions.js';
+
+// `Sep 03 09:00:00 ` — Prosody's default `timestamps` format, `%b %d %H:%M:%S`, then a space.
+const STAMP_LENGTH = 16;
+const DETECT = /^[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d \S+\t(debug|info|warn|error)\t/;
+
+/**
+ * Prosody's file sink (SPEC §4): `Mmm DD HH:MM:SS <source>\t<level>\t<message>`, local time, no
+ * year. Lines starting with a TAB continue the previous message (tracebacks) and are skipped.
+ */
+export const prosodyFileFormat: LogFormat = {
+  name: 'prosody',
+  description: 'Prosody file sink (`Sep 03 09:00:00 c2s…\\tinfo\\tClient connected`)',
+  detect: (sample) => sample.some((line) => DETECT.test(line)),
+  createParser: (ctx, time) => new ProsodyFileParser(ctx, time),
+};
+
+class ProsodyFileParser implements LineParser {
+  readonly stats: ParserStats = { lines: 0, unparsable: 0 };
+  private readonly sessions: ProsodySessions;
+  private readonly clock: LogClock;
+  private readonly years: YearTracker;
+  private lastMonthKey = -1;
+  private year = 0;
+  // The line being handled, for the lazy `stamp` callback (no closure per line).
+  private lineBuf: Buffer = Buffer.alloc(0);
+  private lineStart = 0;
+  private readonly stampLine = (): Stamp => this.stampOf(this.lineBuf, this.lineStart);
+
+  constructor(ctx: ParserContext, time: TimeOptions) {
+    this.sessions = new ProsodySessions(ctx);
+    this.clock = new LogClock(time);
+    this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear);
+  }
+
+  line(buf: Buffer, start: number, end: number, lineNo: number): void {
+    this.stats.lines++;
+    if (end === start || buf[start] === TAB) return; // blank, or a traceback continuation
+    const month = end - start > STAMP_LENGTH && hasStampShape(buf, start) ? monthAbbrevAt(buf, start) : 0;
+    const tab1 = month === 0 ? -1 : buf.indexOf(TAB, start + STAMP_LENGTH);
+    const tab2 = tab1 < 0 || tab1 >= end ? -1 : buf.indexOf(TAB, tab1 + 1);
+    if (tab2 < 0 || tab2 >= end) {
+      this.stats.unparsable++;
+      return;
+    }
+    // Year inference needs every month change, not only the lines that matter.
+    const monthKey = (buf[start] << 16) | (buf[start + 1] << 8) | buf[start + 2];
+    if (monthKey !== this.lastMonthKey) {
+      const [day, hour, minute, second] = this.dayAndTime(buf, start);
+      this.year = this.years.yearOf(month, day, hour, minute, second);
+      this.lastMonthKey = monthKey;
+    }
+    const isDebug = tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64; // "debug"
+    this.lineBuf = buf;
+    this.lineStart = start;
+    this.sessions.message(buf, start + STAMP_LENGTH, tab1, isDebug, tab2 + 1, end, lineNo, this.stampLine);
+  }
+
+  end(): void {
+    this.sessions.end();
+  }
+
+  private dayAndTime(buf: Buffer, start: number): [number, number, number, number] {
+    return [digitsAt(buf, start + 4, 2), digitsAt(buf, start + 7, 2), digitsAt(buf, start + 10, 2), digitsAt(buf, start + 13, 2)];
+  }
+
+  private stampOf(buf: Buffer, start: number): Stamp {
+    const [day, hour, minute, second] = this.dayAndTime(buf, start);
+    return this.clock.stamp({ year: this.year, month: monthAbbrevAt(buf, start), day, hour, minute, second, millisecond: 0 });
+  }
+}
+
+/** `Mmm DD HH:MM:SS ` with digits where digits belong (the day may be space-padded). */
+function hasStampShape(buf: Buffer, p: number): boolean {
+  return (
+    buf[p + 3] === SPACE && buf[p + 6] === SPACE && buf[p + 9] === COLON && buf[p + 12] === COLON && buf[p + 15] === SPACE &&
+    (isDigit(buf[p + 4]) || buf[p + 4] === SPACE) && isDigit(buf[p + 5]) &&
+    isDigit(buf[p + 7]) && isDigit(buf[p + 8]) && isDigit(buf[p + 10]) && isDigit(buf[p + 11]) &&
+    isDigit(buf[p + 13]) && isDigit(buf[p + 14])
+  );
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
