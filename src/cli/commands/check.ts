@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { GeoIpDatabase } from '../../geoip/geoip-database.js';
+import { LoginSource } from '../../pipeline/login-source.js';
+import { checkStore } from '../../pipeline/check-store.js';
+import { addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+
+const GEOIP_MAX_AGE_DAYS = 60;
+
+export function checkCommand(program: Command): void {
+  const cmd = program
+    .command('check')
+    .description('validate options, client patterns, the GeoIP database, the data dir and logs; writes nothing')
+    .argument('[log...]', 'logs to read through: says which format they are and what statistics they can give')
+    .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked");
+  addCountingOptions(cmd);
+  addLogOptions(cmd);
+  addOutputOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Exits 0 when everything can be used, 2 for bad options or configuration, 1 for an unusable data dir.
+
+Examples:
+  $ monthly-visitors check --data-dir /var/lib/prosody --mmdb GeoLite2-City.mmdb --client-pattern '^Gajim=DESKTOP'
+  $ monthly-visitors check --verbose /var/log/prosody/prosody.log`,
+  );
+  cmd.action(async (logs: string[], raw: RawOptions) => {
+    const reporter = reporterFor(raw);
+    const config = buildRunConfig(raw);
+    const result: Record<string, unknown> = {
+      clientPatterns: config.clientPatterns.map((p) => ({ pattern: p.pattern.source, category: p.category })),
+      recordCountry: config.recordCountry.toString(),
+      timezone: config.zone.name,
+    };
+    reporter.info(`client patterns: ${config.clientPatterns.length} (tried in this order)`);
+    for (const p of config.clientPatterns) reporter.info(`  ${p.pattern.source} → ${p.category}`);
+    reporter.info(`record country: ${config.recordCountry.toString()}; log time zone: ${config.zone.name}`);
+
+    if (config.mmdbPath !== null) {
+      const db = GeoIpDatabase.open(config.mmdbPath);
+      const ageDays = Math.floor((Date.now() - db.buildTime.getTime()) / 86_400_000);
+      result.geoip = { path: db.path, type: db.databaseType, built: db.buildTime.toISOString(), ageDays };
+      reporter.info(`GeoIP database: ${db.path}: ${db.databaseType}, built ${db.buildTime.toISOString().slice(0, 10)}`);
+      if (ageDays > GEOIP_MAX_AGE_DAYS) reporter.warn(`${db.path} is ${ageDays} days old; MaxMind updates it weekly`);
+    } else if (!config.recordCountry.isAll) {
+      reporter.warn('--record-country needs --mmdb: without a GeoIP database no login has a country');
+    }
+
+    if (config.dataDir !== null) {
+      const store = checkStore(config.dataDir);
+      result.dataDir = store;
+      reporter.info(
+        `data dir: ${config.dataDir}: ${store.hosts.length} hosts, ${store.userRecords} user records, ${store.writable ? 'writable' : 'NOT writable'}`,
+      );
+    }
+
+    if (logs.length > 0) {
+      const source = await LoginSource.open(logs, config, reporter);
+      for await (const _ of source.logins()); // read through: formats, capabilities, unparsable lines
+      result.inputs = source.reports();
+      for (const input of source.reports()) {
+        reporter.info(
+          `${input.label}: ${input.format ?? 'empty'}, ${input.lines} lines, ${input.logins} logins, ` +
+            `IPs: ${input.loginsWithIp > 0 ? 'yes' : 'no'}, resources: ${input.loginsWithResource > 0 ? 'yes' : 'no'}, ` +
+            `${input.unparsable} unparsable`,
+        );
+        if (input.logins > 0 && input.loginsWithResource === 0) {
+          reporter.info('  → no client statistics: Prosody logs resources only at debug level');
+        }
+        if (input.logins > 0 && input.loginsWithIp === 0) {
+          reporter.info('  → no places: enable mod_log_auth (log_auth_ips = "all") or log at debug level');
+        }
+      }
+    }
+    if (raw.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    reporter.info('ok: nothing was written');
+  });
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { LoginSource } from '../../pipeline/login-source.js';
+import { addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { writeLine } from '../stdout.js';
+
+export function eventsCommand(program: Command): void {
+  const cmd = program
+    .command('events')
+    .description('print the logins found in logs as JSON lines (prints IP addresses and resources: for debugging)')
+    .argument('<log...>', 'log files, or - for standard input; several are merged in time order');
+  addLogOptions(cmd);
+  addOutputOptions(cmd, false);
+  cmd.addHelpText(
+    'after',
+    `
+Each line: {"time":"2026-09-03T09:00:00+00:00","month":"2026-09","host":"example.com","user":"alice",
+            "ip":"127.0.1.10","resource":"Zom-iPhone","source":"prosody.log:57"}
+
+Examples:
+  $ monthly-visitors events --timezone UTC /var/log/prosody/prosody.log | head
+  $ monthly-visitors events --year 2025 prosody.log.1 | jq -r .month | sort | uniq -c`,
+  );
+  cmd.action(async (logs: string[], raw: RawOptions) => {
+    const reporter = reporterFor(raw);
+    const config = buildRunConfig({ ...raw, clientPattern: [], recordCountry: 'ALL' });
+    const source = await LoginSource.open(logs, config, reporter);
+    for await (const e of source.logins()) {
+      const line = JSON.stringify({
+        time: e.localTime,
+        month: e.month,
+        host: e.host,
+        user: e.user,
+        ip: e.ip,
+        resource: e.resource,
+        source: e.source,
+      });
+      await writeLine(line);
+    }
+    for (const input of source.reports()) {
+      reporter.verbose(`${input.label}: ${input.lines} lines, ${input.logins} logins, ${input.unparsable} unparsable`);
+      if (input.unparsable > 0) reporter.warn(`${input.label}: ${input.unparsable} lines were not in the log's format and were skipped`);
+    }
+  });
+}

@@ -1,0 +1,72 @@
+import { Option, type Command } from 'commander';
+import type { RunConfig } from '../config/run-config.js';
+import { parseClientPattern, parseRecordCountry, parseYear } from '../config/parse-options.js';
+import { CountryFilter } from '../core/country-filter.js';
+import { formatByName } from '../sources/formats.js';
+import { TimeZone } from '../time/zone.js';
+import { Reporter, type Verbosity } from './reporter.js';
+
+/** Options as commander hands them over (strings, before validation). */
+export interface RawOptions {
+  dataDir?: string;
+  mmdb?: string;
+  clientPattern: string[];
+  recordCountry: string;
+  format: string;
+  year?: string;
+  timezone?: string;
+  monthTimezone?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Options that say how to read logs. */
+export function addLogOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--format <name>', 'log format: auto, prosody').default('auto'))
+    .option('--year <yyyy>', 'year of the first line, for logs without years (default: inferred from the file date)')
+    .option('--timezone <zone>', "IANA time zone the log was written in (default: this machine's)")
+    .option('--month-timezone <zone>', "count months in this zone instead of the server's wall clock");
+}
+
+/** Options that say how to count (the module's own options). */
+export function addCountingOptions(cmd: Command): Command {
+  return cmd
+    .option('--mmdb <file>', 'GeoIP2/GeoLite2 City database (.mmdb) — mod_monthly_visitors_mmdb_path')
+    .option(
+      '--client-pattern <luapattern=CATEGORY>',
+      'client pattern, repeatable, tried in the order given; split at the last = — mod_monthly_visitors_client_patterns',
+      collect,
+      [],
+    )
+    .option('--record-country <ALL|CC[,CC…]>', 'count only logins from these countries — mod_monthly_visitors_record_country', 'ALL');
+}
+
+export function addOutputOptions(cmd: Command, withJson = true): Command {
+  if (withJson) cmd.option('--json', 'print the summary as JSON on stdout');
+  return cmd.option('-q, --quiet', 'print only warnings and errors (for cron)').option('-v, --verbose', 'say more about each input');
+}
+
+export function reporterFor(raw: RawOptions): Reporter {
+  const verbosity: Verbosity = raw.quiet ? 'quiet' : raw.verbose ? 'verbose' : 'normal';
+  return new Reporter(verbosity);
+}
+
+/** Validates every option up front: a bad one stops the run before anything is read or written. */
+export function buildRunConfig(raw: RawOptions): RunConfig {
+  return {
+    dataDir: raw.dataDir ?? null,
+    mmdbPath: raw.mmdb ?? null,
+    clientPatterns: raw.clientPattern.map(parseClientPattern),
+    recordCountry: raw.recordCountry ? parseRecordCountry(raw.recordCountry) : CountryFilter.ALL,
+    format: raw.format === 'auto' ? null : formatByName(raw.format),
+    firstYear: raw.year === undefined ? undefined : parseYear(raw.year),
+    zone: TimeZone.of(raw.timezone, '--timezone'),
+    monthZone: raw.monthTimezone === undefined ? null : TimeZone.of(raw.monthTimezone, '--month-timezone'),
+    dryRun: Boolean(raw.dryRun),
+  };
+}

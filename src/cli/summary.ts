@@ -1,0 +1,78 @@
+import type { InputReport } from '../pipeline/login-source.js';
+import type { OutcomeCounts } from '../pipeline/count-logins.js';
+import type { Reporter } from './reporter.js';
+
+export interface StoreReport {
+  readonly written: number;
+  readonly unchanged: number;
+  readonly deleted: number;
+}
+
+/** What a counting run did: the summary line of SPEC §10, and its JSON form. */
+export interface RunSummary {
+  readonly command: string;
+  readonly dryRun: boolean;
+  readonly inputs: readonly InputReport[];
+  readonly outcomes: OutcomeCounts;
+  readonly store: StoreReport | null;
+}
+
+export function summaryJson(s: RunSummary): object {
+  const total = (key: keyof InputReport) => s.inputs.reduce((n, i) => n + (i[key] as number), 0);
+  return {
+    command: s.command,
+    dryRun: s.dryRun,
+    lines: total('lines'),
+    logins: total('logins'),
+    counted: s.outcomes.counted,
+    alreadyCounted: s.outcomes['already-counted'],
+    filtered: s.outcomes.filtered,
+    late: s.outcomes.late,
+    unparsable: total('unparsable'),
+    inputs: s.inputs,
+    store: s.store,
+  };
+}
+
+/** The human summary on stderr, plus warnings about what the logs could not tell. */
+export function reportSummary(s: RunSummary, reporter: Reporter): void {
+  const j = summaryJson(s) as ReturnType<typeof summaryJson> & Record<string, number>;
+  for (const input of s.inputs) {
+    reporter.verbose(
+      `${input.label}: ${input.format ?? 'empty'}, ${input.lines} lines, ${input.logins} logins ` +
+        `(${input.loginsWithIp} with IP, ${input.loginsWithResource} with resource), ${input.unparsable} unparsable`,
+    );
+    explainCapabilities(input, reporter);
+  }
+  reporter.info(
+    `${s.command}${s.dryRun ? ' (dry run)' : ''}: ${j.lines} lines, ${j.logins} logins: ${j.counted} counted, ` +
+      `${j.alreadyCounted} already counted, ${j.filtered} filtered, ${j.late} late; ${j.unparsable} unparsable lines`,
+  );
+  if (s.store) {
+    const verb = s.dryRun ? 'would write' : 'wrote';
+    reporter.info(`${verb} ${s.store.written} files, ${s.store.deleted} deleted, ${s.store.unchanged} unchanged`);
+  }
+  if (j.unparsable > 0) reporter.warn(`${j.unparsable} lines were not in the log's format and were skipped`);
+  if (j.late > 0) {
+    reporter.warn(
+      `${j.late} logins were older than the month their user was last counted in and were not counted; use backfill for old months`,
+    );
+  }
+}
+
+/** SPEC §4: the tool must say what a log can give, and which server setting gives more. */
+function explainCapabilities(input: InputReport, reporter: Reporter): void {
+  if (input.logins === 0) return;
+  if (input.loginsWithResource === 0) {
+    reporter.notice(
+      `no-resource:${input.label}`,
+      `${input.label}: no resources in this log, so every client is counted as client-? (Prosody logs resources only at debug level)`,
+    );
+  }
+  if (input.loginsWithIp === 0) {
+    reporter.notice(
+      `no-ip:${input.label}`,
+      `${input.label}: no client addresses in this log, so every place is geo-?-?-? (enable mod_log_auth with log_auth_ips = "all", or log at debug level)`,
+    );
+  }
+}

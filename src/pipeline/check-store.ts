@@ -1,0 +1,44 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { ProsodyFileStore } from '../storage/prosody-file-store.js';
+import { StoreIoError } from '../errors.js';
+
+export interface StoreCheck {
+  readonly path: string;
+  readonly exists: boolean;
+  readonly writable: boolean;
+  readonly hosts: string[];
+  readonly userRecords: number;
+}
+
+/**
+ * Reads every statistics file of a data dir (a corrupt one throws StoreFormatError naming it) and
+ * says whether a run could write there. Writes nothing.
+ */
+export function checkStore(dataDir: string): StoreCheck {
+  if (!existsSync(dataDir)) return { path: dataDir, exists: false, writable: canCreate(dataDir), hosts: [], userRecords: 0 };
+  const store = new ProsodyFileStore(dataDir);
+  const hosts = store.listHosts();
+  let userRecords = 0;
+  for (const host of hosts) {
+    store.readHostRecord(host);
+    for (const _ of store.listUsers(host)) userRecords++;
+  }
+  let writable = true;
+  try {
+    store.checkWritable();
+  } catch (err) {
+    if (!(err instanceof StoreIoError)) throw err;
+    writable = false;
+  }
+  return { path: dataDir, exists: true, writable, hosts, userRecords };
+}
+
+function canCreate(dir: string): boolean {
+  const parent = dir.replace(/\/+[^/]+\/*$/, '') || '.';
+  try {
+    accessSync(parent, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

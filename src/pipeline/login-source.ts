@@ -1,0 +1,70 @@
+import type { LoginEvent } from '../core/login-event.js';
+import type { RunConfig } from '../config/run-config.js';
+import type { LogFormat } from '../sources/log-format.js';
+import { openInputs } from '../sources/log-input.js';
+import { LoginStream } from '../sources/login-stream.js';
+import { mergeByTime } from '../sources/merge-by-time.js';
+
+/** Per input, what was read and what the log can tell (SPEC §4: say what a log can give). */
+export interface InputReport {
+  readonly label: string;
+  readonly format: string | null;
+  readonly lines: number;
+  readonly unparsable: number;
+  readonly logins: number;
+  readonly loginsWithIp: number;
+  readonly loginsWithResource: number;
+}
+
+export interface Notices {
+  notice(key: string, message: string): void;
+  verbose(message: string): void;
+}
+
+/** All inputs of a run as one time-ordered stream of logins, with per-input reports. */
+export class LoginSource {
+  private readonly counts = new Map<string, { logins: number; ip: number; resource: number }>();
+
+  private constructor(private readonly streams: LoginStream[]) {}
+
+  static async open(paths: readonly string[], config: RunConfig, notices: Notices): Promise<LoginSource> {
+    const inputs = await openInputs(paths);
+    const streams = inputs.map(
+      (input) =>
+        new LoginStream(input, {
+          format: config.format,
+          time: { zone: config.zone, monthZone: config.monthZone, firstYear: config.firstYear },
+          notice: (key, message) => notices.notice(key, message),
+          detected: (label: string, format: LogFormat) => notices.verbose(`${label}: ${format.description}`),
+        }),
+    );
+    return new LoginSource(streams);
+  }
+
+  async *logins(): AsyncGenerator<LoginEvent> {
+    for await (const event of mergeByTime(this.streams)) {
+      const label = event.source.slice(0, event.source.lastIndexOf(':'));
+      let c = this.counts.get(label);
+      if (!c) this.counts.set(label, (c = { logins: 0, ip: 0, resource: 0 }));
+      c.logins++;
+      if (event.ip !== null) c.ip++;
+      if (event.resource !== null) c.resource++;
+      yield event;
+    }
+  }
+
+  reports(): InputReport[] {
+    return this.streams.map((s) => {
+      const c = this.counts.get(s.input.label) ?? { logins: 0, ip: 0, resource: 0 };
+      return {
+        label: s.input.label,
+        format: s.format?.name ?? null,
+        lines: s.stats.lines,
+        unparsable: s.stats.unparsable,
+        logins: c.logins,
+        loginsWithIp: c.ip,
+        loginsWithResource: c.resource,
+      };
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import type { StatsView, TallyChanges } from '../core/monthly-tally.js';
+import type { StoreReport } from '../cli/summary.js';
+import { mkdirSync } from 'node:fs';
+import { ProsodyFileStore } from '../storage/prosody-file-store.js';
+import { acquireLock } from '../storage/lock.js';
+import { recoverJournal } from '../storage/journal.js';
+import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
+
+/** The statistics of one data dir for one run: locked, recovered, read lazily, committed at once. */
+export interface StatsStore {
+  readonly view: StatsView;
+  /** Writes the changes (nothing in a dry run) and reports what was or would be written. */
+  commit(changes: TallyChanges): StoreReport;
+  close(): void;
+}
+
+/**
+ * Opens a data dir for counting. A real run first checks the dir is writable, takes the lock and
+ * finishes a commit a crashed run left in its journal; a dry run only reads.
+ */
+export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait?: boolean }): StatsStore {
+  const store = new ProsodyFileStore(dataDir);
+  let release = () => {};
+  if (!options.dryRun) {
+    store.checkWritable();
+    createDataDir(dataDir);
+    const lock = acquireLock(dataDir, { wait: options.wait ?? false });
+    release = () => lock.release();
+    try {
+      recoverJournal(dataDir);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+  const view: StatsView = {
+    hostRecord: (host) => store.readHostRecord(host),
+    lastRecorded: (host, user) => store.readLastRecorded(host, user),
+  };
+  return {
+    view,
+    commit: (changes) => store.commit(changes, { dryRun: options.dryRun }),
+    close: release,
+  };
+}
+
+/** A new data dir gets what Prosody's umask 027 gives its folders. */
+function createDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: NEW_DIR_MODE });
+  } catch (err) {
+    throw ioError(dataDir, 'create the data dir', err);
+  }
+}
