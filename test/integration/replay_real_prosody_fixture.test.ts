@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fixture } from '../helpers/paths.js';
+import { runCli } from '../helpers/run-cli.js';
+import { readStoreWithLua } from '../helpers/lua-dat-reader.js';
+import { tempDir } from '../helpers/tree.js';
+import { MODULE_README_PATTERNS } from '../helpers/module-config.js';
+
+const P1 = fixture('prosody-0.12-p1');
+
+test('backfill of a real Prosody debug log writes exactly what mod_monthly_visitors wrote', () => {
+  const data = join(tempDir(), 'data');
+  const r = runCli([
+    'backfill', '--data-dir', data, '--mmdb', join(P1, 'test-GeoIP2-City.mmdb'), ...MODULE_README_PATTERNS,
+    '--timezone', 'UTC', '--year', '2026', join(P1, 'prosody.debug.log'),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  // Both stores read by a real Lua VM: ours must hold the same tables as the module's.
+  assert.deepEqual(readStoreWithLua(data), readStoreWithLua(join(P1, 'data')));
+  assert.match(r.stderr, /716 lines, 13 logins: 11 counted, 2 already counted, 0 filtered, 0 late; 0 unparsable/);
+});
+
+test('running the same backfill twice changes nothing the second time', () => {
+  const data = join(tempDir(), 'data');
+  const args = [
+    'backfill', '--data-dir', data, '--mmdb', join(P1, 'test-GeoIP2-City.mmdb'), ...MODULE_README_PATTERNS,
+    '--timezone', 'UTC', '--year', '2026', join(P1, 'prosody.debug.log'),
+  ];
+  assert.equal(runCli(args).code, 0);
+  const second = runCli([...args, '--json']);
+  assert.equal(second.code, 0, second.stderr);
+  const summary = JSON.parse(second.stdout);
+  assert.equal(summary.counted, 0);
+  assert.equal(summary.alreadyCounted, 13);
+  assert.equal(summary.store.written, 0);
+  assert.deepEqual(readStoreWithLua(data), readStoreWithLua(join(P1, 'data')));
+});
