@@ -39,7 +39,11 @@ export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait
   };
   return {
     view,
-    commit: (changes) => store.commit(changes, { dryRun: options.dryRun }),
+    commit: (changes) => {
+      // Counts only: the file list names users, and summaries must not.
+      const { written, unchanged, deleted } = store.commit(changes, { dryRun: options.dryRun });
+      return { written, unchanged, deleted };
+    },
     close: release,
   };
 }

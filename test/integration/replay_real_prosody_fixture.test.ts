@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { readStoreWithLua } from '../helpers/lua-dat-reader.js';
-import { tempDir } from '../helpers/tree.js';
+import { snapshotTree, tempDir } from '../helpers/tree.js';
 import { MODULE_README_PATTERNS } from '../helpers/module-config.js';
 
 const P1 = fixture('prosody-0.12-p1');
@@ -35,4 +36,20 @@ test('running the same backfill twice changes nothing the second time', () => {
   assert.equal(summary.alreadyCounted, 13);
   assert.equal(summary.store.written, 0);
   assert.deepEqual(readStoreWithLua(data), readStoreWithLua(join(P1, 'data')));
+});
+
+test('summaries and the data dir hold no IPs, resources or names beyond the module\'s own files', () => {
+  const data = join(tempDir(), 'data');
+  const r = runCli([
+    'backfill', '--json', '--verbose', '--data-dir', data, '--mmdb', join(P1, 'test-GeoIP2-City.mmdb'), ...MODULE_README_PATTERNS,
+    '--timezone', 'UTC', '--year', '2026', join(P1, 'prosody.debug.log'),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const secret of ['alice', 'bob.smith', '127.0.1.10', 'Zom-iPhone', 'Conversations.Xy3z']) {
+    assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), `summary mentions ${secret}`);
+  }
+  // Only the module's files (and nothing left behind by the lock or journal).
+  const files = [...snapshotTree(data).keys()].map((p) => p.slice(data.length + 1)).filter((p) => !p.endsWith('/'));
+  assert.ok(files.every((f) => /^[^/]+\/monthly%2dvisitors(\.dat|\/[^/]+\.dat)$/.test(f)), files.join('\n'));
+  for (const f of files) assert.ok(!readFileSync(join(data, f), 'utf8').includes('127.0.'));
 });
