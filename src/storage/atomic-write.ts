@@ -65,7 +65,7 @@ export function errnoOf(err: unknown): string | undefined {
 /** lstat, or undefined when the path does not exist. */
 export function lstatOrUndefined(p: string): fs.Stats | undefined {
   try {
-    return fs.lstatSync(p);
+    return fs.lstatSync(p, { throwIfNoEntry: false }); // no exception object for the common "missing"
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return undefined;
     throw ioError(p, 'examine it', err);

@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LockError, StoreIoError } from '../errors.js';
-import { errnoOf, ioError } from './atomic-write.js';
+import { ensureDirsNoFollow, errnoOf, ioError } from './atomic-write.js';
 
 export const LOCK_FILE = 'monthly-visitors.lock';
 const GUARD_SUFFIX = '.takeover';
@@ -196,17 +196,19 @@ function heldMessage(p: string, o: Observed): string {
 
 type Attempt = { lock: Lock } | { held: Observed };
 
+/** One try: the lock, or what holds it (a stale lock being taken over by another counts as held). */
 function attempt(p: string): Attempt {
+  let last: Observed | undefined;
   for (let round = 0; round < 5; round++) {
     const made = tryCreate(p);
     if (made !== undefined) return { lock: finishLock(p, made) };
     const o = observe(p);
     if (o === undefined) continue; // released meanwhile: try again
+    last = o;
     if (!isStale(o)) return { held: o };
     removeStale(p, o);
   }
-  const o = observe(p);
-  return o === undefined ? attempt(p) : { held: o };
+  return { held: last ?? { ino: 0, info: undefined, mtimeMs: Date.now() } };
 }
 
 function finishLock(p: string, made: { fd: number; ino: number }): Lock {
@@ -234,6 +236,16 @@ function finishLock(p: string, made: { fd: number; ino: number }): Lock {
   return { path: p, release };
 }
 
+/** The lock's path; a data dir that does not exist yet is created (0750, as Prosody's would be). */
+function prepare(dataDir: string): string {
+  if (!fs.existsSync(dataDir)) ensureDirsNoFollow(dataDir, dataDir);
+  return lockPath(dataDir);
+}
+
+function seconds(ms: number): number {
+  return Number((ms / 1000).toFixed(1));
+}
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -245,31 +257,32 @@ function pollDelay(): number {
 /**
  * Takes the data dir's lock (synchronously; waiting blocks the thread).
  * @throws LockError when a live process holds it and `wait` is false or the timeout passed.
- * @throws StoreIoError when the lock file cannot be created (missing or read-only data dir, ...).
+ * A missing data dir is created first (a run is about to write there anyway).
+ * @throws StoreIoError when the lock file cannot be created (read-only data dir, ...).
  */
 export function acquireLock(dataDir: string, opts: AcquireOptions = { wait: false }): Lock {
-  const p = lockPath(dataDir);
+  const p = prepare(dataDir);
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   for (;;) {
     const a = attempt(p);
     if ('lock' in a) return a.lock;
     if (!opts.wait) throw new LockError(heldMessage(p, a.held));
     const left = deadline - Date.now();
-    if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s)`);
+    if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${seconds(opts.timeoutMs ?? 0)} s)`);
     sleepSync(Math.min(pollDelay(), left));
   }
 }
 
 /** Like `acquireLock`, but waits without blocking the event loop. */
 export async function acquireLockAsync(dataDir: string, opts: AcquireOptions = { wait: false }): Promise<Lock> {
-  const p = lockPath(dataDir);
+  const p = prepare(dataDir);
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   for (;;) {
     const a = attempt(p);
     if ('lock' in a) return a.lock;
     if (!opts.wait) throw new LockError(heldMessage(p, a.held));
     const left = deadline - Date.now();
-    if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s)`);
+    if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${seconds(opts.timeoutMs ?? 0)} s)`);
     await new Promise((resolve) => setTimeout(resolve, Math.min(pollDelay(), left)));
   }
 }

@@ -12,8 +12,9 @@
  *   of file. Like `util.datamanager` (which keeps `pcall`'s first result), the first returned value
  *   is the result; further values are parsed (they must be data too) and dropped. `return` with no
  *   value, or `return nil`, gives `undefined` (datamanager treats that as "no data").
- *   Like Lua's `load` with a reader function (which `util.envload.envloadfile` uses), a UTF-8 BOM or
- *   a `#!` first line is NOT skipped: it is an error, as it would be for Prosody.
+ *   Like Lua's `load` with a reader function (which `envloadfile` uses: `load(fh:lines(2048),
+ *   "@"..file, nil, env)`, util/envload.lua 0.12.3 lines 34-40), a UTF-8 BOM or a `#` first line is
+ *   NOT skipped (only `luaL_loadfile` skips them): it is an error, as it would be for Prosody.
  * - table constructors `{ [exp] = exp; name = exp, exp, ... }` with `,` or `;` separators and an
  *   optional trailing separator; positional entries get the keys 1..n in order; a nil value means
  *   the key is absent; a later duplicate key overwrites an earlier one. Positional entries are
