@@ -7,16 +7,19 @@
 // Printable ASCII without upper-case letters: already normal, the common case, so skip the work.
 const PLAIN_LOWER_ASCII = /^[\x21-\x40\x5b-\x7e]*$/;
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
+// Stringprep table B.1, "commonly mapped to nothing" (soft hyphen, zero-width joiners, variation
+// selectors, BOM): nodeprep, nameprep and resourceprep all delete these before NFKC.
+const MAPPED_TO_NOTHING = /[\u00ad\u034f\u1806\u180b-\u180d\u200b-\u200d\u2060\ufe00-\ufe0f\ufeff]/g;
 
 /** Node (username) or domain: case-fold + NFKC. */
 export function normalizeName(name: string): string {
   if (PLAIN_LOWER_ASCII.test(name)) return name;
   // Fold, compose compatibility forms, fold again: NFKC can produce upper case (e.g. fullwidth A).
-  return name.toLowerCase().normalize('NFKC').toLowerCase();
+  return name.replace(MAPPED_TO_NOTHING, '').toLowerCase().normalize('NFKC').toLowerCase();
 }
 
 /** Resource: NFKC only; case is significant in resources. */
 export function normalizeResource(resource: string): string {
   if (PLAIN_ASCII.test(resource)) return resource;
-  return resource.normalize('NFKC');
+  return resource.replace(MAPPED_TO_NOTHING, '').normalize('NFKC');
 }

@@ -1,0 +1,207 @@
+import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from '../log-format.js';
+import { LogClock } from '../../time/log-clock.js';
+import { normalizeName, normalizeResource } from '../../core/normalize.js';
+import { ascii, digitsAt, startsWithAt } from '../bytes.js';
+
+/** Sessions that connected but have not opened yet; more than this and the oldest are dropped. */
+export const MAX_OPEN_SESSIONS = 100_000;
+
+// `2026-11-25 12:24:14.322405+00:00 [info] ` — ejabberd 21+ (logger), always with its UTC offset.
+const STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d\d:\d\d \[[a-z]+\] /;
+const INFO = ascii('[info] ');
+const ACCEPTED_CONNECTION = ascii('Accepted connection ');
+const ACCEPTED_AUTH = ascii('Accepted c2s ');
+const OPENED_SESSION = ascii('Opened c2s session for ');
+const CLOSING_SESSION = ascii('Closing c2s session for ');
+const AT_LISTENER = ascii('@ejabberd_listener:');
+const AT_C2S = ascii('@ejabberd_c2s:');
+const HIDDEN = 'hidden_by_ejabberd';
+const FROM = ' from ';
+
+/**
+ * ejabberd 21–24 (SPEC §4): `<time with offset> [level] <pid>@mod:fun/arity:line (tcp|<pid>) msg`.
+ * Joined by the session's pid: the listener's `Accepted connection <peer> -> …` names the new
+ * session pid in parentheses, `Accepted c2s … authentication … from <ip>` gives the address the
+ * server believed, and `Opened c2s session for user@host/resource` is the login. Every line that
+ * matters is at info level, so debug traces (multi-line Erlang terms, XML) are rejected by a byte
+ * compare of the level, and their continuation lines never start with a timestamp.
+ */
+export const ejabberdFormat: LogFormat = {
+  name: 'ejabberd',
+  description: 'ejabberd 21+ log (`2026-09-03 09:00:00.123456+00:00 [info] <0.515.0>@ejabberd_c2s:… msg`)',
+  detect: (sample) => sample.some((line) => STAMP.test(line)),
+  createParser: (ctx, time) => new EjabberdParser(ctx, time),
+};
+
+class EjabberdParser implements LineParser {
+  readonly stats: ParserStats = { lines: 0, unparsable: 0 };
+  /** pid → peer address of a session that has not opened yet. */
+  private readonly open = new Map<string, string | null>();
+  private readonly clock: LogClock;
+  private lastWasInfo = true;
+
+  constructor(
+    private readonly ctx: ParserContext,
+    time: TimeOptions,
+  ) {
+    this.clock = new LogClock(time);
+  }
+
+  line(buf: Buffer, start: number, end: number, lineNo: number): void {
+    this.stats.lines++;
+    if (end === start) return;
+    const level = stampEnd(buf, start, end);
+    if (level < 0) {
+      // Multi-line messages (Erlang terms, routing traces) continue on lines of any shape; after an
+      // info line, which is always one line, anything but indentation is not ejabberd's.
+      const c = buf[start];
+      if (this.lastWasInfo && c !== 0x20 && c !== 0x09) this.stats.unparsable++;
+      return;
+    }
+    this.lastWasInfo = startsWithAt(buf, level, end, INFO);
+    if (!this.lastWasInfo) return;
+    const pidStart = level + INFO.length;
+    const close = buf.indexOf(') ', pidStart);
+    if (close < 0 || close >= end) return;
+    const msg = close + 2;
+    // Each message must come from the code that logs it: a login name with a newline in a
+    // `Failed … authentication` warning can forge a line, but never with this location in it
+    // (ejabberd cuts the name at its first `@`).
+    const at = locationAt(buf, pidStart, msg);
+    const from = (location: Uint8Array) => at >= 0 && startsWithAt(buf, at, msg, location);
+    if (startsWithAt(buf, msg, end, ACCEPTED_CONNECTION)) {
+      if (from(AT_LISTENER)) this.accepted(buf, pidStart, msg, end);
+    } else if (startsWithAt(buf, msg, end, ACCEPTED_AUTH)) {
+      if (from(AT_C2S)) this.authenticated(buf, pidStart, msg, end);
+    } else if (startsWithAt(buf, msg, end, OPENED_SESSION)) {
+      if (from(AT_C2S)) this.opened(buf, start, pidStart, msg, end, lineNo);
+    } else if (startsWithAt(buf, msg, end, CLOSING_SESSION)) {
+      if (from(AT_C2S)) this.open.delete(leadingPid(buf, pidStart, msg));
+    }
+  }
+
+  nextFile(): void {
+    // ejabberd's timestamps are complete: nothing to re-infer.
+  }
+
+  end(): void {
+    this.open.clear();
+  }
+
+  /** `(<0.515.0>) Accepted connection 127.0.1.10:44197 -> 127.0.0.1:5222`: the session pid is in parentheses. */
+  private accepted(buf: Buffer, pidStart: number, msg: number, end: number): void {
+    const paren = buf.indexOf('(', pidStart);
+    if (paren < 0 || paren >= msg) return;
+    const pid = buf.toString('latin1', paren + 1, msg - 2);
+    const text = buf.toString('latin1', msg + ACCEPTED_CONNECTION.length, end);
+    const arrow = text.indexOf(' -> ');
+    const peer = stripPort(arrow < 0 ? text : text.slice(0, arrow));
+    if (this.open.size >= MAX_OPEN_SESSIONS) this.open.delete(this.open.keys().next().value!);
+    this.open.set(pid, peer);
+  }
+
+  /** `Accepted c2s PLAIN authentication for alice@example.com by mnesia backend from 127.0.1.10`. */
+  private authenticated(buf: Buffer, pidStart: number, msg: number, end: number): void {
+    const text = buf.toString('utf8', msg, end);
+    const at = text.lastIndexOf(FROM);
+    if (at < 0) return;
+    const pid = leadingPid(buf, pidStart, msg);
+    this.open.set(pid, addressOrNull(text.slice(at + FROM.length).trim()));
+  }
+
+  /** `Opened c2s session for Bob.Smith@Chat.Example.ORG/Zom-Büro Telefon`: the login. */
+  private opened(buf: Buffer, start: number, pidStart: number, msg: number, end: number, lineNo: number): void {
+    const pid = leadingPid(buf, pidStart, msg);
+    const ip = this.open.get(pid) ?? null;
+    this.open.delete(pid);
+    const jid = buf.toString('utf8', msg + OPENED_SESSION.length, end);
+    const at = jid.indexOf('@');
+    const slash = jid.indexOf('/', at + 1);
+    if (at <= 0 || slash <= at + 1) return;
+    const stamp = this.stamp(buf, start);
+    this.ctx.emit({
+      time: stamp.time,
+      month: stamp.month,
+      localTime: stamp.localTime,
+      host: normalizeName(jid.slice(at + 1, slash)),
+      user: normalizeName(jid.slice(0, at)),
+      ip,
+      resource: normalizeResource(jid.slice(slash + 1)),
+      source: `${this.ctx.label}:${lineNo}`,
+    });
+  }
+
+  private stamp(buf: Buffer, p: number) {
+    // 2026-11-25 12:24:14.322405+00:00: fraction of any length, then ±HH:MM.
+    let q = p + 20;
+    let fraction = 0;
+    let scale = 1;
+    while (buf[q] >= 0x30 && buf[q] <= 0x39) {
+      if (scale < 1000) {
+        fraction = fraction * 10 + (buf[q] - 0x30);
+        scale *= 10;
+      }
+      q++;
+    }
+    const sign = buf[q] === 0x2d ? -1 : 1;
+    const offsetMs = sign * (digitsAt(buf, q + 1, 2) * 60 + digitsAt(buf, q + 4, 2)) * 60_000;
+    return this.clock.stampWithOffset(
+      {
+        year: digitsAt(buf, p, 4),
+        month: digitsAt(buf, p + 5, 2),
+        day: digitsAt(buf, p + 8, 2),
+        hour: digitsAt(buf, p + 11, 2),
+        minute: digitsAt(buf, p + 14, 2),
+        second: digitsAt(buf, p + 17, 2),
+        millisecond: Math.floor((fraction * 1000) / scale),
+      },
+      offsetMs,
+    );
+  }
+}
+
+/**
+ * Position of the level (`[info] …`) after a valid timestamp, or -1. Checked byte by byte: this
+ * runs for every line.
+ */
+function stampEnd(buf: Buffer, p: number, end: number): number {
+  if (end - p < 34) return -1;
+  if (buf[p + 4] !== 0x2d || buf[p + 7] !== 0x2d || buf[p + 10] !== 0x20 || buf[p + 13] !== 0x3a || buf[p + 16] !== 0x3a) return -1;
+  if (buf[p + 19] !== 0x2e || !isDigit(buf[p]) || !isDigit(buf[p + 18])) return -1;
+  let q = p + 20;
+  while (q < end && isDigit(buf[q])) q++;
+  const sign = buf[q];
+  if ((sign !== 0x2b && sign !== 0x2d) || buf[q + 3] !== 0x3a || buf[q + 6] !== 0x20 || buf[q + 7] !== 0x5b) return -1;
+  return q + 7;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Where `@module:` follows the logging pid (`<0.515.0>@ejabberd_c2s:…`), or -1 for a line without one. */
+function locationAt(buf: Buffer, pidStart: number, msg: number): number {
+  let q = pidStart;
+  while (q < msg && buf[q] !== 0x40 && buf[q] !== 0x20) q++;
+  return q < msg && buf[q] === 0x40 ? q : -1;
+}
+
+/** `<0.515.0>@ejabberd_c2s:…` → `<0.515.0>` (the process that logged the line). */
+function leadingPid(buf: Buffer, pidStart: number, msg: number): string {
+  let q = pidStart;
+  while (q < msg && buf[q] !== 0x40 && buf[q] !== 0x20) q++;
+  return buf.toString('latin1', pidStart, q);
+}
+
+/** `127.0.1.10:44197` → `127.0.1.10`; `[::1]:53549` → `::1`; `[::ffff:127.0.4.4]:44969` → `::ffff:127.0.4.4`. */
+function stripPort(peer: string): string | null {
+  const p = peer.trim();
+  if (p.startsWith('[')) return addressOrNull(p.slice(1, p.indexOf(']') < 0 ? undefined : p.indexOf(']')));
+  const colon = p.lastIndexOf(':');
+  return addressOrNull(colon > 0 && p.indexOf(':') === colon ? p.slice(0, colon) : p);
+}
+
+/** `hide_sensitive_log_data: true` logs `hidden_by_ejabberd`: no address, so `geo-?-?-?`. */
+function addressOrNull(text: string): string | null {
+  return text === '' || text === HIDDEN ? null : text;
+}
