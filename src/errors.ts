@@ -33,6 +33,11 @@ export class InputError extends MonthlyVisitorsError {
   readonly exitCode = 2 as const;
 }
 
+/** A log that failed while being read (I/O error, corrupt gzip data): the run stops unwritten. */
+export class InputReadError extends MonthlyVisitorsError {
+  readonly exitCode = 1 as const;
+}
+
 /** A `.dat` file that is not a Lua table literal we can read, or has the wrong shape. */
 export class StoreFormatError extends MonthlyVisitorsError {
   readonly exitCode = 1 as const;

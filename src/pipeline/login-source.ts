@@ -4,6 +4,7 @@ import type { LogFormat } from '../sources/log-format.js';
 import { openInputs } from '../sources/log-input.js';
 import { LoginStream } from '../sources/login-stream.js';
 import { mergeByTime } from '../sources/merge-by-time.js';
+import { groupRotatedSets } from '../sources/rotated-sets.js';
 
 /** Per input, what was read and what the log can tell (SPEC §4: say what a log can give). */
 export interface InputReport {
@@ -28,10 +29,10 @@ export class LoginSource {
   private constructor(private readonly streams: LoginStream[]) {}
 
   static async open(paths: readonly string[], config: RunConfig, notices: Notices): Promise<LoginSource> {
-    const inputs = await openInputs(paths);
-    const streams = inputs.map(
-      (input) =>
-        new LoginStream(input, {
+    const logs = groupRotatedSets(await openInputs(paths));
+    const streams = logs.map(
+      (pieces) =>
+        new LoginStream(pieces, {
           format: config.format,
           time: { zone: config.zone, monthZone: config.monthZone, firstYear: config.firstYear },
           notice: (key, message) => notices.notice(key, message),
@@ -54,17 +55,19 @@ export class LoginSource {
   }
 
   reports(): InputReport[] {
-    return this.streams.map((s) => {
-      const c = this.counts.get(s.input.label) ?? { logins: 0, ip: 0, resource: 0 };
-      return {
-        label: s.input.label,
-        format: s.format?.name ?? null,
-        lines: s.stats.lines,
-        unparsable: s.stats.unparsable,
-        logins: c.logins,
-        loginsWithIp: c.ip,
-        loginsWithResource: c.resource,
-      };
-    });
+    return this.streams.flatMap((s) =>
+      s.stats.map((piece) => {
+        const c = this.counts.get(piece.label) ?? { logins: 0, ip: 0, resource: 0 };
+        return {
+          label: piece.label,
+          format: s.format?.name ?? null,
+          lines: piece.lines,
+          unparsable: piece.unparsable,
+          logins: c.logins,
+          loginsWithIp: c.ip,
+          loginsWithResource: c.resource,
+        };
+      }),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import type { StatsView, TallyChanges } from '../core/monthly-tally.js';
 import type { StoreReport } from '../cli/summary.js';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { ProsodyFileStore } from '../storage/prosody-file-store.js';
 import { acquireLock } from '../storage/lock.js';
 import { recoverJournal } from '../storage/journal.js';
@@ -23,9 +23,13 @@ export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait
   let release = () => {};
   if (!options.dryRun) {
     store.checkWritable();
-    createDataDir(dataDir);
+    const created = createDataDir(dataDir);
     const lock = acquireLock(dataDir, { wait: options.wait ?? false });
-    release = () => lock.release();
+    release = () => {
+      lock.release();
+      // A run that wrote nothing leaves no trace, not even the folder it made.
+      if (created) rmdirIfEmpty(dataDir);
+    };
     try {
       recoverJournal(dataDir);
     } catch (err) {
@@ -48,11 +52,21 @@ export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait
   };
 }
 
-/** A new data dir gets what Prosody's umask 027 gives its folders. */
-function createDataDir(dataDir: string): void {
+/** A new data dir gets what Prosody's umask 027 gives its folders. True if it was made now. */
+function createDataDir(dataDir: string): boolean {
+  if (existsSync(dataDir)) return false;
   try {
     mkdirSync(dataDir, { recursive: true, mode: NEW_DIR_MODE });
+    return true;
   } catch (err) {
     throw ioError(dataDir, 'create the data dir', err);
+  }
+}
+
+function rmdirIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // best effort: an empty folder is harmless
   }
 }

@@ -50,9 +50,14 @@ export class LineSplitter {
     }
   }
 
-  /** End of input: a last line without a newline is still a line. */
-  end(): void {
+  /** End of one file: a last line without a newline is still a line. */
+  flush(): void {
     if (this.carry !== null || this.skippingOverlong) this.finishCarry(0);
+  }
+
+  /** End of input: flush, and let the parser settle what waited for a later line. */
+  end(): void {
+    this.flush();
     this.parser.end();
   }
 

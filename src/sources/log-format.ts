@@ -3,7 +3,7 @@ import type { TimeZone } from '../time/zone.js';
 
 /** What a parser reports to the run, besides login events. */
 export interface ParserContext {
-  /** Label of the input for `source` fields and messages (the path, or `-`). */
+  /** Label of the input being read, for `source` fields and messages (the path, or `-`). */
   readonly label: string;
   emit(event: LoginEvent): void;
   /** A fact about the log the operator should know once per run (e.g. "no resources at info level"). */
@@ -31,6 +31,11 @@ export interface ParserStats {
 export interface LineParser {
   /** One line without its line terminator: `buf[start, end)`. */
   line(buf: Buffer, start: number, end: number, lineNo: number): void;
+  /**
+   * The next piece of a rotated log follows (read through the same parser so sessions that span a
+   * rotation keep their state). Line numbers restart; years are inferred from its own date.
+   */
+  nextFile(referenceMs: number): void;
   /** End of input: settle sessions that were waiting for a later line. */
   end(): void;
   readonly stats: ParserStats;

@@ -1,10 +1,10 @@
 import type { LoginEvent } from '../core/login-event.js';
-import type { LogFormat, ParserContext, ParserStats, TimeOptions } from './log-format.js';
+import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from './log-format.js';
 import type { LogInput } from './log-input.js';
 import { describeFsError } from './log-input.js';
 import { detectFormat, DETECT_SAMPLE_LINES } from './formats.js';
 import { LineSplitter } from './line-splitter.js';
-import { InputError } from '../errors.js';
+import { InputReadError } from '../errors.js';
 
 /** Options shared by every input of a run. */
 export interface StreamOptions {
@@ -16,62 +16,108 @@ export interface StreamOptions {
   readonly detected?: (label: string, format: LogFormat) => void;
 }
 
+/** What was read from one input file. */
+export interface PieceStats {
+  readonly label: string;
+  lines: number;
+  unparsable: number;
+}
+
 /**
- * One input as batches of login events in log order: one batch per chunk read, so a k-way merge
- * of many inputs holds only a chunk's worth of events per input.
+ * One log — a file, or the pieces of a rotated log oldest first — as batches of login events in
+ * log order: one batch per chunk read, so a k-way merge of many logs holds only a chunk's worth of
+ * events per log. All pieces go through one parser, so a session cut by a rotation is kept whole.
  */
 export class LoginStream {
-  private readonly iterator: AsyncIterator<Buffer>;
+  private pieceIndex = -1;
+  private iterator: AsyncIterator<Buffer> | null = null;
+  private parser: LineParser | null = null;
   private splitter: LineSplitter | null = null;
-  private parserStats: ParserStats = { lines: 0, unparsable: 0 };
   private batch: LoginEvent[] = [];
   private done = false;
+  private readonly pieceStats: PieceStats[] = [];
+  private counted: ParserStats = { lines: 0, unparsable: 0 };
   format: LogFormat | null;
 
   constructor(
-    readonly input: LogInput,
+    readonly inputs: readonly LogInput[],
     private readonly options: StreamOptions,
   ) {
     this.format = options.format;
-    this.iterator = input.chunks()[Symbol.asyncIterator]();
   }
 
-  get stats(): Readonly<ParserStats> {
-    return this.parserStats;
+  /** Per file: lines read and unparsable lines. */
+  get stats(): readonly PieceStats[] {
+    this.settleStats();
+    return this.pieceStats;
   }
 
-  /** The next events (possibly none), or null at the end of the input. */
+  private get current(): LogInput {
+    return this.inputs[this.pieceIndex];
+  }
+
+  /** The next events (possibly none), or null at the end of the last piece. */
   async next(): Promise<LoginEvent[] | null> {
     if (this.done) return null;
+    if (this.iterator === null) this.openNextPiece();
     let chunk: IteratorResult<Buffer>;
     try {
-      chunk = await this.iterator.next();
+      chunk = await this.iterator!.next();
     } catch (err) {
-      throw new InputError(`${this.input.label}: ${describeFsError(err)}`);
+      throw new InputReadError(`${this.current.label}: ${describeFsError(err)}`);
     }
-    const splitter = this.splitter ?? this.start(chunk.done ? Buffer.alloc(0) : chunk.value);
     if (chunk.done) {
-      splitter.end();
-      this.done = true;
+      this.splitter?.flush();
+      this.settleStats();
+      if (this.pieceIndex + 1 < this.inputs.length) {
+        this.iterator = null;
+      } else {
+        this.parser?.end();
+        this.done = true;
+      }
     } else {
-      splitter.push(chunk.value);
+      this.splitterFor(chunk.value).push(chunk.value);
     }
     const events = this.batch;
     this.batch = [];
     return events;
   }
 
-  private start(first: Buffer): LineSplitter {
-    const format = this.format ?? this.detect(first);
-    this.format = format;
-    const ctx: ParserContext = {
-      label: this.input.label,
-      emit: (event) => this.batch.push(event),
-      notice: this.options.notice,
-    };
-    const parser = format.createParser(ctx, { ...this.options.time, referenceMs: this.input.mtimeMs });
-    this.parserStats = parser.stats;
-    this.splitter = new LineSplitter(parser);
+  private openNextPiece(): void {
+    this.settleStats();
+    this.pieceIndex++;
+    this.pieceStats.push({ label: this.current.label, lines: 0, unparsable: 0 });
+    this.iterator = this.current.chunks()[Symbol.asyncIterator]();
+    this.splitter = null;
+  }
+
+  /** Adds what the parser counted since the last call to the current piece. */
+  private settleStats(): void {
+    if (this.parser === null || this.pieceStats.length === 0) return;
+    const piece = this.pieceStats[this.pieceStats.length - 1];
+    piece.lines += this.parser.stats.lines - this.counted.lines;
+    piece.unparsable += this.parser.stats.unparsable - this.counted.unparsable;
+    this.counted = { ...this.parser.stats };
+  }
+
+  private splitterFor(first: Buffer): LineSplitter {
+    if (this.splitter !== null) return this.splitter;
+    if (this.parser === null) {
+      const format = this.format ?? this.detect(first);
+      this.format = format;
+      const stream = this;
+      const ctx: ParserContext = {
+        get label() {
+          return stream.current.label;
+        },
+        emit: (event) => this.batch.push(event),
+        notice: this.options.notice,
+      };
+      this.parser = format.createParser(ctx, { ...this.options.time, referenceMs: this.current.mtimeMs });
+    } else {
+      this.parser.nextFile(this.current.mtimeMs);
+    }
+    this.splitter = new LineSplitter(this.parser);
     return this.splitter;
   }
 
@@ -79,8 +125,8 @@ export class LoginStream {
     const text = first.toString('utf8', 0, Math.min(first.length, 256 * 1024));
     const lines = text.split('\n').slice(0, DETECT_SAMPLE_LINES).map((l) => l.replace(/\r$/, ''));
     if (lines.length > 1 && first.length > 256 * 1024) lines.pop(); // possibly cut mid-line
-    const format = detectFormat(this.input.label, lines.filter((l) => l.length > 0));
-    this.options.detected?.(this.input.label, format);
+    const format = detectFormat(this.current.label, lines.filter((l) => l.length > 0));
+    this.options.detected?.(this.current.label, format);
     return format;
   }
 }

@@ -12,6 +12,7 @@ function collector(): LineParser & { got: string[] } {
       this.stats.lines++;
       got.push(buf.toString('utf8', start, end));
     },
+    nextFile() {},
     end() {},
   };
 }

@@ -25,7 +25,7 @@ class ProsodyFileParser implements LineParser {
   readonly stats: ParserStats = { lines: 0, unparsable: 0 };
   private readonly sessions: ProsodySessions;
   private readonly clock: LogClock;
-  private readonly years: YearTracker;
+  private years: YearTracker;
   private lastMonthKey = -1;
   private year = 0;
   // The line being handled, for the lazy `stamp` callback (no closure per line).
@@ -33,10 +33,21 @@ class ProsodyFileParser implements LineParser {
   private lineStart = 0;
   private readonly stampLine = (): Stamp => this.stampOf(this.lineBuf, this.lineStart);
 
-  constructor(ctx: ParserContext, time: TimeOptions) {
+  constructor(
+    ctx: ParserContext,
+    private readonly time: TimeOptions,
+  ) {
     this.sessions = new ProsodySessions(ctx);
     this.clock = new LogClock(time);
     this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear);
+  }
+
+  nextFile(referenceMs: number): void {
+    // With --year the years simply run on; otherwise each piece is dated by its own mtime.
+    if (this.time.firstYear === undefined) {
+      this.years = new YearTracker(this.time.zone, referenceMs);
+      this.lastMonthKey = -1;
+    }
   }
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {

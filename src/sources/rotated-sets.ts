@@ -1,0 +1,36 @@
+import type { LogInput } from './log-input.js';
+
+/**
+ * logrotate's names for the pieces of one log: `prosody.log`, `prosody.log.1`, `prosody.log.2.gz`,
+ * `prosody.log-20261101`, `prosody.log-20261101.gz`. Pieces of one log are read oldest first through
+ * one parser, so a session that spans a rotation keeps its state; different logs (other servers,
+ * other nodes) are merged by time instead.
+ */
+const ROTATION_SUFFIX = /^(.*?)(?:\.(\d+)|-(\d{8}(?:\d{2})?))?(?:\.gz)?$/;
+
+interface Piece {
+  readonly input: LogInput;
+  readonly stem: string;
+  /** Higher = older: `.2` is older than `.1`, which is older than the live file. */
+  readonly age: number;
+}
+
+function pieceOf(input: LogInput): Piece {
+  if (input.label === '-') return { input, stem: '-', age: 0 };
+  const m = ROTATION_SUFFIX.exec(input.label)!;
+  const [, stem, number, date] = m;
+  // Dated pieces: older dates are older; the live (unsuffixed) file is the newest of all.
+  const age = number !== undefined ? Number(number) : date !== undefined ? 1e12 - Number(date.padEnd(10, '0')) / 100 : 0;
+  return { input, stem, age };
+}
+
+/** Groups inputs into logs, each log's pieces oldest first; logs keep the order of first mention. */
+export function groupRotatedSets(inputs: readonly LogInput[]): LogInput[][] {
+  const groups = new Map<string, Piece[]>();
+  for (const piece of inputs.map(pieceOf)) {
+    const group = groups.get(piece.stem);
+    if (group) group.push(piece);
+    else groups.set(piece.stem, [piece]);
+  }
+  return [...groups.values()].map((pieces) => pieces.sort((a, b) => b.age - a.age).map((p) => p.input));
+}
