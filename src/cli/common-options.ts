@@ -3,6 +3,10 @@ import type { RunConfig } from '../config/run-config.js';
 import { parseClientPattern, parseRecordCountry, parseYear } from '../config/parse-options.js';
 import { CountryFilter } from '../core/country-filter.js';
 import { formatByName } from '../sources/formats.js';
+import type { LogFormat } from '../sources/log-format.js';
+import { regexFormat } from '../sources/custom/regex-format.js';
+import { prosodyFileFormatWith } from '../sources/prosody/prosody-file-format.js';
+import { UsageError } from '../errors.js';
 import { TimeZone } from '../time/zone.js';
 import { Reporter, type Verbosity } from './reporter.js';
 
@@ -16,6 +20,8 @@ export interface RawOptions {
   year?: string;
   timezone?: string;
   monthTimezone?: string;
+  lineRegex?: string;
+  timeFormat?: string;
   dryRun?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -27,10 +33,12 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** Options that say how to read logs. */
 export function addLogOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--format <name>', 'log format: auto, prosody, ejabberd').default('auto'))
+    .addOption(new Option('--format <name>', 'log format: auto, prosody, prosody-syslog, ejabberd, regex (with --line-regex)').default('auto'))
     .option('--year <yyyy>', 'year of the first line, for logs without years (default: inferred from the file date)')
     .option('--timezone <zone>', "IANA time zone the log was written in (default: this machine's)")
-    .option('--month-timezone <zone>', "count months in this zone instead of the server's wall clock");
+    .option('--month-timezone <zone>', "count months in this zone instead of the server's wall clock")
+    .option('--line-regex <regex>', 'custom layout: a JavaScript regex with named groups time, user, host (or jid), resource, ip, session')
+    .option('--time-format <strftime>', "timestamp format: Prosody's `timestamps` option, or the time group of --line-regex");
 }
 
 /** Options that say how to count (the module's own options). */
@@ -63,10 +71,24 @@ export function buildRunConfig(raw: RawOptions): RunConfig {
     mmdbPath: raw.mmdb ?? null,
     clientPatterns: raw.clientPattern.map(parseClientPattern),
     recordCountry: raw.recordCountry ? parseRecordCountry(raw.recordCountry) : CountryFilter.ALL,
-    format: raw.format === 'auto' ? null : formatByName(raw.format),
+    format: chooseFormat(raw),
     firstYear: raw.year === undefined ? undefined : parseYear(raw.year),
     zone: TimeZone.of(raw.timezone, '--timezone'),
     monthZone: raw.monthTimezone === undefined ? null : TimeZone.of(raw.monthTimezone, '--month-timezone'),
     dryRun: Boolean(raw.dryRun),
   };
+}
+
+/** `--format`, `--line-regex` and `--time-format` together name one log format (or auto-detection). */
+function chooseFormat(raw: RawOptions): LogFormat | null {
+  if (raw.lineRegex !== undefined) {
+    if (raw.format !== 'auto' && raw.format !== 'regex') throw new UsageError(`--line-regex goes with --format regex, not --format ${raw.format}`);
+    return regexFormat(raw.lineRegex, raw.timeFormat);
+  }
+  if (raw.format === 'regex') throw new UsageError('--format regex needs --line-regex');
+  if (raw.timeFormat !== undefined) {
+    if (raw.format !== 'auto' && raw.format !== 'prosody') throw new UsageError(`--time-format applies to --format prosody or regex, not ${raw.format}`);
+    return prosodyFileFormatWith(raw.timeFormat);
+  }
+  return raw.format === 'auto' ? null : formatByName(raw.format);
 }

@@ -2,9 +2,10 @@ import { UsageError, InputError } from '../errors.js';
 import type { LogFormat } from './log-format.js';
 import { prosodyFileFormat } from './prosody/prosody-file-format.js';
 import { ejabberdFormat } from './ejabberd/ejabberd-format.js';
+import { prosodySyslogFormat } from './prosody/prosody-syslog-format.js';
 
 /** Every log format we read. A new format is one new file and one line here. */
-export const FORMATS: readonly LogFormat[] = [prosodyFileFormat, ejabberdFormat];
+export const FORMATS: readonly LogFormat[] = [prosodyFileFormat, prosodySyslogFormat, ejabberdFormat];
 
 /** Lines of an input's start that detection looks at. */
 export const DETECT_SAMPLE_LINES = 50;

@@ -1,10 +1,11 @@
 import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from '../log-format.js';
 import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
+import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
 import { digitsAt, monthAbbrevAt, SPACE, TAB } from '../bytes.js';
+import { ProsodySessions } from './prosody-sessions.js';
 
 const COLON = 0x3a;
-import { ProsodySessions } from './prosody-sessions.js';
 
 // `Sep 03 09:00:00 ` — Prosody's default `timestamps` format, `%b %d %H:%M:%S`, then a space.
 const STAMP_LENGTH = 16;
@@ -18,8 +19,18 @@ export const prosodyFileFormat: LogFormat = {
   name: 'prosody',
   description: 'Prosody file sink (`Sep 03 09:00:00 c2s…\\tinfo\\tClient connected`)',
   detect: (sample) => sample.some((line) => DETECT.test(line)),
-  createParser: (ctx, time) => new ProsodyFileParser(ctx, time),
+  createParser: (ctx, time) => new ProsodyFileParser(ctx, time, null),
 };
+
+/** The file sink with another `timestamps` format (Prosody's option; strftime, e.g. `%Y-%m-%d %H:%M:%S`). */
+export function prosodyFileFormatWith(timeFormat: string): LogFormat {
+  const format = TimeFormat.compile(timeFormat);
+  return {
+    ...prosodyFileFormat,
+    description: `Prosody file sink with timestamps ${JSON.stringify(timeFormat)}`,
+    createParser: (ctx, time) => new ProsodyFileParser(ctx, time, format),
+  };
+}
 
 class ProsodyFileParser implements LineParser {
   readonly stats: ParserStats = { lines: 0, unparsable: 0 };
@@ -33,9 +44,13 @@ class ProsodyFileParser implements LineParser {
   private lineStart = 0;
   private readonly stampLine = (): Stamp => this.stampOf(this.lineBuf, this.lineStart);
 
+  /** The parsed timestamp of the current line, with a custom `timestamps` format. */
+  private custom: ParsedTime | null = null;
+
   constructor(
     ctx: ParserContext,
     private readonly time: TimeOptions,
+    private readonly timeFormat: TimeFormat | null,
   ) {
     this.sessions = new ProsodySessions(ctx);
     this.clock = new LogClock(time);
@@ -53,6 +68,7 @@ class ProsodyFileParser implements LineParser {
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
     this.stats.lines++;
     if (end === start || buf[start] === TAB) return; // blank, or a traceback continuation
+    if (this.timeFormat !== null) return this.lineWithCustomTime(buf, start, end, lineNo);
     const month = end - start > STAMP_LENGTH && hasStampShape(buf, start) ? monthAbbrevAt(buf, start) : 0;
     const tab1 = month === 0 ? -1 : buf.indexOf(TAB, start + STAMP_LENGTH);
     const tab2 = tab1 < 0 || tab1 >= end ? -1 : buf.indexOf(TAB, tab1 + 1);
@@ -76,6 +92,29 @@ class ProsodyFileParser implements LineParser {
   end(): void {
     this.sessions.end();
   }
+
+  /** The slow path for a non-default `timestamps` format: the timestamp is found by a regex. */
+  private lineWithCustomTime(buf: Buffer, start: number, end: number, lineNo: number): void {
+    const parsed = this.timeFormat!.parse(buf.toString('latin1', start, Math.min(end, start + 100)));
+    const tab1 = parsed === null || buf[start + parsed.length] !== SPACE ? -1 : buf.indexOf(TAB, start + parsed.length + 1);
+    const tab2 = tab1 < 0 || tab1 >= end ? -1 : buf.indexOf(TAB, tab1 + 1);
+    if (parsed === null || tab2 < 0 || tab2 >= end) {
+      this.stats.unparsable++;
+      return;
+    }
+    const t = parsed.time;
+    if (t.year === undefined) t.year = this.years.yearOf(t.month, t.day, t.hour, t.minute, t.second);
+    this.custom = t;
+    const isDebug = tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64;
+    this.sessions.message(buf, start + parsed.length + 1, tab1, isDebug, tab2 + 1, end, lineNo, this.stampCustom);
+  }
+
+  private readonly stampCustom = (): Stamp => {
+    const t = this.custom!;
+    if (t.epochSeconds !== undefined) return this.clock.stamp(this.time.zone.wallClock(t.epochSeconds * 1000));
+    const wall = { ...t, year: t.year! };
+    return t.offsetMs !== undefined ? this.clock.stampWithOffset(wall, t.offsetMs) : this.clock.stamp(wall);
+  };
 
   private dayAndTime(buf: Buffer, start: number): [number, number, number, number] {
     return [digitsAt(buf, start + 4, 2), digitsAt(buf, start + 7, 2), digitsAt(buf, start + 10, 2), digitsAt(buf, start + 13, 2)];

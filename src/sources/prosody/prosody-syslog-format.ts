@@ -1,0 +1,143 @@
+import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from '../log-format.js';
+import { LogClock, type Stamp } from '../../time/log-clock.js';
+import { YearTracker } from '../../time/year-inference.js';
+import { ascii, digitsAt, monthAbbrevAt, startsWithAt } from '../bytes.js';
+import { ProsodySessions } from './prosody-sessions.js';
+
+const TAG = ascii(' prosody[');
+const TAG_END = ascii(']: ');
+const COLON_SPACE = ascii(': ');
+// Syslog carries no level in the line; these c2s messages are logged only at debug level.
+const DEBUG_ONLY = ['Resource bound: ', 'Sending[', 'Received[', 'Client sent opening', 'Sent reply'].map(ascii);
+// `log = "*stdout"` under systemd: `c2s557f900dce50     info\tClient connected` (source padded to 20).
+const STDOUT_SINK = /^(\S+) +(debug|info|warn|error)$/;
+
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d) /;
+const TRADITIONAL = /^[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d /;
+const DETECT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)|[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d) \S+ (\S+ )?prosody\[\d+\]: /;
+
+/**
+ * Prosody through syslog or journald (SPEC §4): `<time> <host> prosody[<pid>]: <source>: <message>`
+ * as rsyslog writes it (RFC 3339 or traditional timestamps) and `journalctl -o short-iso` shows it,
+ * or `<source>   <level>\t<message>` for `log = "*stdout"` under systemd. Lines of other programs in
+ * a shared syslog file are passed over. The level is not in the line, so debug-only messages say
+ * whether the log has debug lines.
+ */
+export const prosodySyslogFormat: LogFormat = {
+  name: 'prosody-syslog',
+  description: 'Prosody via syslog/journald (`2026-11-25T11:33:00.804132+00:00 vm prosody[6388]: c2s…: Client connected`)',
+  detect: (sample) => sample.some((line) => DETECT.test(line)),
+  createParser: (ctx, time) => new ProsodySyslogParser(ctx, time),
+};
+
+class ProsodySyslogParser implements LineParser {
+  readonly stats: ParserStats = { lines: 0, unparsable: 0 };
+  private readonly sessions: ProsodySessions;
+  private readonly clock: LogClock;
+  private years: YearTracker;
+  private lineText = '';
+  private readonly stampLine = (): Stamp => this.stampOf(this.lineText);
+
+  constructor(
+    ctx: ParserContext,
+    private readonly time: TimeOptions,
+  ) {
+    this.sessions = new ProsodySessions(ctx);
+    this.clock = new LogClock(time);
+    this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear);
+  }
+
+  line(buf: Buffer, start: number, end: number, lineNo: number): void {
+    this.stats.lines++;
+    if (end === start) return;
+    const tag = buf.indexOf(TAG, start);
+    if (tag < 0 || tag >= end) {
+      if (!this.isSyslogLine(buf, start, end)) this.stats.unparsable++;
+      return; // another program's line in a shared syslog file
+    }
+    const tagEnd = buf.indexOf(TAG_END, tag);
+    if (tagEnd < 0 || tagEnd >= end) {
+      this.stats.unparsable++;
+      return;
+    }
+    this.lineText = buf.toString('latin1', start, tag);
+    // The year of traditional timestamps is inferred from every line, in order.
+    const stampOk = this.trackYear();
+    if (!stampOk) {
+      this.stats.unparsable++;
+      return;
+    }
+    const srcStart = tagEnd + TAG_END.length;
+    let srcEnd = buf.indexOf(COLON_SPACE, srcStart);
+    const tab = buf.indexOf(0x09, srcStart);
+    let msgStart: number;
+    let isDebug: boolean;
+    if (tab >= 0 && tab < end && (srcEnd < 0 || srcEnd > tab)) {
+      const head = STDOUT_SINK.exec(buf.toString('latin1', srcStart, tab));
+      if (!head) return;
+      srcEnd = srcStart + head[1].length;
+      msgStart = tab + 1;
+      isDebug = head[2] === 'debug';
+    } else {
+      if (srcEnd < 0 || srcEnd >= end) return; // a message without a source: not from a session
+      msgStart = srcEnd + COLON_SPACE.length;
+      isDebug = DEBUG_ONLY.some((p) => startsWithAt(buf, msgStart, end, p));
+    }
+    this.sessions.message(buf, srcStart, srcEnd, isDebug, msgStart, end, lineNo, this.stampLine);
+  }
+
+  nextFile(referenceMs: number): void {
+    if (this.time.firstYear === undefined) this.years = new YearTracker(this.time.zone, referenceMs);
+  }
+
+  end(): void {
+    this.sessions.end();
+  }
+
+  private isSyslogLine(buf: Buffer, start: number, end: number): boolean {
+    const head = buf.toString('latin1', start, Math.min(end, start + 40));
+    return RFC3339.test(head) || TRADITIONAL.test(head);
+  }
+
+  private year = 0;
+
+  /** For traditional (year-less) timestamps, follow the year; false when there is no timestamp. */
+  private trackYear(): boolean {
+    if (RFC3339.test(this.lineText)) return true;
+    if (!TRADITIONAL.test(this.lineText)) return false;
+    const b = Buffer.from(this.lineText, 'latin1');
+    this.year = this.years.yearOf(monthAbbrevAt(b, 0), digitsAt(b, 4, 2), digitsAt(b, 7, 2), digitsAt(b, 10, 2), digitsAt(b, 13, 2));
+    return true;
+  }
+
+  private stampOf(text: string): Stamp {
+    const b = Buffer.from(text, 'latin1');
+    if (TRADITIONAL.test(text)) {
+      return this.clock.stamp({
+        year: this.year,
+        month: monthAbbrevAt(b, 0),
+        day: digitsAt(b, 4, 2),
+        hour: digitsAt(b, 7, 2),
+        minute: digitsAt(b, 10, 2),
+        second: digitsAt(b, 13, 2),
+        millisecond: 0,
+      });
+    }
+    const m = RFC3339.exec(text)!;
+    const fraction = m[1] ? Number(`0${m[1]}`) : 0;
+    const zone = m[2];
+    const offsetMs = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2))) * 60_000;
+    return this.clock.stampWithOffset(
+      {
+        year: digitsAt(b, 0, 4),
+        month: digitsAt(b, 5, 2),
+        day: digitsAt(b, 8, 2),
+        hour: digitsAt(b, 11, 2),
+        minute: digitsAt(b, 14, 2),
+        second: digitsAt(b, 17, 2),
+        millisecond: Math.floor(fraction * 1000),
+      },
+      offsetMs,
+    );
+  }
+}
