@@ -55,6 +55,8 @@ export class ProsodySessions {
   ): void {
     if (isDebug) this.debugSeen = true;
     if (startsWithAt(buf, srcStart, srcEnd, C2S)) {
+      // Hot path: in a debug log most c2s lines are stanza traces that cannot matter.
+      if (this.debugSeen && !isSessionEvent(buf, msgStart, msgEnd)) return;
       this.c2sMessage(buf.toString('latin1', srcStart, srcEnd), buf, msgStart, msgEnd, lineNo, stamp);
     } else if (startsWithAt(buf, srcStart, srcEnd, CONN) && startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION)) {
       this.pendingPeer = peerOfNewConnection(buf.toString('latin1', msgStart, msgEnd));
@@ -154,6 +156,18 @@ export class ProsodySessions {
       source: `${this.ctx.label}:${lineNo}`,
     });
   }
+}
+
+const CLIENT = ascii('Client ');
+
+/** The c2s messages that open, authenticate, bind or close a session. */
+function isSessionEvent(buf: Buffer, start: number, end: number): boolean {
+  return (
+    startsWithAt(buf, start, end, RESOURCE_BOUND) ||
+    startsWithAt(buf, start, end, CLIENT) ||
+    startsWithAt(buf, start, end, AUTHENTICATED_AS) ||
+    startsWithAt(buf, start, end, SUCCESSFUL_AUTH)
+  );
 }
 
 /** `New connection FD 15 (127.0.1.10, 35489, 127.0.0.1, 5222) on server …` → `127.0.1.10`. */
