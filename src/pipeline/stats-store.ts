@@ -3,8 +3,7 @@ import type { StoreReport } from '../cli/summary.js';
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { ProsodyFileStore } from '../storage/prosody-file-store.js';
 import { acquireLock } from '../storage/lock.js';
-import { journalPath, recoverJournal } from '../storage/journal.js';
-import { userRecordDir } from '../storage/prosody-paths.js';
+import { recoverJournal } from '../storage/journal.js';
 import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
 
 /** The statistics of one data dir for one run: locked, recovered, read lazily, committed at once. */
@@ -38,18 +37,9 @@ export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait
       throw err;
     }
   }
-  // A backfill into a new store asks about every user once; when the host has no user records
-  // yet (and no journal will add some), skip the file look-up that would fail anyway.
-  const journalPending = existsSync(journalPath(dataDir));
-  const hasUserDir = new Map<string, boolean>();
-  const userDirExists = (host: string) => {
-    let exists = hasUserDir.get(host);
-    if (exists === undefined) hasUserDir.set(host, (exists = journalPending || existsSync(userRecordDir(dataDir, host))));
-    return exists;
-  };
   const view: StatsView = {
     hostRecord: (host) => store.readHostRecord(host),
-    lastRecorded: (host, user) => (userDirExists(host) ? store.readLastRecorded(host, user) : undefined),
+    lastRecorded: (host, user) => store.readLastRecorded(host, user),
   };
   return {
     view,

@@ -18,12 +18,7 @@
  * The journal holds nothing but the paths and the new contents of the files being written (the
  * `.dat` files and whatever else the caller commits with them); no log data, IPs or resources.
  *
- * Format (binary, big-endian):
- *   "MVJOURNAL1\n"  u32 count
- *   count × { u32 pathLength, path (UTF-8, absolute), u8 op (1 write, 2 delete),
- *             u32 contentLength, content }
- *   sha256 of everything before it (32 bytes)  "END\n"
- * Anything short, long, or with a wrong checksum is torn.
+ * The journal's format: see journal-format.ts.
  *
  * A journal is only replayed if it belongs to this process's user and is not writable by group
  * or others: the data dir belongs to the server's user, and a journal planted there must not make
@@ -52,39 +47,20 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { StoreIoError } from '../errors.js';
-import {
-  checkDirsNoFollow,
-  checkReplaceable,
-  ensureDirsNoFollow,
-  errnoOf,
-  fsyncDir,
-  fsyncFile,
-  ioError,
-  isInside,
-  lstatOrUndefined,
-  removeFileNoFollow,
-  TMP_SUFFIX,
-  writeFileAtomic,
-} from './atomic-write.js';
+import { checkReplaceable, fsyncDir, fsyncFile, removeFileNoFollow, TMP_SUFFIX, writeFileAtomic } from './atomic-write.js';
+import { errnoOf, ioError, lstatOrUndefined, symlinkRefusal, writeAll } from './fs-util.js';
+import { decodeJournal, encodeJournal, type BatchWrite } from './journal-format.js';
+import type { OwnerCache } from './ownership.js';
+import { checkDirsNoFollow, ensureDirsNoFollow, isInside } from './safe-paths.js';
+
+export { decodeJournal, encodeJournal, type BatchWrite } from './journal-format.js';
 
 export const JOURNAL_FILE = 'monthly-visitors.journal';
-const MAGIC = Buffer.from('MVJOURNAL1\n', 'latin1');
-const END = Buffer.from('END\n', 'latin1');
-const OP_WRITE = 1;
-const OP_DELETE = 2;
 
 /** Up to this many files, fsync per file beats one `sync -f` (see DURABILITY). */
 export const FSYNC_MAX_FILES = 32;
-
-export interface BatchWrite {
-  /** The file to replace; made absolute. */
-  path: string;
-  /** The new content, or null to delete the file. */
-  content: Buffer | null;
-}
 
 export type Durability = 'auto' | 'fsync' | 'syncfs' | 'none';
 
@@ -102,59 +78,6 @@ export interface CommitStats {
 
 export function journalPath(dataDir: string): string {
   return path.join(dataDir, JOURNAL_FILE);
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-}
-
-/** The journal's bytes for a batch. */
-export function encodeJournal(writes: readonly BatchWrite[]): Buffer {
-  const parts: Buffer[] = [MAGIC, u32(writes.length)];
-  for (const w of writes) {
-    const p = Buffer.from(w.path, 'utf8');
-    parts.push(u32(p.length), p, Buffer.from([w.content === null ? OP_DELETE : OP_WRITE]), u32(w.content?.length ?? 0));
-    if (w.content !== null) parts.push(w.content);
-  }
-  const body = Buffer.concat(parts);
-  return Buffer.concat([body, createHash('sha256').update(body).digest(), END]);
-}
-
-/** The batch in a journal's bytes, or undefined if they are torn (incomplete or corrupt). */
-export function decodeJournal(buf: Buffer): BatchWrite[] | undefined {
-  const bodyEnd = buf.length - 32 - END.length;
-  if (bodyEnd < MAGIC.length + 4) return undefined;
-  if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  if (!buf.subarray(bodyEnd + 32).equals(END)) return undefined;
-  const digest = createHash('sha256').update(buf.subarray(0, bodyEnd)).digest();
-  if (!digest.equals(buf.subarray(bodyEnd, bodyEnd + 32))) return undefined;
-  let off = MAGIC.length;
-  const need = (n: number) => off + n <= bodyEnd;
-  const count = buf.readUInt32BE(off);
-  off += 4;
-  const out: BatchWrite[] = [];
-  for (let i = 0; i < count; i++) {
-    if (!need(4)) return undefined;
-    const pl = buf.readUInt32BE(off);
-    off += 4;
-    if (!need(pl + 5)) return undefined;
-    const p = buf.toString('utf8', off, off + pl);
-    off += pl;
-    const op = buf[off]!;
-    const cl = buf.readUInt32BE(off + 1);
-    off += 5;
-    if (op === OP_WRITE) {
-      if (!need(cl)) return undefined;
-      out.push({ path: p, content: Buffer.from(buf.subarray(off, off + cl)) });
-      off += cl;
-    } else if (op === OP_DELETE && cl === 0) {
-      out.push({ path: p, content: null });
-    } else return undefined;
-    if (!path.isAbsolute(p)) return undefined;
-  }
-  return off === bodyEnd ? out : undefined;
 }
 
 function normalise(writes: readonly BatchWrite[]): BatchWrite[] {
@@ -193,7 +116,7 @@ export function preflight(dataDir: string, writes: readonly BatchWrite[]): void 
 export function writeJournal(dataDir: string, writes: readonly BatchWrite[]): void {
   const jp = journalPath(dataDir);
   const st = lstatOrUndefined(jp);
-  if (st?.isSymbolicLink()) throw new StoreIoError(`${jp}: is a symbolic link; refusing to write through it`);
+  if (st?.isSymbolicLink()) throw symlinkRefusal(jp);
   if (st !== undefined) fs.rmSync(jp, { force: true });
   const bytes = encodeJournal(writes);
   let fd: number;
@@ -203,8 +126,7 @@ export function writeJournal(dataDir: string, writes: readonly BatchWrite[]): vo
     throw ioError(jp, 'create the journal', err);
   }
   try {
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    writeAll(fd, bytes);
     fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);
@@ -226,7 +148,7 @@ export interface Applied {
 
 /** (b) Applies the writes: each file atomically, without fsync; missing folders are created. */
 export function applyWrites(dataDir: string, writes: readonly BatchWrite[]): Applied {
-  const ownerCache = new Map<string, { uid: number; gid: number }>();
+  const ownerCache: OwnerCache = new Map();
   const ensured = new Set<string>();
   const applied: Applied = { written: 0, deleted: 0, touchedDirs: new Set(), files: [] };
   for (const w of writes) {

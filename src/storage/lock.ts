@@ -23,7 +23,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LockError, StoreIoError } from '../errors.js';
-import { ensureDirsNoFollow, errnoOf, ioError } from './atomic-write.js';
+import { errnoOf, ioError } from './fs-util.js';
+import { ensureDirsNoFollow } from './safe-paths.js';
 
 export const LOCK_FILE = 'monthly-visitors.lock';
 const GUARD_SUFFIX = '.takeover';
@@ -255,35 +256,46 @@ function pollDelay(): number {
 }
 
 /**
+ * The tries of one `acquireLock`: each `next()` makes one attempt and gives the lock, or how long
+ * to wait before the next; it throws the LockError when the lock is held and waiting is over.
+ */
+function lockTries(dataDir: string, opts: AcquireOptions): { next(): { lock: Lock } | { waitMs: number } } {
+  const p = prepare(dataDir);
+  const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+  return {
+    next() {
+      const a = attempt(p);
+      if ('lock' in a) return a;
+      if (!opts.wait) throw new LockError(heldMessage(p, a.held));
+      const left = deadline - Date.now();
+      if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${seconds(opts.timeoutMs ?? 0)} s)`);
+      return { waitMs: Math.min(pollDelay(), left) };
+    },
+  };
+}
+
+/**
  * Takes the data dir's lock (synchronously; waiting blocks the thread).
  * @throws LockError when a live process holds it and `wait` is false or the timeout passed.
  * A missing data dir is created first (a run is about to write there anyway).
  * @throws StoreIoError when the lock file cannot be created (read-only data dir, ...).
  */
 export function acquireLock(dataDir: string, opts: AcquireOptions = { wait: false }): Lock {
-  const p = prepare(dataDir);
-  const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+  const tries = lockTries(dataDir, opts);
   for (;;) {
-    const a = attempt(p);
-    if ('lock' in a) return a.lock;
-    if (!opts.wait) throw new LockError(heldMessage(p, a.held));
-    const left = deadline - Date.now();
-    if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${seconds(opts.timeoutMs ?? 0)} s)`);
-    sleepSync(Math.min(pollDelay(), left));
+    const t = tries.next();
+    if ('lock' in t) return t.lock;
+    sleepSync(t.waitMs);
   }
 }
 
 /** Like `acquireLock`, but waits without blocking the event loop. */
 export async function acquireLockAsync(dataDir: string, opts: AcquireOptions = { wait: false }): Promise<Lock> {
-  const p = prepare(dataDir);
-  const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+  const tries = lockTries(dataDir, opts);
   for (;;) {
-    const a = attempt(p);
-    if ('lock' in a) return a.lock;
-    if (!opts.wait) throw new LockError(heldMessage(p, a.held));
-    const left = deadline - Date.now();
-    if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${seconds(opts.timeoutMs ?? 0)} s)`);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pollDelay(), left)));
+    const t = tries.next();
+    if ('lock' in t) return t.lock;
+    await new Promise((resolve) => setTimeout(resolve, t.waitMs));
   }
 }
 

@@ -16,7 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreIoError } from '../errors.js';
-import { checkDirsNoFollow, errnoOf, ioError } from './atomic-write.js';
+import { checkDataDirWritable } from './check-writable.js';
+import { errnoOf, ioError, isDir, readDirEntries } from './fs-util.js';
 import { commitBatch, readPendingJournal, type BatchWrite, type Durability } from './journal.js';
 import {
   DAT_EXT,
@@ -83,6 +84,7 @@ export class ProsodyFileStore {
   private readonly durability: Durability;
   private readonly hosts = new Map<string, HostEntry>();
   private readonly users = new Map<string, Map<string, UserEntry>>();
+  private readonly userDirSeen = new Map<string, boolean>();
   /** Contents a pending complete journal will give (path → bytes, null = removed). */
   private overlay: Map<string, Buffer | null> | undefined;
 
@@ -140,11 +142,25 @@ export class ProsodyFileStore {
     let e = m.get(user);
     if (e === undefined) {
       const file = userRecordPath(this.dataDir, host, user);
-      const raw = this.readRaw(file);
+      const raw = this.mayHaveUserRecords(host) ? this.readRaw(file) : null;
       e = { record: raw === null ? EMPTY_USER() : parseUserRecord(raw, file), raw };
       m.set(user, e);
     }
     return e;
+  }
+
+  /**
+   * False when a host has no user record folder (and no pending journal adds one): a backfill into
+   * a new store then asks about thousands of users without a failing open() for each.
+   */
+  private mayHaveUserRecords(host: string): boolean {
+    let may = this.userDirSeen.get(host);
+    if (may === undefined) {
+      const dir = userRecordDir(this.dataDir, host);
+      may = fs.existsSync(dir) || this.overlayEntriesUnder(dir).length > 0;
+      this.userDirSeen.set(host, may);
+    }
+    return may;
   }
 
   /**
@@ -171,20 +187,10 @@ export class ProsodyFileStore {
     return out;
   }
 
-  private readDirNames(dir: string): fs.Dirent[] {
-    try {
-      return fs.readdirSync(dir, { withFileTypes: true });
-    } catch (err) {
-      const code = errnoOf(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-      throw ioError(dir, 'list the folder', err);
-    }
-  }
-
   /** Hosts in the data dir that have a monthly-visitors store (decoded folder names), sorted. */
   listHosts(): string[] {
     const hosts = new Set<string>();
-    for (const d of this.readDirNames(this.dataDir)) {
+    for (const d of readDirEntries(this.dataDir)) {
       if (!d.isDirectory()) continue;
       const host = decodeCanonicalNode(d.name);
       if (host === undefined) continue;
@@ -207,7 +213,7 @@ export class ProsodyFileStore {
   listUserNames(host: string): string[] {
     const dir = userRecordDir(this.dataDir, host);
     const names = new Set<string>();
-    for (const d of this.readDirNames(dir)) if (d.isFile() && d.name.endsWith(DAT_EXT)) names.add(d.name);
+    for (const d of readDirEntries(dir)) if (d.isFile() && d.name.endsWith(DAT_EXT)) names.add(d.name);
     for (const [name, c] of this.overlayEntriesUnder(dir)) {
       if (!name.endsWith(DAT_EXT)) continue;
       if (c === null) names.delete(name);
@@ -281,6 +287,7 @@ export class ProsodyFileStore {
     if (!opts.dryRun) {
       commitBatch(this.dataDir, writes, { durability: this.durability });
       this.overlay = new Map(); // the journal (if any) has been replayed and removed
+      this.userDirSeen.clear();
     }
     for (const f of after) f();
     return result;
@@ -292,71 +299,12 @@ export class ProsodyFileStore {
    * @throws StoreIoError naming the path.
    */
   checkWritable(): void {
-    const dir = this.dataDir;
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(dir);
-    } catch (err) {
-      if (errnoOf(err) !== 'ENOENT') throw ioError(dir, 'examine the data dir', err);
-    }
-    if (st === undefined) {
-      let parent = path.dirname(dir);
-      while (!fs.existsSync(parent) && parent !== path.dirname(parent)) parent = path.dirname(parent);
-      if (!isDir(parent)) throw new StoreIoError(`${dir}: the data dir does not exist and ${parent} is not a folder`);
-      assertWritable(parent, `${dir}: the data dir does not exist and cannot be created in ${parent}`);
-      return;
-    }
-    if (!st.isDirectory()) throw new StoreIoError(`${dir}: the data dir is not a folder`);
-    assertWritable(dir, `${dir}: the data dir is not writable`);
-    for (const d of this.readDirNames(dir)) {
-      if (decodeCanonicalNode(d.name) === undefined) continue;
-      const hd = path.join(dir, d.name);
-      const sd = path.join(hd, STORE_DIR_NAME);
-      if (d.isSymbolicLink()) {
-        // A symlinked host folder holding our store: a commit would refuse to write through it.
-        if (fs.existsSync(path.join(hd, HOST_RECORD_FILE)) || fs.existsSync(sd)) {
-          throw new StoreIoError(`${hd}: is a symbolic link; refusing to write through it`);
-        }
-        continue;
-      }
-      if (!d.isDirectory()) continue;
-      if (!fs.existsSync(path.join(hd, HOST_RECORD_FILE)) && !fs.existsSync(sd)) continue;
-      assertWritable(hd, `${hd}: the host folder is not writable`);
-      if (fs.existsSync(sd) || lstatIsLink(sd)) {
-        checkDirsNoFollow(sd, dir);
-        assertWritable(sd, `${sd}: the store folder is not writable`);
-      }
-    }
+    checkDataDirWritable(this.dataDir);
   }
 
   /** The folder of a host (for messages). */
   hostDir(host: string): string {
     return hostDir(this.dataDir, host);
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function lstatIsLink(p: string): boolean {
-  try {
-    return fs.lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
-function assertWritable(dir: string, message: string): void {
-  try {
-    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
-  } catch (err) {
-    const code = errnoOf(err);
-    throw new StoreIoError(`${message}${code !== undefined ? ` (${code})` : ''}`);
   }
 }
 

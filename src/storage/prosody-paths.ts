@@ -15,7 +15,7 @@
  */
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import { isWellFormedString } from './lua/read-literal.js';
+import { isWellFormedString } from './lua/lua-bytes.js';
 
 /** The module's store name (`module:open_store()` in mod_monthly_visitors). */
 export const STORE_NAME = 'monthly-visitors';

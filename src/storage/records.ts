@@ -17,7 +17,6 @@ import { StoreFormatError } from '../errors.js';
 import {
   LuaBytes,
   isLuaTable,
-  luaTypeName,
   parseLuaTableChunk,
   type LuaKey,
   type LuaTable,

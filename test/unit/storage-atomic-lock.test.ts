@@ -1,9 +1,8 @@
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, dirname } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { LockError, StoreIoError } from '../../src/errors.js';
 import {
@@ -15,23 +14,11 @@ import {
   writeFileAtomic,
 } from '../../src/storage/atomic-write.js';
 import { LOCK_FILE, acquireLock, acquireLockAsync, readLockHolder } from '../../src/storage/lock.js';
+import { OTHER_GID, OTHER_UID, isRoot, scratchDirs, storageModuleJs } from '../helpers/storage-fixtures.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const LOCK_JS = join(ROOT, 'dist/src/storage/lock.js');
-const ATOMIC_JS = join(ROOT, 'dist/src/storage/atomic-write.js');
-const isRoot = process.geteuid?.() === 0;
-const OTHER_UID = 12345;
-const OTHER_GID = 12346;
-
-const tmpRoot = fs.mkdtempSync(join(os.tmpdir(), 'mv-storage-atomic-'));
-fs.chmodSync(tmpRoot, 0o755); // a child running as another uid must reach its test folder
-after(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
-let n = 0;
-const freshDir = () => {
-  const d = join(tmpRoot, `t${n++}`);
-  fs.mkdirSync(d);
-  return d;
-};
+const LOCK_JS = storageModuleJs('lock');
+const ATOMIC_JS = storageModuleJs('atomic-write');
+const { freshDir } = scratchDirs('mv-storage-atomic-');
 const mode = (p: string) => fs.statSync(p).mode & 0o7777;
 
 describe('atomic write', () => {

@@ -1,9 +1,7 @@
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { StoreFormatError, StoreIoError } from '../../src/errors.js';
 import {
@@ -22,21 +20,10 @@ import {
 import { ProsodyFileStore } from '../../src/storage/prosody-file-store.js';
 import { hostRecordPath, userRecordPath } from '../../src/storage/prosody-paths.js';
 import { parseHostRecord, type HostRecord } from '../../src/storage/records.js';
+import { PROSODY_DATA as FIXTURE_DATA, isRoot, scratchDirs, storageModuleJs } from '../helpers/storage-fixtures.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const FIXTURE_DATA = join(ROOT, 'fixtures/prosody-0.12-p1/data');
-const STORE_JS = join(ROOT, 'dist/src/storage/prosody-file-store.js');
-const isRoot = process.geteuid?.() === 0;
-
-const tmpRoot = fs.mkdtempSync(join(os.tmpdir(), 'mv-storage-journal-'));
-fs.chmodSync(tmpRoot, 0o755);
-after(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
-let n = 0;
-const freshDir = () => {
-  const d = join(tmpRoot, `t${n++}`);
-  fs.mkdirSync(d);
-  return d;
-};
+const STORE_JS = storageModuleJs('prosody-file-store');
+const { root: tmpRoot, freshDir } = scratchDirs('mv-storage-journal-');
 /** A writable copy of the real Prosody data dir (the fixture files are read-only). */
 const fixtureCopy = () => {
   const d = join(freshDir(), 'data');

@@ -1,8 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fengari from 'fengari';
 import { StoreFormatError } from '../../src/errors.js';
 import {
@@ -14,12 +13,10 @@ import {
   type LuaTable,
   type LuaValue,
 } from '../../src/storage/lua/read-literal.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const DATA = join(ROOT, 'fixtures/prosody-0.12-p1/data');
+import { PROSODY_DATA as DATA, fixtureUserRecordFiles } from '../helpers/storage-fixtures.js';
+import { LiteralGen, mulberry32, tbl } from '../helpers/storage-lua.js';
 
 const parse = (text: string | Buffer, file = '/x/monthly%2dvisitors.dat') => parseLuaReturnChunk(text, file);
-const tbl = (...entries: Array<[LuaKey, LuaValue]>): LuaTable => new Map(entries);
 /** The value of `return "<body>"` (body written in Lua source). */
 const str = (body: string | Buffer) => parse(Buffer.concat([Buffer.from('return "'), Buffer.from(body), Buffer.from('"')]));
 const bytes = (...b: number[]) => luaStringFromBytes(Uint8Array.from(b));
@@ -59,14 +56,10 @@ describe('reader: the real Prosody 0.12.3 files', () => {
   });
   test('every user record', () => {
     let n = 0;
-    for (const host of readdirSync(DATA)) {
-      const dir = join(DATA, host, 'monthly%2dvisitors');
-      for (const name of readdirSync(dir)) {
-        const f = join(dir, name);
-        assert.deepEqual(parseLuaReturnChunk(readFileSync(f), f), tbl(['last-recorded', '2026-09']));
-        assert.deepEqual(parseLuaReturnChunk(readFileSync(f, 'utf8'), f), tbl(['last-recorded', '2026-09']));
-        n++;
-      }
+    for (const f of fixtureUserRecordFiles()) {
+      assert.deepEqual(parseLuaReturnChunk(readFileSync(f), f), tbl(['last-recorded', '2026-09']));
+      assert.deepEqual(parseLuaReturnChunk(readFileSync(f, 'utf8'), f), tbl(['last-recorded', '2026-09']));
+      n++;
     }
     assert.equal(n, 11);
   });
@@ -364,17 +357,6 @@ describe('reader: code is rejected with file, line and problem', () => {
 
 const { lua, lauxlib } = fengari;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function luaLoad(src: Buffer): { ok: true; value: LuaValue | undefined } | { ok: false; error: string } {
   const L = lauxlib.luaL_newstate();
   const status = lauxlib.luaL_loadbuffer(L, Uint8Array.from(src), null, fengari.to_luastring('=t'));
@@ -415,99 +397,6 @@ function noNegativeZero(v: LuaValue | undefined): LuaValue | undefined {
   if (typeof v === 'number') return v === 0 ? 0 : v;
   if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, noNegativeZero(x)!]));
   return v;
-}
-
-class LiteralGen {
-  constructor(private readonly r: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.r() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  gap(): string {
-    const parts = ['', '', '', ' ', '\n', '\t', '\r\n', ' -- c\n', '--[[x\n]]', '--[==[ ]] ]==]', '\f', '\v'];
-    let s = this.pick(parts);
-    if (this.r() < 0.1) s += this.pick(parts);
-    return s;
-  }
-  stringLiteral(): string {
-    const form = this.int(4);
-    if (form === 3) {
-      const level = '='.repeat(this.int(3));
-      let body = '';
-      const n = this.int(8);
-      for (let i = 0; i < n; i++) body += this.pick(['a', ']', '[', '\n', '\r\n', '\r', '\\n', ' ', 'é', '"', "'", '\x01', '\xff']);
-      const first = this.pick(['', '', '\n', '\r\n']);
-      if (body.includes(`]${level}]`) || body.endsWith(']')) body = 'safe';
-      return `[${level}[${first}${body}]${level}]`;
-    }
-    const q = form === 0 ? "'" : '"';
-    let s = q;
-    const n = this.int(10);
-    for (let i = 0; i < n; i++) {
-      switch (this.int(12)) {
-        case 0: s += this.pick(['\\a', '\\b', '\\f', '\\n', '\\r', '\\t', '\\v', '\\\\', '\\"', "\\'"]); break;
-        case 1: s += `\\${this.int(256)}${this.pick(['x', '-', ' '])}`; break;
-        case 2: s += `\\${String(this.int(256)).padStart(3, '0')}${this.pick(['', '1', '9'])}`; break;
-        case 3: s += `\\x${this.int(256).toString(16).padStart(2, '0')}`; break;
-        case 4: s += `\\u{${this.int(this.r() < 0.5 ? 0x80 : 0x110000).toString(16)}}`; break;
-        case 5: s += `\\z${this.pick(['', ' ', '\n  ', '\r\n\t'])}`; break;
-        case 6: s += this.pick(['\\\n', '\\\r\n', '\\\r', '\\\n\r']); break;
-        case 7: s += this.pick(['é', '€', '\xff', '\x80', '\x00', '\x7f']); break;
-        case 8: s += q === '"' ? "'" : '"'; break;
-        default: s += this.pick(['a', 'Z', ' ', '-', '?', '9', '[', ']']);
-      }
-    }
-    return s + q;
-  }
-  numberLiteral(): string {
-    switch (this.int(8)) {
-      case 0: return String(this.int(1000));
-      case 1: return `${this.int(100)}.${this.int(100)}`;
-      case 2: return `.${this.int(1000)}`;
-      case 3: return `${this.int(100)}.`;
-      case 4: return `${this.int(100)}${this.pick(['e', 'E'])}${this.pick(['', '+', '-'])}${this.int(30)}`;
-      case 5: return `0${this.pick(['x', 'X'])}${this.int(0x7fffffff).toString(16)}`;
-      case 6: return `0x${this.int(4096).toString(16)}.${this.int(4096).toString(16)}p${this.pick(['', '-', '+'])}${this.int(60)}`;
-      default: return `${this.r() * 1e6}`;
-    }
-  }
-  key(): string {
-    switch (this.int(5)) {
-      case 0: return `[${this.gap()}${this.numberLiteral()}${this.gap()}]`;
-      case 1: return `[${this.pick(['true', 'false'])}]`;
-      case 2: return this.pick(['a', 'b_1', '_', 'X9', 'last_recorded']);
-      default: {
-        const lit = this.stringLiteral();
-        // `[[` or `[=` would start a long bracket: Lua needs a space there too
-        return `[${lit.startsWith('[') ? ' ' : this.gap()}${lit}${this.gap()}]`;
-      }
-    }
-  }
-  value(depth: number): string {
-    const k = this.int(depth > 3 ? 8 : 10);
-    if (k < 3) return this.stringLiteral();
-    if (k < 5) return `${this.pick(['', '', '-', '- '])}${this.numberLiteral()}`;
-    if (k === 5) return this.pick(['true', 'false', 'nil']);
-    if (k < 8) return this.pick(['true', 'false', '"x"', '1']);
-    return this.table(depth + 1);
-  }
-  table(depth: number): string {
-    let s = '{';
-    const n = this.int(6);
-    for (let i = 0; i < n; i++) {
-      s += this.gap();
-      if (this.r() < 0.6) s += `${this.key()}${this.gap()}=${this.gap()}`;
-      s += this.value(depth);
-      s += this.gap();
-      if (i < n - 1 || this.r() < 0.5) s += this.pick([',', ';']);
-    }
-    return `${s}${this.gap()}}`;
-  }
-  chunk(): string {
-    return `${this.gap()}return${this.pick([' ', '\n', '--x\n'])}${this.table(0)}${this.gap()}${this.pick(['', ';'])}${this.gap()}`;
-  }
 }
 
 test('differential: 3,000 random data chunks read the same by fengari (Lua 5.3) and by us', () => {

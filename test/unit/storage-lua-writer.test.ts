@@ -1,29 +1,13 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fengari from 'fengari';
-import {
-  LuaBytes,
-  MAX_TABLE_DEPTH,
-  luaStringFromBytes,
-  parseLuaReturnChunk,
-  type LuaKey,
-  type LuaTable,
-  type LuaValue,
-} from '../../src/storage/lua/read-literal.js';
-import {
-  compareLuaKeys,
-  formatLuaNumber,
-  quoteLuaString,
-  serializeLuaReturnChunk,
-} from '../../src/storage/lua/write-literal.js';
+import { LuaBytes, MAX_TABLE_DEPTH, luaStringFromBytes, parseLuaReturnChunk, type LuaKey, type LuaTable, type LuaValue } from '../../src/storage/lua/read-literal.js';
+import { compareLuaKeys, formatLuaNumber, quoteLuaString, serializeLuaReturnChunk } from '../../src/storage/lua/write-literal.js';
+import { PROSODY_DATA as DATA, fixtureHostRecordFiles, fixtureUserRecordFiles } from '../helpers/storage-fixtures.js';
+import { ValueGen, mulberry32, tbl } from '../helpers/storage-lua.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const DATA = join(ROOT, 'fixtures/prosody-0.12-p1/data');
-
-const tbl = (...entries: Array<[LuaKey, LuaValue]>): LuaTable => new Map(entries);
 const write = (t: LuaTable) => serializeLuaReturnChunk(t).toString('latin1');
 const sortedLines = (s: string) => s.split('\n').sort().join('\n');
 
@@ -72,14 +56,10 @@ describe('writer: the real Prosody 0.12.3 files, sorted', () => {
     });
   }
   test('every user record is byte-identical (one key: nothing to sort)', () => {
-    for (const host of readdirSync(DATA)) {
-      const dir = join(DATA, host, 'monthly%2dvisitors');
-      for (const name of readdirSync(dir)) {
-        const file = join(dir, name);
-        const original = readFileSync(file, 'latin1');
-        assert.equal(original, USER);
-        assert.equal(write(parseLuaReturnChunk(readFileSync(file), file) as LuaTable), original);
-      }
+    for (const file of fixtureUserRecordFiles()) {
+      const original = readFileSync(file, 'latin1');
+      assert.equal(original, USER);
+      assert.equal(write(parseLuaReturnChunk(readFileSync(file), file) as LuaTable), original);
     }
   });
 });
@@ -185,80 +165,6 @@ describe('writer: refuses what Prosody cannot write or we cannot read', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class ValueGen {
-  constructor(
-    private readonly r: () => number,
-    private readonly opts: { floats: boolean; bigInts: boolean },
-  ) {}
-  int(n: number): number {
-    return Math.floor(this.r() * n);
-  }
-  bytes(): Uint8Array {
-    const n = this.r() < 0.1 ? 0 : this.int(this.r() < 0.8 ? 12 : 60);
-    const out = new Uint8Array(n);
-    const mode = this.int(4);
-    for (let i = 0; i < n; i++) {
-      if (mode === 0) out[i] = this.int(256); // arbitrary bytes
-      else if (mode === 1) out[i] = 0x20 + this.int(95); // printable ASCII
-      else out[i] = this.int(4) === 0 ? this.int(256) : 0x61 + this.int(26);
-    }
-    if (mode === 3 && n > 0) return Buffer.from(Buffer.from(out).toString('latin1') + '€é😀', 'utf8'); // valid UTF-8 text
-    return out;
-  }
-  string(): string | LuaBytes {
-    return luaStringFromBytes(this.bytes());
-  }
-  number(): number {
-    const k = this.int(this.opts.floats ? 6 : 3);
-    if (k === 0) return this.int(100);
-    if (k === 1) return this.int(2 ** 31) - 2 ** 30;
-    if (k === 2) return this.opts.bigInts ? Math.floor((this.r() - 0.5) * 2 ** 64) : this.int(1000) - 500;
-    if (k === 3) return this.pick([Infinity, -Infinity, NaN, -0, 0.1, 5e-324, Number.MAX_VALUE]);
-    const view = new DataView(new ArrayBuffer(8));
-    view.setUint32(0, Math.floor(this.r() * 2 ** 32));
-    view.setUint32(4, Math.floor(this.r() * 2 ** 32));
-    return k === 4 ? view.getFloat64(0) : (this.r() - 0.5) * 10 ** (this.int(40) - 20);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  key(): LuaKey {
-    const k = this.int(10);
-    if (k < 6) return this.string();
-    if (k < 8) {
-      let n = this.number();
-      while (Number.isNaN(n)) n = this.number();
-      return n === 0 ? 0 : n;
-    }
-    if (k === 8) return this.int(5) + 1; // positional-looking keys
-    return this.r() < 0.5;
-  }
-  value(depth: number): LuaValue {
-    const k = this.int(depth >= 6 ? 4 : 6);
-    if (k < 2) return this.string();
-    if (k === 2) return this.number();
-    if (k === 3) return this.r() < 0.5;
-    return this.table(depth + 1);
-  }
-  table(depth: number): LuaTable {
-    const t: LuaTable = new Map();
-    const n = this.int(depth === 1 ? 8 : 5);
-    for (let i = 0; i < n; i++) t.set(this.key(), this.value(depth));
-    return t;
-  }
-}
 
 test('round trip: 3,000 random nested tables with arbitrary byte strings (writer → reader → writer)', () => {
   const gen = new ValueGen(mulberry32(1234), { floats: true, bigInts: true });
@@ -648,8 +554,7 @@ package.preload["util.envload"] = function() return { envload = load } end`;
 
 test("Prosody's util/serialization.lua (0.12.3, in fengari, sorted) writes the same bytes: fixtures and 2,000 random tables", () => {
   const prosody = prosodySerializer();
-  for (const host of readdirSync(DATA)) {
-    const file = join(DATA, host, 'monthly%2dvisitors.dat');
+  for (const file of fixtureHostRecordFiles()) {
     const t = parseLuaReturnChunk(readFileSync(file), file) as LuaTable;
     assert.equal(serializeLuaReturnChunk(t).toString('latin1'), prosody(t).toString('latin1'));
   }

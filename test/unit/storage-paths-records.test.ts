@@ -1,8 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { StoreFormatError } from '../../src/errors.js';
 import {
   HOST_RECORD_FILE,
@@ -25,10 +24,7 @@ import {
   serializeUserRecord,
   type HostRecord,
 } from '../../src/storage/records.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const FIXTURE = join(ROOT, 'fixtures/prosody-0.12-p1');
-const DATA = join(FIXTURE, 'data');
+import { PROSODY_DATA as DATA, PROSODY_FIXTURE as FIXTURE } from '../helpers/storage-fixtures.js';
 
 describe('paths: datamanager encode / store_encode / decode', () => {
   test('examples', () => {

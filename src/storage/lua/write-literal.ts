@@ -37,7 +37,8 @@
  * Invalid input (undefined/null values, NaN keys, table keys, lone UTF-16 surrogates, other JS
  * types) is a programming error and throws TypeError.
  */
-import { LuaBytes, MAX_TABLE_DEPTH, isWellFormedString, type LuaKey, type LuaTable, type LuaValue } from './read-literal.js';
+import { LuaBytes, isWellFormedString } from './lua-bytes.js';
+import { MAX_TABLE_DEPTH, type LuaKey, type LuaTable, type LuaValue } from './lua-value.js';
 
 /** Escape for each byte (util/serialization.lua lines 41-54), or the character itself. */
 const BYTE_TEXT: string[] = (() => {

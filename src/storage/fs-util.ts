@@ -1,0 +1,87 @@
+/**
+ * Small file-system helpers shared by the storage modules: one-line StoreIoErrors naming the path,
+ * errno codes, and stat calls that treat a missing path as `undefined`.
+ */
+import fs from 'node:fs';
+import { StoreIoError } from '../errors.js';
+
+const ERRNO_TEXT: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a path component is not a directory',
+  EISDIR: 'is a directory',
+  EEXIST: 'already exists',
+  ELOOP: 'is a symbolic link',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  ENAMETOOLONG: 'file name too long',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  EXDEV: 'not on the same file system',
+};
+
+/** A one-line StoreIoError for a failed file system call: `<path>: cannot <action>: <reason>`. */
+export function ioError(p: string, action: string, err: unknown): StoreIoError {
+  const e = err as NodeJS.ErrnoException;
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const reason = code !== undefined ? `${ERRNO_TEXT[code] ?? code.toLowerCase()} (${code})` : String(e?.message ?? err);
+  return new StoreIoError(`${p}: cannot ${action}: ${reason}`);
+}
+
+export function errnoOf(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The StoreIoError for a path that is a symlink where we would write. */
+export function symlinkRefusal(p: string): StoreIoError {
+  return new StoreIoError(`${p}: is a symbolic link; refusing to write through it`);
+}
+
+/** lstat, or undefined when the path does not exist. */
+export function lstatOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false }); // no exception object for the common "missing"
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return undefined;
+    throw ioError(p, 'examine it', err);
+  }
+}
+
+/** stat (following symlinks), or undefined when the path does not exist. */
+export function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return undefined;
+    throw ioError(p, 'examine it', err);
+  }
+}
+
+/** Whether `p` is a folder (following symlinks); false for anything that cannot be examined. */
+export function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The entries of a folder; none if it is missing or not a folder. */
+export function readDirEntries(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw ioError(dir, 'list the folder', err);
+  }
+}
+
+/** Writes all of `content` to an open file (`fs.writeSync` may write less than asked). */
+export function writeAll(fd: number, content: Uint8Array): void {
+  let off = 0;
+  while (off < content.length) off += fs.writeSync(fd, content, off, content.length - off);
+}

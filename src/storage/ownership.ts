@@ -1,0 +1,62 @@
+/**
+ * Owner, group and mode of what we create or replace: an existing file keeps its own, a new file
+ * or folder gets the owner and group of the folder it is made in (see atomic-write.ts).
+ */
+import fs from 'node:fs';
+import { StoreIoError } from '../errors.js';
+import { ioError } from './fs-util.js';
+
+export const NEW_FILE_MODE = 0o640;
+export const NEW_DIR_MODE = 0o750;
+
+/** Folder → owner and group, shared across the files of one batch. */
+export type OwnerCache = Map<string, { uid: number; gid: number }>;
+
+function isRoot(): boolean {
+  return typeof process.geteuid === 'function' && process.geteuid() === 0;
+}
+
+function myGroups(): Set<number> {
+  const groups = new Set<number>();
+  if (typeof process.getegid === 'function') groups.add(process.getegid());
+  if (typeof process.getgroups === 'function') for (const g of process.getgroups()) groups.add(g);
+  return groups;
+}
+
+/** Whether this process can give a file this owner and group. */
+export function canChownTo(uid: number, gid: number): boolean {
+  if (isRoot()) return true;
+  if (typeof process.geteuid !== 'function') return true;
+  return uid === process.geteuid() && myGroups().has(gid);
+}
+
+/** Owner and group of a directory (cached per batch when a cache is given). */
+export function dirOwner(dir: string, cache?: OwnerCache): { uid: number; gid: number } {
+  const hit = cache?.get(dir);
+  if (hit !== undefined) return hit;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (err) {
+    throw ioError(dir, 'examine it', err);
+  }
+  const owner = { uid: st.uid, gid: st.gid };
+  cache?.set(dir, owner);
+  return owner;
+}
+
+/** Gives an open file the owner, group and mode; `strict`: failing to set the owner is an error. */
+export function setOwnerAndMode(fd: number, p: string, uid: number, gid: number, mode: number, strict: boolean): void {
+  const st = fs.fstatSync(fd);
+  if (st.uid !== uid || st.gid !== gid) {
+    if (canChownTo(uid, gid)) {
+      fs.fchownSync(fd, uid, gid);
+    } else if (strict) {
+      throw new StoreIoError(`${p}: cannot keep owner uid ${uid} gid ${gid} (run as that user or as root)`);
+    } else if (st.gid !== gid && myGroups().has(gid)) {
+      fs.fchownSync(fd, -1, gid); // best effort: at least the folder's group
+    }
+  }
+  // chown may clear set-id bits, so the mode goes last.
+  if ((st.mode & 0o7777) !== mode || st.uid !== uid || st.gid !== gid) fs.fchmodSync(fd, mode);
+}
