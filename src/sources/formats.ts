@@ -3,9 +3,10 @@ import type { LogFormat } from './log-format.js';
 import { prosodyFileFormat } from './prosody/prosody-file-format.js';
 import { ejabberdFormat } from './ejabberd/ejabberd-format.js';
 import { prosodySyslogFormat } from './prosody/prosody-syslog-format.js';
+import { prosodyJournalJsonFormat } from './prosody/prosody-journal-json-format.js';
 
 /** Every log format we read. A new format is one new file and one line here. */
-export const FORMATS: readonly LogFormat[] = [prosodyFileFormat, prosodySyslogFormat, ejabberdFormat];
+export const FORMATS: readonly LogFormat[] = [prosodyFileFormat, prosodySyslogFormat, prosodyJournalJsonFormat, ejabberdFormat];
 
 /** Lines of an input's start that detection looks at. */
 export const DETECT_SAMPLE_LINES = 50;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { prosodyFileFormat } from '../../src/sources/prosody/prosody-file-format.js';
 import { prosodySyslogFormat } from '../../src/sources/prosody/prosody-syslog-format.js';
 import { detectFormat } from '../../src/sources/formats.js';
+import { prosodyJournalJsonFormat } from '../../src/sources/prosody/prosody-journal-json-format.js';
 import { fixture } from '../helpers/paths.js';
 import { parseText } from '../helpers/parse-lines.js';
 import type { LoginEvent } from '../../src/core/login-event.js';
@@ -47,5 +48,31 @@ test('journalctl -o short-iso and the *stdout sink under systemd', () => {
     ['alice', '127.0.1.10', 'Zom-iPhone', '2026-10-31T23:59:48+00:00'],
     ['bob', null, 'Gajim', '2026-10-31T23:59:49+00:00'],
   ]);
+  assert.equal(unparsable, 0);
+});
+
+// journalctl -o json: the real rsyslog capture re-expressed as journal entries (severity from the
+// severity template's facility.level, instant from its RFC 3339 stamp), since no journald runs here.
+test('journalctl -o json: the same logins as the file sink', () => {
+  const PRIORITY: Record<string, string> = { debug: '7', info: '6', warning: '4', crit: '2' };
+  const entries = read('syslog.severity.log')
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.includes(' prosody['))
+    .map((l) => {
+      const m = /^(\S+) vm daemon\.(\w+) prosody\[(\d+)\]: (.*)$/.exec(l)!;
+      return JSON.stringify({
+        __REALTIME_TIMESTAMP: String(Date.parse(m[1]) * 1000),
+        PRIORITY: PRIORITY[m[2]],
+        SYSLOG_IDENTIFIER: 'prosody',
+        _PID: m[3],
+        MESSAGE: m[4].replace(/#012#011/g, '\n\t'),
+      });
+    });
+  entries.splice(3, 0, JSON.stringify({ __REALTIME_TIMESTAMP: '1', SYSLOG_IDENTIFIER: 'CRON', MESSAGE: 'x' }));
+  const text = entries.join('\n');
+  assert.equal(detectFormat('journal.json', text.split('\n').slice(0, 50)), prosodyJournalJsonFormat);
+  const { events, unparsable } = parseText(prosodyJournalJsonFormat, text);
+  assert.deepEqual(events.map(key), fileSink.map(key));
   assert.equal(unparsable, 0);
 });
