@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { ROOT } from './paths.js';
@@ -54,3 +55,16 @@ export function scratchDirs(prefix: string): { root: string; freshDir: () => str
   };
   return { root, freshDir };
 }
+
+/**
+ * Tests that run code as OTHER_UID need that user to read this checkout; a clone inside a private
+ * folder (mkdtemp's 0700) does not allow it, and then those tests are skipped, saying why.
+ */
+export const otherUserSkip: string | false = (() => {
+  if (!isRoot) return 'needs root to start a child as another uid';
+  const probe = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(storageModuleJs('prosody-file-store'))})`], {
+    uid: OTHER_UID,
+    gid: OTHER_GID,
+  });
+  return probe.status === 0 ? false : `uid ${OTHER_UID} cannot read this checkout (${ROOT})`;
+})();

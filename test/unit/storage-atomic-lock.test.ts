@@ -14,7 +14,7 @@ import {
   writeFileAtomic,
 } from '../../src/storage/atomic-write.js';
 import { LOCK_FILE, acquireLock, acquireLockAsync, readLockHolder } from '../../src/storage/lock.js';
-import { OTHER_GID, OTHER_UID, isRoot, scratchDirs, storageModuleJs } from '../helpers/storage-fixtures.js';
+import { OTHER_GID, OTHER_UID, isRoot, otherUserSkip, scratchDirs, storageModuleJs } from '../helpers/storage-fixtures.js';
 
 const LOCK_JS = storageModuleJs('lock');
 const ATOMIC_JS = storageModuleJs('atomic-write');
@@ -117,7 +117,7 @@ describe('atomic write', () => {
     assert.throws(() => writeFileAtomic(join(d, 'dir.dat'), Buffer.from('x')), /dir\.dat: is not a regular file/);
     assert.equal(removeFileNoFollow(join(d, 'none.dat')), false);
   });
-  test('an owner that cannot be kept is found before writing (non-root run)', { skip: !isRoot && 'needs root to start a child as another uid' }, () => {
+  test('an owner that cannot be kept is found before writing (non-root run)', { skip: otherUserSkip }, () => {
     const d = freshDir();
     fs.chmodSync(d, 0o777);
     const f = join(d, 'a.dat');

@@ -20,7 +20,7 @@ import {
 import { ProsodyFileStore } from '../../src/storage/prosody-file-store.js';
 import { hostRecordPath, userRecordPath } from '../../src/storage/prosody-paths.js';
 import { parseHostRecord, type HostRecord } from '../../src/storage/records.js';
-import { PROSODY_DATA as FIXTURE_DATA, isRoot, scratchDirs, storageModuleJs } from '../helpers/storage-fixtures.js';
+import { PROSODY_DATA as FIXTURE_DATA, isRoot, otherUserSkip, scratchDirs, storageModuleJs } from '../helpers/storage-fixtures.js';
 
 const STORE_JS = storageModuleJs('prosody-file-store');
 const { root: tmpRoot, freshDir } = scratchDirs('mv-storage-journal-');
@@ -348,7 +348,7 @@ describe('ProsodyFileStore', () => {
     fs.symlinkSync(join(elsewhere, 'example%2ecom'), join(d, 'linked%2ehost'));
     assert.throws(() => new ProsodyFileStore(d).checkWritable(), /linked%2ehost: is a symbolic link/);
   });
-  test('checkWritable as a user who may not write there', { skip: !isRoot && 'needs root to start a child as another uid' }, () => {
+  test('checkWritable as a user who may not write there', { skip: otherUserSkip }, () => {
     const d = fixtureCopy();
     const script = `import { ProsodyFileStore } from ${JSON.stringify(STORE_JS)};
       for (const dir of [${JSON.stringify(d)}, ${JSON.stringify(join(d, 'sub', 'dir'))}]) {
