@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ProsodyFileStore } from '../storage/prosody-file-store.js';
 import { StoreIoError } from '../errors.js';
 
@@ -15,14 +15,15 @@ export interface StoreCheck {
  * says whether a run could write there. Writes nothing.
  */
 export function checkStore(dataDir: string): StoreCheck {
-  if (!existsSync(dataDir)) return { path: dataDir, exists: false, writable: canCreate(dataDir), hosts: [], userRecords: 0 };
   const store = new ProsodyFileStore(dataDir);
-  const hosts = store.listHosts();
+  const exists = existsSync(dataDir);
+  const hosts = exists ? store.listHosts() : [];
   let userRecords = 0;
   for (const host of hosts) {
     store.readHostRecord(host);
     for (const _ of store.listUsers(host)) userRecords++;
   }
+  // The same check a run makes first (it also covers a data dir that does not exist yet).
   let writable = true;
   try {
     store.checkWritable();
@@ -30,15 +31,5 @@ export function checkStore(dataDir: string): StoreCheck {
     if (!(err instanceof StoreIoError)) throw err;
     writable = false;
   }
-  return { path: dataDir, exists: true, writable, hosts, userRecords };
-}
-
-function canCreate(dir: string): boolean {
-  const parent = dir.replace(/\/+[^/]+\/*$/, '') || '.';
-  try {
-    accessSync(parent, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return { path: dataDir, exists, writable, hosts, userRecords };
 }
