@@ -1,0 +1,85 @@
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { normalizeName } from '../../core/normalize.js';
+import { GeoIpDatabase } from '../../geoip/geoip-database.js';
+import { buildReport } from '../../report/build-report.js';
+import { REPORT_FORMATS, isReportFormat } from '../../report/formats/index.js';
+import { parseMonthOption } from '../../report/months.js';
+import { writeOutputAtomically } from '../../report/write-output.js';
+
+interface ReportRawOptions {
+  dataDir?: string;
+  host: string[];
+  from?: string;
+  to?: string;
+  format: string;
+  minCount?: string;
+  mmdb?: string;
+  locations?: string;
+  output?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function reportCommand(program: Command): void {
+  program
+    .command('report')
+    .description("print the statistics of a data dir (read-only): per host and month the unique visitors by country, subdivision, city and client")
+    .option('--data-dir <dir>', "Prosody's data directory (data_path), e.g. /var/lib/prosody")
+    .option('--host <host>', 'only this host (repeatable; default: every host with statistics)', collect, [])
+    .option('--from <YYYY-MM>', 'first month to show')
+    .option('--to <YYYY-MM>', 'last month to show')
+    .addOption(new Option('--format <name>', 'output format').choices(Object.keys(REPORT_FORMATS)).default('table'))
+    .option('--min-count <k>', 'hide every count below k (shown as <k), and whatever would reveal it (k-anonymity for published figures)')
+    .option('--locations <file>', 'GeoLite2-City-Locations-en.csv (or another language): city and subdivision names')
+    .option(
+      '--mmdb <file>',
+      'accepted so the backfill command line can be reused, and checked; it adds nothing: the stored keys already hold ISO codes and GeoNames ids, and an .mmdb cannot be searched by GeoNames id (use --locations for city names)',
+    )
+    .option('--output <file>', 'write to this file (replaced atomically: temporary file + rename) instead of standard output')
+    .addHelpText(
+      'after',
+      `
+Reads only; takes no lock. Exits 0 on success, 2 for a bad option or locations file, 1 for a data dir
+that cannot be read (a corrupt .dat names the file).
+
+Examples:
+  $ monthly-visitors report --data-dir /var/lib/prosody
+  $ monthly-visitors report --data-dir /var/lib/prosody --host example.com --from 2026-01 --to 2026-06
+  $ monthly-visitors report --data-dir /var/lib/prosody --format json --min-count 5 > stats.json
+  $ monthly-visitors report --data-dir /var/lib/prosody --format csv --locations GeoLite2-City-Locations-en.csv
+  $ monthly-visitors report --data-dir /var/lib/prosody --format prometheus \\
+      --output /var/lib/prometheus/node-exporter/monthly_visitors.prom
+  $ monthly-visitors report --data-dir /var/lib/prosody --format html --min-count 5 --output visitors.html`,
+    )
+    .action((raw: ReportRawOptions) => {
+      runReport(raw);
+    });
+}
+
+function parseMinCount(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new UsageError(`--min-count ${JSON.stringify(value)}: expected a whole number ≥ 1`);
+  return Number(value);
+}
+
+function runReport(raw: ReportRawOptions): void {
+  if (raw.dataDir === undefined) throw new UsageError('--data-dir is required: the Prosody data directory to read, e.g. /var/lib/prosody');
+  if (!isReportFormat(raw.format)) throw new UsageError(`--format ${raw.format}: not a report format`);
+  const from = raw.from === undefined ? undefined : parseMonthOption(raw.from, '--from');
+  const to = raw.to === undefined ? undefined : parseMonthOption(raw.to, '--to');
+  if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+  const minCount = parseMinCount(raw.minCount);
+  if (raw.mmdb !== undefined) GeoIpDatabase.open(raw.mmdb);
+  const report = buildReport({
+    dataDir: raw.dataDir,
+    hosts: raw.host.map(normalizeName),
+    from,
+    to,
+    minCount,
+    locationsFile: raw.locations,
+  });
+  const text = REPORT_FORMATS[raw.format](report);
+  if (raw.output !== undefined) writeOutputAtomically(raw.output, text);
+  else process.stdout.write(text);
+}

@@ -1,0 +1,154 @@
+/**
+ * The report as every output format sees it: per host and month the unique visitors, the four
+ * breakdowns and the change from the month before, with `--min-count` already applied. A hidden
+ * figure has `count: null`; formats never see the number behind it.
+ */
+import type { HostRecord } from '../storage/records.js';
+import { monthCounters, splitGeoKey, subdivisionKey, type MonthCounters } from './counters.js';
+import { suppressBelow, type SuppressionNode } from './min-count.js';
+import type { Hidden } from './min-count.js';
+import { previousMonth } from './months.js';
+import type { PlaceNames } from './place-names.js';
+
+export type { Hidden } from './min-count.js';
+
+export interface Figure {
+  /** null when hidden by --min-count */
+  readonly count: number | null;
+  readonly hidden: Hidden | null;
+}
+
+export interface Cell extends Figure {
+  /** The code as stored: `DE`, `DE-HE`, `DE-HE-2925533`, `IOS`; `?` parts are unknown. */
+  readonly key: string;
+  /** A readable name: `Germany`, `Hesse, Germany`, `Frankfurt am Main (DE-HE)`, `IOS`. */
+  readonly name: string;
+}
+
+export interface Change {
+  readonly previousMonth: string;
+  readonly previous: number;
+  readonly delta: number;
+  /** null when the previous month had 0 visitors */
+  readonly percent: number | null;
+}
+
+export const DIMENSIONS = ['country', 'subdivision', 'city', 'client'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+export interface MonthReport {
+  readonly month: string;
+  readonly unique: Figure;
+  /** From the calendar month before; null when that month has no record or either total is hidden. */
+  readonly change: Change | null;
+  readonly cells: Readonly<Record<Dimension, readonly Cell[]>>;
+}
+
+export interface HostReport {
+  readonly host: string;
+  readonly months: readonly MonthReport[];
+}
+
+export interface Report {
+  /** --min-count, or null */
+  readonly minCount: number | null;
+  readonly hosts: readonly HostReport[];
+}
+
+export interface MonthRange {
+  readonly from?: string;
+  readonly to?: string;
+}
+
+interface Node extends SuppressionNode {
+  readonly key: string;
+}
+
+type MonthNodes = { unique: Node; cells: Record<Dimension, Map<string, Node>> };
+
+const node = (key: string, count: number): Node => ({ key, count, hidden: null, groups: [] });
+
+function addPart(parent: Node | undefined, groupIndex: number, part: Node): void {
+  if (parent === undefined) return;
+  (parent.groups[groupIndex] ??= []).push(part);
+  part.parent = parent;
+}
+
+/** Builds one month's tree of sums (see min-count.ts) and hides what --min-count says. */
+function monthNodes(c: MonthCounters, minCount: number): MonthNodes {
+  const toNodes = (m: Map<string, number>) => new Map([...m].map(([k, n]) => [k, node(k, n)]));
+  const cells = { country: toNodes(c.countries), subdivision: toNodes(c.subdivisions), city: toNodes(c.cities), client: toNodes(c.clients) };
+  const unique = node('', c.unique);
+  unique.groups.push([], []);
+  for (const n of cells.client.values()) addPart(unique, 0, n);
+  for (const n of cells.country.values()) addPart(unique, 1, n);
+  for (const n of cells.subdivision.values()) addPart(cells.country.get(splitGeoKey(`${n.key}-?`).country), 0, n);
+  for (const n of cells.city.values()) addPart(cells.subdivision.get(subdivisionKey(splitGeoKey(n.key))), 0, n);
+  suppressBelow(minCount, unique, [unique, ...DIMENSIONS.flatMap((d) => [...cells[d].values()])]);
+  return { unique, cells };
+}
+
+const published = (n: Node): Figure => (n.hidden === null ? { count: n.count, hidden: null } : { count: null, hidden: n.hidden });
+
+/**
+ * Shown figures first, largest first; hidden ones after them by key (ordering them by their true
+ * counts would leak their ranks).
+ */
+function byPublishedCount(a: Cell, b: Cell): number {
+  if (a.count !== null && b.count !== null && a.count !== b.count) return b.count - a.count;
+  if ((a.count === null) !== (b.count === null)) return a.count === null ? 1 : -1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+function nameOf(dimension: Dimension, key: string, names: PlaceNames): string {
+  switch (dimension) {
+    case 'country':
+      return names.country(key);
+    case 'subdivision':
+      return names.subdivision(splitGeoKey(`${key}-?`));
+    case 'city':
+      return names.city(splitGeoKey(key));
+    case 'client':
+      return names.client(key);
+  }
+}
+
+function change(month: string, unique: Figure, all: Map<string, MonthNodes>): Change | null {
+  const prev = previousMonth(month);
+  const before = prev === undefined ? undefined : all.get(prev);
+  if (before === undefined || before.unique.hidden !== null || unique.count === null) return null;
+  const previous = before.unique.count;
+  const delta = unique.count - previous;
+  return { previousMonth: prev!, previous, delta, percent: previous === 0 ? null : Math.round((delta / previous) * 1000) / 10 };
+}
+
+export function hostReport(host: string, record: HostRecord, range: MonthRange, minCount: number, names: PlaceNames): HostReport {
+  // Every month is suppressed, in range or not: the change of the first shown month needs the one before.
+  const all = new Map<string, MonthNodes>();
+  for (const [month, counts] of record) all.set(month, monthNodes(monthCounters(counts), minCount));
+  const months: MonthReport[] = [];
+  for (const month of [...all.keys()].sort()) {
+    if ((range.from !== undefined && month < range.from) || (range.to !== undefined && month > range.to)) continue;
+    const m = all.get(month)!;
+    const unique = published(m.unique);
+    const cells = Object.fromEntries(
+      DIMENSIONS.map((d) => [d, [...m.cells[d].values()].filter((n) => !n.unlisted).map((n): Cell => ({ key: n.key, name: nameOf(d, n.key, names), ...published(n) })).sort(byPublishedCount)]),
+    ) as Record<Dimension, Cell[]>;
+    months.push({ month, unique, change: change(month, unique, all), cells });
+  }
+  return { host, months };
+}
+
+/** The geoname ids and `CC-SUB` keys a set of host records mentions (to load only their names). */
+export function placesIn(records: Iterable<HostRecord>): { cities: Set<string>; subdivisions: Set<string> } {
+  const cities = new Set<string>();
+  const subdivisions = new Set<string>();
+  for (const record of records) {
+    for (const counts of record.values()) {
+      const c = monthCounters(counts);
+      for (const key of c.cities.keys()) cities.add(splitGeoKey(key).city);
+      for (const key of c.subdivisions.keys()) subdivisions.add(key);
+    }
+  }
+  return { cities, subdivisions };
+}
