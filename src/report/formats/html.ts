@@ -5,10 +5,12 @@
  * shares as stacked bars, and every breakdown as a table. All text is HTML-escaped.
  */
 import { changeText, figureText } from '../figure-text.js';
+import { visibleText } from '../visible-text.js';
 import { DIMENSIONS, type Cell, type HostReport, type MonthReport, type Report } from '../report-model.js';
 
+/** Text for HTML content and attributes: control characters made visible, then `&<>"'` escaped. */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return visibleText(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
@@ -17,7 +19,7 @@ const HIDDEN_COLOUR = '#d9d9d9';
 
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;background:#fff;max-width:60em}
 h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}h3{margin:1.5em 0 .3em}
-table{border-collapse:collapse;margin:.3em 0 1em}td,th{padding:.1em .8em;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
+table{border-collapse:collapse;margin:.3em 2em 1em 0}caption{text-align:left;font-weight:bold}.tables{display:flex;flex-wrap:wrap;align-items:flex-start}td,th{padding:.1em .8em;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.8em;height:.8em;margin-right:.3em}
 svg text{font:12px system-ui,sans-serif;fill:#222}.note{color:#555}`;
 
@@ -87,7 +89,7 @@ function monthSection(m: MonthReport, minCount: number | null): string {
     `<section class="month"><h3>${escapeHtml(m.month)}: ${escapeHtml(figureText(m.unique, minCount))} unique visitors${change}</h3>` +
     shareBar('country shares', m.cells.country, m) +
     shareBar('client shares', m.cells.client, m) +
-    DIMENSIONS.map((d) => cellTable(d, m.cells[d], minCount)).join('') +
+    `<div class="tables">${DIMENSIONS.map((d) => cellTable(d, m.cells[d], minCount)).join('')}</div>` +
     `</section>`
   );
 }

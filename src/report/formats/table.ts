@@ -3,17 +3,15 @@
  * change), then each month's breakdowns. Names are cut to fit; anything from a log or a locations
  * file passes through stripControl, so it cannot move the cursor, recolour or retitle the terminal.
  */
-import { stripControl } from '../../cli/reporter.js';
 import { changeText, COMPLEMENTARY_MARK, figureText } from '../figure-text.js';
 import { DIMENSIONS, type HostReport, type Report } from '../report-model.js';
 import { padEnd, truncate } from '../text-width.js';
+import { visibleText as clean } from '../visible-text.js';
 
 export const TABLE_WIDTH = 80;
 const COUNT_WIDTH = 8;
 const ROW_INDENT = '      ';
 const NAME_WIDTH = TABLE_WIDTH - ROW_INDENT.length - 1 - COUNT_WIDTH;
-
-const clean = (s: string) => stripControl(s).replace(/\n/g, '\\n');
 
 function row(name: string, count: string): string {
   return `${ROW_INDENT}${padEnd(clean(name), NAME_WIDTH)} ${count.padStart(COUNT_WIDTH)}`;
