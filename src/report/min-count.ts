@@ -153,18 +153,25 @@ export function suppressBelow(k: number, root: SuppressionNode, everything: read
   for (;;) {
     const all = everything.filter((n) => !n.unlisted);
     const ranges = feasibleRanges(root, k);
-    const pinned = all.find((n) => isPinned(n, ranges.get(n)!, k));
-    if (pinned === undefined) return;
-    const victim = repairCandidate(pinned, all);
-    if (victim !== undefined) {
+    const pinned = all.filter((n) => isPinned(n, ranges.get(n)!, k));
+    if (pinned.length === 0) return;
+    // One repair per sum and round: pinned figures of different sums are repaired together (a big
+    // month has thousands), those of one sum one at a time, since one repair often frees them all.
+    const repaired = new Set<SuppressionNode | undefined>();
+    for (const p of pinned) {
+      if (repaired.has(p.parent) || repaired.has(p)) continue;
+      const victim = repairCandidate(p, all);
+      if (victim === undefined) break;
       victim.hidden = 'complementary';
-      continue;
+      repaired.add(p.parent).add(p).add(victim).add(victim.parent);
     }
-    // Everything listed is hidden and the markers alone still pin `pinned` (e.g. a hidden total
+    if (repaired.size > 0) continue;
+    // Everything listed is hidden and the markers alone still pin a figure (e.g. a hidden total
     // ≥ 3 whose two countries are each <3 must be 4 or less): stop listing a breakdown of it, or
     // the breakdown it is part of.
-    const own = listedGroups(pinned);
-    const group = own.length > 0 ? own[own.length - 1]! : pinned.parent?.groups.find((g) => g.includes(pinned));
+    const p = pinned[0]!;
+    const own = listedGroups(p);
+    const group = own.length > 0 ? own[own.length - 1]! : p.parent?.groups.find((g) => g.includes(p));
     if (group === undefined) return; // cannot happen: a figure with no listed sum has its marker's range
     group.forEach(unlist);
   }

@@ -74,7 +74,7 @@ test('json: schema monthly-visitors/report/1 with the hand-worked figures', () =
   assert.deepEqual(mar.clients, [{ key: 'DESKTOP', name: 'DESKTOP', count: 2, hidden: null }]);
 });
 
-test('json with --min-count 3: the hand-worked suppression, no hidden number anywhere in the output', () => {
+test('json with --min-count 3: the hand-worked suppression; a hidden figure has no count', () => {
   const text = ok(['--format', 'json', '--host', 'example.net', '--min-count', '3']);
   const doc = JSON.parse(text);
   assert.equal(doc.minCount, 3);

@@ -86,7 +86,7 @@ function cellTable(dimension: string, cells: readonly Cell[], minCount: number |
 function monthSection(m: MonthReport, minCount: number | null): string {
   const change = m.change === null ? '' : ` (${escapeHtml(changeText(m.change.delta, m.change.percent))} from ${escapeHtml(m.change.previousMonth)})`;
   return (
-    `<section class="month"><h3>${escapeHtml(m.month)}: ${escapeHtml(figureText(m.unique, minCount))} unique visitors${change}</h3>` +
+    `<section class="month"><h3>${escapeHtml(m.month)}: unique visitors ${escapeHtml(figureText(m.unique, minCount))}${change}</h3>` +
     shareBar('country shares', m.cells.country, m) +
     shareBar('client shares', m.cells.client, m) +
     `<div class="tables">${DIMENSIONS.map((d) => cellTable(d, m.cells[d], minCount)).join('')}</div>` +
