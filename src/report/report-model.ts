@@ -5,8 +5,7 @@
  */
 import type { HostRecord } from '../storage/records.js';
 import { monthCounters, splitGeoKey, subdivisionKey, type MonthCounters } from './counters.js';
-import { suppressBelow, type SuppressionNode } from './min-count.js';
-import type { Hidden } from './min-count.js';
+import { suppressBelow, type Hidden, type SuppressionNode } from './min-count.js';
 import { previousMonth } from './months.js';
 import type { PlaceNames } from './place-names.js';
 
