@@ -4,6 +4,7 @@ import { MonthlyVisitorsError } from '../errors.js';
 import { backfillCommand } from './commands/backfill.js';
 import { eventsCommand } from './commands/events.js';
 import { checkCommand } from './commands/check.js';
+import { pruneCommand } from './commands/prune.js';
 import { stripControl } from './reporter.js';
 
 const EXIT_OK = 0;
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   backfillCommand(program);
   eventsCommand(program);
   checkCommand(program);
+  pruneCommand(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -1,4 +1,4 @@
-import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from '../log-format.js';
+import { minuteKey, type LineParser, type LogFormat, type ParserContext, type ParserStats, type TimeOptions } from '../log-format.js';
 import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
@@ -48,7 +48,7 @@ class ProsodyFileParser implements LineParser {
   private custom: ParsedTime | null = null;
 
   constructor(
-    ctx: ParserContext,
+    private readonly ctx: ParserContext,
     private readonly time: TimeOptions,
     private readonly timeFormat: TimeFormat | null,
   ) {
@@ -86,6 +86,10 @@ class ProsodyFileParser implements LineParser {
     const isDebug = tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64; // "debug"
     this.lineBuf = buf;
     this.lineStart = start;
+    if (this.ctx.lineTime !== undefined) {
+      const [day, hour, minute] = this.dayAndTime(buf, start);
+      this.ctx.lineTime(minuteKey(this.year, month, day, hour, minute), this.stampLine);
+    }
     this.sessions.message(buf, start + STAMP_LENGTH, tab1, isDebug, tab2 + 1, end, lineNo, this.stampLine);
   }
 
@@ -105,6 +109,10 @@ class ProsodyFileParser implements LineParser {
     const t = parsed.time;
     if (t.year === undefined) t.year = this.years.yearOf(t.month, t.day, t.hour, t.minute, t.second);
     this.custom = t;
+    if (this.ctx.lineTime !== undefined) {
+      const key = t.epochSeconds !== undefined ? Math.floor(t.epochSeconds / 60) : minuteKey(t.year, t.month, t.day, t.hour, t.minute);
+      this.ctx.lineTime(key, this.stampCustom);
+    }
     const isDebug = tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64;
     this.sessions.message(buf, start + parsed.length + 1, tab1, isDebug, tab2 + 1, end, lineNo, this.stampCustom);
   }
