@@ -44,6 +44,9 @@ class ProsodyFileParser implements LineParser {
   private lineStart = 0;
   private readonly stampLine = (): Stamp => this.stampOf(this.lineBuf, this.lineStart);
 
+  /** The minute last reported to `lineTime` (the hot path calls it once per minute of log). */
+  private lastLineKey = -1;
+
   /** The parsed timestamp of the current line, with a custom `timestamps` format. */
   private custom: ParsedTime | null = null;
 
@@ -87,8 +90,14 @@ class ProsodyFileParser implements LineParser {
     this.lineBuf = buf;
     this.lineStart = start;
     if (this.ctx.lineTime !== undefined) {
-      const [day, hour, minute] = this.dayAndTime(buf, start);
-      this.ctx.lineTime(minuteKey(this.year, month, day, hour, minute), this.stampLine);
+      // `DD HH:MM` → a number, without allocating (the stamp shape was checked; `& 15` maps a padding space to 0).
+      const b = buf;
+      const s = start;
+      const key = minuteKey(this.year, month, (b[s + 4] & 15) * 10 + (b[s + 5] & 15), (b[s + 7] & 15) * 10 + (b[s + 8] & 15), (b[s + 10] & 15) * 10 + (b[s + 11] & 15));
+      if (key !== this.lastLineKey) {
+        this.lastLineKey = key;
+        this.ctx.lineTime(key, this.stampLine);
+      }
     }
     this.sessions.message(buf, start + STAMP_LENGTH, tab1, isDebug, tab2 + 1, end, lineNo, this.stampLine);
   }
