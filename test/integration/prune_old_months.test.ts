@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fixture } from '../helpers/paths.js';
+import { MODULE_README_PATTERNS } from '../helpers/module-config.js';
 import { runCli } from '../helpers/run-cli.js';
 import { loadDatWithLua, readStoreWithLua } from '../helpers/lua-dat-reader.js';
 import { snapshotTree, tempDir } from '../helpers/tree.js';
@@ -132,4 +134,20 @@ test('prune_bad_options: exit 2 before touching anything', () => {
   }
   assert.deepEqual(snapshotTree(data), before);
   assert.equal(runCli(['prune', '--keep-months', '3', '--data-dir', join(tempDir(), 'nothing-here')]).code, 1);
+});
+
+test('prune_backfilled_captures_to_the_last_two_months: what is left is the new-year capture alone', () => {
+  // Both real captures backfilled (2026-10 … 2027-01); keeping 2026-12 and 2027-01 must leave exactly
+  // the hand-computed store of the new-year capture: its months, and the users it counted, whose
+  // marks are all 2026-12 or later (everybody else was last counted before 2026-12).
+  const dir = fixture('prosody-0.12-captured');
+  const data = join(tempDir(), 'data');
+  const b = runCli([
+    'backfill', '--data-dir', data, '--mmdb', join(dir, 'test-GeoIP2-City.mmdb'), ...MODULE_README_PATTERNS, '--timezone', 'UTC', '--year', '2026',
+    join(dir, 'month-boundary.debug.log'), join(dir, 'new-year.debug.log'),
+  ]);
+  assert.equal(b.code, 0, b.stderr);
+  const r = prune(data, '--keep-months', '2', '--now', '2027-01');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readStoreWithLua(data), JSON.parse(readFileSync(join(dir, 'expected', 'new-year.debug.all.json'), 'utf8')));
 });
