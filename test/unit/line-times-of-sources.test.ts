@@ -8,6 +8,7 @@ import { prosodyFileFormat, prosodyFileFormatWith } from '../../src/sources/pros
 import { prosodySyslogFormat } from '../../src/sources/prosody/prosody-syslog-format.js';
 import { ejabberdFormat } from '../../src/sources/ejabberd/ejabberd-format.js';
 import { regexFormat } from '../../src/sources/custom/regex-format.js';
+import { prosodyJournalJsonFormat } from '../../src/sources/prosody/prosody-journal-json-format.js';
 import { TimeZone } from '../../src/time/zone.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -108,6 +109,20 @@ test('Prosody file sink with a custom `timestamps` format and a --line-regex lay
   // Lines that are no login (no user) still tell the time.
   const custom = regexFormat('^(?<time>\\S+ \\S+) (?:login (?<user>[^@ ]+)@(?<host>\\S+)|.*)$', '%Y-%m-%d %H:%M:%S');
   assert.deepEqual([...reportedMinutes(custom, '2026-11-01 00:00:05 hello\n2026-11-30 23:59:59 bye\n').minutes], [
+    Date.UTC(2026, 10, 1, 0, 0) / 60_000,
+    Date.UTC(2026, 10, 30, 23, 59) / 60_000,
+  ]);
+});
+
+test('journalctl -o json: the instant of every Prosody entry', () => {
+  const entry = (iso: string, message: string) =>
+    JSON.stringify({ __REALTIME_TIMESTAMP: String(Date.parse(iso) * 1000), SYSLOG_IDENTIFIER: 'prosody', PRIORITY: '6', MESSAGE: message });
+  const text = [
+    entry('2026-11-01T00:00:05Z', 'startup: Hello and welcome to Prosody version 0.12.3'),
+    entry('2026-11-01T00:00:50Z', 'c2s1: Client connected'),
+    entry('2026-11-30T23:59:00Z', 'general: Shutdown complete'),
+  ].join('\n');
+  assert.deepEqual([...reportedMinutes(prosodyJournalJsonFormat, text).minutes], [
     Date.UTC(2026, 10, 1, 0, 0) / 60_000,
     Date.UTC(2026, 10, 30, 23, 59) / 60_000,
   ]);
