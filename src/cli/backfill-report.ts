@@ -2,6 +2,7 @@ import type { MonthCoverage } from '../core/log-coverage.js';
 import type { BackfilledMonth, BackfillResult } from '../pipeline/backfill-into-store.js';
 import type { Reporter } from './reporter.js';
 import { stripControl } from './reporter.js';
+import { textTable } from './text-table.js';
 
 /**
  * What backfill did (or would do) per host and month: a table on stdout, notes on stderr, or the
@@ -25,14 +26,7 @@ export function backfillTable(result: BackfillResult, dryRun: boolean): string {
     m.storedVisitors === null ? '-' : String(m.storedVisitors),
     note(m),
   ]);
-  const head = ['host', 'month', dryRun ? 'would' : 'action', 'visitors', 'stored', 'note'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) =>
-    r
-      .map((cell, i) => (i === 3 || i === 4 ? cell.padStart(widths[i]) : i === r.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return `${[head, ...rows].map(line).join('\n')}\n`;
+  return textTable(['host', 'month', dryRun ? 'would' : 'action', 'visitors', 'stored', 'note'], rows, [3, 4]);
 }
 
 function note(m: BackfilledMonth): string {

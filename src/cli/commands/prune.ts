@@ -4,6 +4,7 @@ import { isMonth, oldestKeptMonth } from '../../core/prune-plan.js';
 import { pruneStore, type PruneResult } from '../../pipeline/prune-store.js';
 import { addOutputOptions, reporterFor, type RawOptions } from '../common-options.js';
 import { stripControl } from '../reporter.js';
+import { textTable } from '../text-table.js';
 
 interface PruneOptions extends Pick<RawOptions, 'dataDir' | 'dryRun' | 'json' | 'quiet' | 'verbose'> {
   keepMonths?: string;
@@ -74,9 +75,7 @@ function pruneTable(result: PruneResult, dryRun: boolean): string {
     String(h.usersRemoved),
     String(h.usersKept),
   ]);
-  const widths = head.map((t, i) => Math.max(t.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 || i === 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  return `${[head, ...rows].map(line).join('\n')}\n`;
+  return textTable(head, rows, [1, 2, 4, 5]);
 }
 
 function parseKeepMonths(text: string): number {
