@@ -19,10 +19,7 @@ interface BackfillOptions extends RawOptions {
 export function backfillCommand(program: Command): void {
   const cmd = program
     .command('backfill')
-    .description(
-      "compute months from scratch from old logs and add them to the module's storage (mod_monthly_visitors' .dat files); " +
-        'months already stored are left alone unless --replace',
-    )
+    .description("compute months from logs into the module's storage (.dat files); stored months are kept unless --replace")
     .argument('<log...>', 'log files, or - for standard input; several are merged in time order')
     .option('--data-dir <dir>', "Prosody's data directory (data_path), e.g. /var/lib/prosody")
     .option('--dry-run', 'print per host and month what would be added, replaced or left alone; write nothing')
