@@ -59,7 +59,7 @@ export function addOutputOptions(cmd: Command, withJson = true): Command {
   return cmd.option('-q, --quiet', 'print only warnings and errors (for cron)').option('-v, --verbose', 'say more about each input');
 }
 
-export function reporterFor(raw: RawOptions): Reporter {
+export function reporterFor(raw: Pick<RawOptions, 'quiet' | 'verbose'>): Reporter {
   const verbosity: Verbosity = raw.quiet ? 'quiet' : raw.verbose ? 'verbose' : 'normal';
   return new Reporter(verbosity);
 }

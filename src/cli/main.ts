@@ -5,6 +5,7 @@ import { backfillCommand } from './commands/backfill.js';
 import { eventsCommand } from './commands/events.js';
 import { checkCommand } from './commands/check.js';
 import { reportCommand } from './commands/report.js';
+import { pruneCommand } from './commands/prune.js';
 import { stripControl } from './reporter.js';
 
 const EXIT_OK = 0;
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   eventsCommand(program);
   checkCommand(program);
   reportCommand(program);
+  pruneCommand(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

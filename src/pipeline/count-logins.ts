@@ -2,6 +2,7 @@ import { ClientClassifier } from '../core/client-classifier.js';
 import { MonthlyTally, type HostPolicy, type Outcome, type StatsView, type TallyChanges } from '../core/monthly-tally.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { GeoIpDatabase } from '../geoip/geoip-database.js';
+import type { LoginEvent } from '../core/login-event.js';
 import type { LoginSource } from './login-source.js';
 
 export type OutcomeCounts = Record<Outcome, number>;
@@ -9,16 +10,23 @@ export type OutcomeCounts = Record<Outcome, number>;
 /**
  * Runs every login of a source through the module's rule against a stats view, and returns the
  * outcome counts and the changes to commit. No I/O of its own beyond what the view does.
+ * `observe` sees every login with its outcome (backfill learns from it which months each user was
+ * counted in).
  */
 export async function countLogins(
   source: LoginSource,
   view: StatsView,
   config: RunConfig,
   geoip: GeoIpDatabase | null,
+  observe?: (event: LoginEvent, outcome: Outcome) => void,
 ): Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }> {
   const policy: HostPolicy = { classifier: new ClientClassifier(config.clientPatterns), countries: config.recordCountry };
   const tally = new MonthlyTally(view, () => policy, (ip) => (geoip ? geoip.locate(ip) : null));
   const outcomes: OutcomeCounts = { counted: 0, 'already-counted': 0, filtered: 0, late: 0 };
-  for await (const event of source.logins()) outcomes[tally.record(event)]++;
+  for await (const event of source.logins()) {
+    const outcome = tally.record(event);
+    outcomes[outcome]++;
+    observe?.(event, outcome);
+  }
   return { outcomes, changes: tally.takeChanges() };
 }

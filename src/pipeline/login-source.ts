@@ -1,4 +1,5 @@
 import type { LoginEvent } from '../core/login-event.js';
+import type { RunCoverage } from '../core/log-coverage.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { LogFormat } from '../sources/log-format.js';
 import { openInputs } from '../sources/log-input.js';
@@ -28,7 +29,8 @@ export class LoginSource {
 
   private constructor(private readonly streams: LoginStream[]) {}
 
-  static async open(paths: readonly string[], config: RunConfig, notices: Notices): Promise<LoginSource> {
+  /** With `coverage`, every log also reports the times of its lines there (backfill's partial months). */
+  static async open(paths: readonly string[], config: RunConfig, notices: Notices, coverage?: RunCoverage): Promise<LoginSource> {
     const logs = groupRotatedSets(await openInputs(paths));
     const streams = logs.map(
       (pieces) =>
@@ -37,6 +39,7 @@ export class LoginSource {
           time: { zone: config.zone, monthZone: config.monthZone, firstYear: config.firstYear },
           notice: (key, message) => notices.notice(key, message),
           detected: (label: string, format: LogFormat) => notices.verbose(`${label}: ${format.description}`),
+          coverage: coverage?.log(),
         }),
     );
     return new LoginSource(streams);

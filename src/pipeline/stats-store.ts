@@ -1,7 +1,7 @@
-import type { StatsView, TallyChanges } from '../core/monthly-tally.js';
+import type { StatsView } from '../core/monthly-tally.js';
 import type { StoreReport } from '../cli/summary.js';
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
-import { ProsodyFileStore } from '../storage/prosody-file-store.js';
+import { ProsodyFileStore, type StoreChanges } from '../storage/prosody-file-store.js';
 import { acquireLock } from '../storage/lock.js';
 import { recoverJournal } from '../storage/journal.js';
 import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
@@ -9,8 +9,10 @@ import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
 /** The statistics of one data dir for one run: locked, recovered, read lazily, committed at once. */
 export interface StatsStore {
   readonly view: StatsView;
+  /** The files themselves, for commands that list hosts and users (prune). */
+  readonly files: ProsodyFileStore;
   /** Writes the changes (nothing in a dry run) and reports what was or would be written. */
-  commit(changes: TallyChanges): StoreReport;
+  commit(changes: StoreChanges): StoreReport;
   close(): void;
 }
 
@@ -43,6 +45,7 @@ export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait
   };
   return {
     view,
+    files: store,
     commit: (changes) => {
       // Counts only: the file list names users, and summaries must not.
       const { written, unchanged, deleted } = store.commit(changes, { dryRun: options.dryRun });

@@ -1,5 +1,6 @@
 import type { LoginEvent } from '../core/login-event.js';
 import type { TimeZone } from '../time/zone.js';
+import type { Stamp } from '../time/log-clock.js';
 
 /** What a parser reports to the run, besides login events. */
 export interface ParserContext {
@@ -8,6 +9,18 @@ export interface ParserContext {
   emit(event: LoginEvent): void;
   /** A fact about the log the operator should know once per run (e.g. "no resources at info level"). */
   notice(key: string, message: string): void;
+  /**
+   * Set only when the run wants to know which times the logs cover (backfill's partial months).
+   * Parsers call it for every line that has a timestamp, with a key that is cheap to compute and
+   * the same for lines of one minute; `stamp` is called only when the key changes, so the hot path
+   * decodes one timestamp per minute of log. A null stamp (unreadable time) is ignored.
+   */
+  lineTime?(minuteKey: number | string, stamp: () => Stamp | null): void;
+}
+
+/** A number naming one minute of a wall clock, for `ParserContext.lineTime`. */
+export function minuteKey(year: number, month: number, day: number, hour: number, minute: number): number {
+  return (((year * 16 + month) * 32 + day) * 24 + hour) * 60 + minute;
 }
 
 /** How to turn a log's clock into instants and months (SPEC §5). */

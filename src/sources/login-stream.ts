@@ -1,4 +1,5 @@
 import type { LoginEvent } from '../core/login-event.js';
+import type { LogCoverage } from '../core/log-coverage.js';
 import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from './log-format.js';
 import type { LogInput } from './log-input.js';
 import { describeFsError } from './log-input.js';
@@ -14,6 +15,8 @@ export interface StreamOptions {
   readonly notice: (key: string, message: string) => void;
   /** Told which format was detected for an input (for --verbose). */
   readonly detected?: (label: string, format: LogFormat) => void;
+  /** Told the time of the lines of this log (one per minute), when the run asks which times the logs cover. */
+  readonly coverage?: LogCoverage;
 }
 
 /** What was read from one input file. */
@@ -113,6 +116,16 @@ export class LoginStream {
         emit: (event) => this.batch.push(event),
         notice: this.options.notice,
       };
+      const coverage = this.options.coverage;
+      if (coverage !== undefined) {
+        let lastKey: number | string | undefined;
+        ctx.lineTime = (key, stamp) => {
+          if (key === lastKey) return;
+          lastKey = key;
+          const s = stamp();
+          if (s !== null) coverage.add(s);
+        };
+      }
       this.parser = format.createParser(ctx, { ...this.options.time, referenceMs: this.current.mtimeMs });
     } else {
       this.parser.nextFile(this.current.mtimeMs);

@@ -4,16 +4,28 @@ import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { countLogins } from '../../pipeline/count-logins.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
+import { backfillIntoStore } from '../../pipeline/backfill-into-store.js';
+import { RunCoverage } from '../../core/log-coverage.js';
 import { addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
+import { backfillJson, backfillTable, reportBackfillNotes } from '../backfill-report.js';
+
+interface BackfillOptions extends RawOptions {
+  replace?: boolean;
+  maxGap: string;
+  wait?: boolean;
+}
 
 export function backfillCommand(program: Command): void {
   const cmd = program
     .command('backfill')
-    .description("replay logs in time order into the module's storage (mod_monthly_visitors' .dat files)")
+    .description("compute months from logs into the module's storage (.dat files); stored months are kept unless --replace")
     .argument('<log...>', 'log files, or - for standard input; several are merged in time order')
     .option('--data-dir <dir>', "Prosody's data directory (data_path), e.g. /var/lib/prosody")
-    .option('--dry-run', 'count and report, write nothing');
+    .option('--dry-run', 'print per host and month what would be added, replaced or left alone; write nothing')
+    .option('--replace', 'recompute months the store already has from these logs (default: leave them alone)')
+    .option('--max-gap <hours>', 'report a month as partial when its logs pause longer than this', '24')
+    .option('--wait', 'wait for another run that holds the data dir lock, instead of failing');
   addCountingOptions(cmd);
   addLogOptions(cmd);
   addOutputOptions(cmd);
@@ -24,29 +36,52 @@ Examples:
   $ monthly-visitors backfill --data-dir /var/lib/prosody --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb \\
       --client-pattern '^Conversations%..*=ANDROID' --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
   $ zcat old.log.gz | monthly-visitors backfill --data-dir ./data --mmdb city.mmdb --year 2024 -
-  $ monthly-visitors backfill --dry-run --json --data-dir ./data --mmdb city.mmdb prosody.log`,
+  $ monthly-visitors backfill --dry-run --json --data-dir ./data --mmdb city.mmdb prosody.log
+
+A month the store does not have is added; a month it has is left alone and reported, unless
+--replace. A user's last-recorded month becomes the latest added or replaced month the user was
+counted in, unless the stored one is later. Running the same backfill twice changes nothing.
+A month is reported as partial when its first log line is on the 2nd or later, its last line
+before its last day, or two consecutive lines (of all logs together) are more than --max-gap
+hours apart.`,
   );
-  cmd.action(async (logs: string[], raw: RawOptions) => {
+  cmd.action(async (logs: string[], raw: BackfillOptions) => {
     await runBackfill(logs, raw);
   });
 }
 
-async function runBackfill(logs: string[], raw: RawOptions): Promise<void> {
+async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> {
   const reporter = reporterFor(raw);
   const config = buildRunConfig(raw);
   if (config.dataDir === null) throw new UsageError('--data-dir is required: the Prosody data directory to write, e.g. /var/lib/prosody');
   if (config.mmdbPath === null) throw new UsageError('--mmdb is required: a GeoIP2/GeoLite2 City database (.mmdb)');
+  const maxGapHours = parseMaxGap(raw.maxGap);
+  const replace = Boolean(raw.replace);
+  const coverage = new RunCoverage(maxGapHours * 3_600_000);
   // Everything that can be checked is checked before the first write (SPEC §10).
   const geoip = GeoIpDatabase.open(config.mmdbPath);
-  const source = await LoginSource.open(logs, config, reporter);
-  const store = openStatsStore(config.dataDir, { dryRun: config.dryRun });
+  const source = await LoginSource.open(logs, config, reporter, coverage);
+  // Opened (and locked) before the first read, closed after the commit: one read-modify-write.
+  const store = openStatsStore(config.dataDir, { dryRun: config.dryRun, wait: Boolean(raw.wait) });
   try {
-    const { outcomes, changes } = await countLogins(source, store.view, config, geoip);
-    const written = store.commit(changes);
-    const summary = { command: 'backfill', dryRun: config.dryRun, inputs: source.reports(), outcomes, store: written };
-    if (raw.json) process.stdout.write(`${JSON.stringify(summaryJson(summary))}\n`);
+    const result = await backfillIntoStore(
+      store,
+      (view, observe) => countLogins(source, view, config, geoip, observe),
+      coverage,
+      { replace, monthZone: config.monthZone ?? config.zone },
+    );
+    const summary = { command: 'backfill', dryRun: config.dryRun, inputs: source.reports(), outcomes: result.outcomes, store: result.store };
+    if (raw.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(summary), ...backfillJson(result, { replace, maxGapHours }) })}\n`);
+    else if (!raw.quiet) process.stdout.write(backfillTable(result, config.dryRun));
     reportSummary(summary, reporter);
+    reportBackfillNotes(result, reporter, { dryRun: config.dryRun, maxGapHours });
   } finally {
     store.close();
   }
+}
+
+function parseMaxGap(text: string): number {
+  const hours = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(hours > 0)) throw new UsageError(`--max-gap ${JSON.stringify(text)}: give a number of hours greater than 0`);
+  return hours;
 }

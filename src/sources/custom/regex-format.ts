@@ -60,6 +60,8 @@ class RegexParser implements LineParser {
     const m = this.regex.exec(buf.toString('utf8', start, end));
     const g = m?.groups;
     if (!g) return; // a line the operator's expression does not describe: not ours to judge
+    const time = g.time;
+    if (time !== undefined) this.ctx.lineTime?.(time, () => this.stamp(time));
     let [user, host, resource]: Array<string | undefined> = [g.user, g.host, g.resource];
     if (g.jid !== undefined) [user, host, resource] = splitJid(g.jid);
     const ip = g.ip || (g.session !== undefined ? this.sessions.get(g.session) : undefined) || null;

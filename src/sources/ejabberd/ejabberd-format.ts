@@ -1,4 +1,4 @@
-import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from '../log-format.js';
+import { minuteKey, type LineParser, type LogFormat, type ParserContext, type ParserStats, type TimeOptions } from '../log-format.js';
 import { LogClock } from '../../time/log-clock.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
 import { ascii, digitsAt, startsWithAt } from '../bytes.js';
@@ -57,6 +57,10 @@ class EjabberdParser implements LineParser {
       const c = buf[start];
       if (this.lastWasInfo && c !== 0x20 && c !== 0x09) this.stats.unparsable++;
       return;
+    }
+    if (this.ctx.lineTime !== undefined) {
+      const key = minuteKey(digitsAt(buf, start, 4), digitsAt(buf, start + 5, 2), digitsAt(buf, start + 8, 2), digitsAt(buf, start + 11, 2), digitsAt(buf, start + 14, 2));
+      this.ctx.lineTime(key, () => this.stamp(buf, start));
     }
     this.lastWasInfo = startsWithAt(buf, level, end, INFO);
     if (!this.lastWasInfo) return;

@@ -1,4 +1,4 @@
-import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from '../log-format.js';
+import { minuteKey, type LineParser, type LogFormat, type ParserContext, type ParserStats, type TimeOptions } from '../log-format.js';
 import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
@@ -44,11 +44,14 @@ class ProsodyFileParser implements LineParser {
   private lineStart = 0;
   private readonly stampLine = (): Stamp => this.stampOf(this.lineBuf, this.lineStart);
 
+  /** The minute last reported to `lineTime` (the hot path calls it once per minute of log). */
+  private lastLineKey = -1;
+
   /** The parsed timestamp of the current line, with a custom `timestamps` format. */
   private custom: ParsedTime | null = null;
 
   constructor(
-    ctx: ParserContext,
+    private readonly ctx: ParserContext,
     private readonly time: TimeOptions,
     private readonly timeFormat: TimeFormat | null,
   ) {
@@ -86,6 +89,16 @@ class ProsodyFileParser implements LineParser {
     const isDebug = tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64; // "debug"
     this.lineBuf = buf;
     this.lineStart = start;
+    if (this.ctx.lineTime !== undefined) {
+      // `DD HH:MM` → a number, without allocating (the stamp shape was checked; `& 15` maps a padding space to 0).
+      const b = buf;
+      const s = start;
+      const key = minuteKey(this.year, month, (b[s + 4] & 15) * 10 + (b[s + 5] & 15), (b[s + 7] & 15) * 10 + (b[s + 8] & 15), (b[s + 10] & 15) * 10 + (b[s + 11] & 15));
+      if (key !== this.lastLineKey) {
+        this.lastLineKey = key;
+        this.ctx.lineTime(key, this.stampLine);
+      }
+    }
     this.sessions.message(buf, start + STAMP_LENGTH, tab1, isDebug, tab2 + 1, end, lineNo, this.stampLine);
   }
 
@@ -105,6 +118,10 @@ class ProsodyFileParser implements LineParser {
     const t = parsed.time;
     if (t.year === undefined) t.year = this.years.yearOf(t.month, t.day, t.hour, t.minute, t.second);
     this.custom = t;
+    if (this.ctx.lineTime !== undefined) {
+      const key = t.epochSeconds !== undefined ? Math.floor(t.epochSeconds / 60) : minuteKey(t.year, t.month, t.day, t.hour, t.minute);
+      this.ctx.lineTime(key, this.stampCustom);
+    }
     const isDebug = tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64;
     this.sessions.message(buf, start + parsed.length + 1, tab1, isDebug, tab2 + 1, end, lineNo, this.stampCustom);
   }

@@ -33,7 +33,7 @@ class JournalJsonParser implements LineParser {
   private readonly stamp = (): Stamp => this.clock.stamp(this.time.zone.wallClock(this.instant));
 
   constructor(
-    ctx: ParserContext,
+    private readonly ctx: ParserContext,
     private readonly time: TimeOptions,
   ) {
     this.sessions = new ProsodySessions(ctx);
@@ -63,6 +63,7 @@ class JournalJsonParser implements LineParser {
       return;
     }
     this.instant = Math.floor(micros / 1000);
+    this.ctx.lineTime?.(Math.floor(this.instant / 60_000), this.stamp);
     const stdout = STDOUT_SINK.exec(message);
     const source = stdout ? stdout[1] : message.slice(0, Math.max(0, message.indexOf(': ')));
     if (source === '') return;

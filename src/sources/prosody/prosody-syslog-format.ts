@@ -39,7 +39,7 @@ class ProsodySyslogParser implements LineParser {
   private readonly stampLine = (): Stamp => this.stampOf(this.lineText);
 
   constructor(
-    ctx: ParserContext,
+    private readonly ctx: ParserContext,
     private readonly time: TimeOptions,
   ) {
     this.sessions = new ProsodySessions(ctx);
@@ -67,6 +67,8 @@ class ProsodySyslogParser implements LineParser {
       this.stats.unparsable++;
       return;
     }
+    // RFC 3339 up to the minute, or the traditional stamp up to the second: cheap enough as a key.
+    this.ctx.lineTime?.(this.lineText.slice(0, 16), this.stampLine);
     const srcStart = tagEnd + TAG_END.length;
     let srcEnd = buf.indexOf(COLON_SPACE, srcStart);
     const tab = buf.indexOf(0x09, srcStart);

@@ -1,0 +1,60 @@
+import { CountedMonthsCollector, emptyStatsView, mergeBackfill, type MonthMerge } from '../core/backfill-merge.js';
+import type { MonthCoverage, RunCoverage } from '../core/log-coverage.js';
+import type { LoginEvent } from '../core/login-event.js';
+import type { Outcome, StatsView, TallyChanges } from '../core/monthly-tally.js';
+import type { StoreReport } from '../cli/summary.js';
+import type { TimeZone } from '../time/zone.js';
+import { localIso, monthBounds } from '../time/month-bounds.js';
+import type { OutcomeCounts } from './count-logins.js';
+import type { StatsStore } from './stats-store.js';
+
+/** Runs the logins of the run through the module's rule against `view`, telling `observe` each outcome. */
+export type CountInto = (
+  view: StatsView,
+  observe: (event: LoginEvent, outcome: Outcome) => void,
+) => Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }>;
+
+export interface BackfilledMonth extends MonthMerge {
+  /** How the logs cover the month (null when the log format gave no line times). */
+  readonly coverage: MonthCoverage | null;
+}
+
+export interface BackfillResult {
+  readonly outcomes: OutcomeCounts;
+  readonly store: StoreReport;
+  readonly months: readonly BackfilledMonth[];
+  /** Every month the logs have lines in, with how they cover it (also months without logins). */
+  readonly coverage: readonly MonthCoverage[];
+  readonly marksRaised: number;
+}
+
+/**
+ * SPEC §7: computes the months of the logs from scratch (a fresh tally, empty store), merges them
+ * into the opened store (core/backfill-merge.ts has the rules) and commits in one batch. The caller
+ * opened `store` before the first read and closes it after: a real run holds the data dir's lock
+ * for the whole read-modify-write, so a concurrent `tail` or backfill waits or fails.
+ */
+export async function backfillIntoStore(
+  store: StatsStore,
+  count: CountInto,
+  coverage: RunCoverage,
+  opts: { replace: boolean; monthZone: TimeZone },
+): Promise<BackfillResult> {
+  const fresh = emptyStatsView();
+  const collector = new CountedMonthsCollector();
+  const { outcomes } = await count(fresh, (event, outcome) => collector.observe(event, outcome));
+  const merge = mergeBackfill(store.view, { hosts: fresh.hosts, counted: collector.counted }, { replace: opts.replace });
+  const written = store.commit(merge.changes);
+  const covered = coverage.report(
+    (month) => monthBounds(month, opts.monthZone),
+    (time) => localIso(time, opts.monthZone),
+  );
+  const byMonth = new Map(covered.map((c) => [c.month, c]));
+  return {
+    outcomes,
+    store: written,
+    months: merge.months.map((m) => ({ ...m, coverage: byMonth.get(m.month) ?? null })),
+    coverage: covered,
+    marksRaised: merge.marksRaised,
+  };
+}
