@@ -1,8 +1,8 @@
-import { ClientClassifier } from '../core/client-classifier.js';
-import { MonthlyTally, type HostPolicy, type Outcome, type StatsView, type TallyChanges } from '../core/monthly-tally.js';
+import { MonthlyTally, type Outcome, type StatsView, type TallyChanges } from '../core/monthly-tally.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { GeoIpDatabase } from '../geoip/geoip-database.js';
 import type { LoginSource } from './login-source.js';
+import { hostPolicies } from './host-policies.js';
 
 export type OutcomeCounts = Record<Outcome, number>;
 
@@ -16,8 +16,7 @@ export async function countLogins(
   config: RunConfig,
   geoip: GeoIpDatabase | null,
 ): Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }> {
-  const policy: HostPolicy = { classifier: new ClientClassifier(config.clientPatterns), countries: config.recordCountry };
-  const tally = new MonthlyTally(view, () => policy, (ip) => (geoip ? geoip.locate(ip) : null));
+  const tally = new MonthlyTally(view, hostPolicies(config, geoip), (ip) => (geoip ? geoip.locate(ip) : null));
   const outcomes: OutcomeCounts = { counted: 0, 'already-counted': 0, filtered: 0, late: 0 };
   for await (const event of source.logins()) outcomes[tally.record(event)]++;
   return { outcomes, changes: tally.takeChanges() };

@@ -4,17 +4,18 @@ import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { countLogins } from '../../pipeline/count-logins.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
-import { addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { addConfigOptions, addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 
 export function backfillCommand(program: Command): void {
   const cmd = program
     .command('backfill')
     .description("replay logs in time order into the module's storage (mod_monthly_visitors' .dat files)")
-    .argument('<log...>', 'log files, or - for standard input; several are merged in time order')
+    .argument('[log...]', 'log files, or - for standard input; several are merged in time order (default: the config\'s log files)')
     .option('--data-dir <dir>', "Prosody's data directory (data_path), e.g. /var/lib/prosody")
     .option('--dry-run', 'count and report, write nothing');
   addCountingOptions(cmd);
+  addConfigOptions(cmd);
   addLogOptions(cmd);
   addOutputOptions(cmd);
   cmd.addHelpText(
@@ -24,7 +25,8 @@ Examples:
   $ monthly-visitors backfill --data-dir /var/lib/prosody --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb \\
       --client-pattern '^Conversations%..*=ANDROID' --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
   $ zcat old.log.gz | monthly-visitors backfill --data-dir ./data --mmdb city.mmdb --year 2024 -
-  $ monthly-visitors backfill --dry-run --json --data-dir ./data --mmdb city.mmdb prosody.log`,
+  $ monthly-visitors backfill --dry-run --json --data-dir ./data --mmdb city.mmdb prosody.log
+  $ monthly-visitors backfill --prosody-config /etc/prosody/prosody.cfg.lua   # data dir, logs, options from there`,
   );
   cmd.action(async (logs: string[], raw: RawOptions) => {
     await runBackfill(logs, raw);
@@ -38,7 +40,7 @@ async function runBackfill(logs: string[], raw: RawOptions): Promise<void> {
   if (config.mmdbPath === null) throw new UsageError('--mmdb is required: a GeoIP2/GeoLite2 City database (.mmdb)');
   // Everything that can be checked is checked before the first write (SPEC §10).
   const geoip = GeoIpDatabase.open(config.mmdbPath);
-  const source = await LoginSource.open(logs, config, reporter);
+  const source = await LoginSource.open(logsToRead(logs, config), config, reporter);
   const store = openStatsStore(config.dataDir, { dryRun: config.dryRun });
   try {
     const { outcomes, changes } = await countLogins(source, store.view, config, geoip);
