@@ -259,9 +259,8 @@ class FileEvaluator {
   private variable(e: ast.Identifier): LuaData {
     const scope = this.scopeOf(e.name);
     if (scope) return scope.get(e.name) ?? null;
-    if (DIRECTIVES[e.name] !== undefined || LUA_GLOBALS.has(e.name)) {
-      return this.unsupported(e, `using ${e.name} other than as a configuration directive`);
-    }
+    if (DIRECTIVES[e.name] !== undefined) return this.unsupported(e, `using ${e.name} other than as a directive`);
+    if (LUA_GLOBALS.has(e.name)) return this.unsupported(e, `${e.name} (Lua's standard library)`);
     // Prosody hands ENV_FOO the environment variable FOO; we run on the same machine.
     if (e.name.startsWith('ENV_')) return process.env[e.name.slice(4)] ?? null;
     return this.target.getOption(this.section, e.name);

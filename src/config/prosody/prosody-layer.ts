@@ -32,10 +32,10 @@ const MODULE_NAME = 'monthly_visitors';
 export function prosodyLayer(path: string): { layer: OptionLayer; facts: ProsodyFacts } {
   const config = readLuaConfig(path);
   const global = config.sections.get(GLOBAL);
+  // Components are services (MUC, upload…): nobody logs in to them, so they count nothing.
+  const virtualHosts = config.hosts.filter((h) => h.kind === 'VirtualHost').map((h) => h.name);
   const hosts = new Map<string, CountingOptions>();
-  for (const [section, options] of config.sections) {
-    if (section !== GLOBAL) hosts.set(section, readCountingOptions(options, MODULE_OPTIONS));
-  }
+  for (const host of virtualHosts) hosts.set(host, readCountingOptions(config.sections.get(host), MODULE_OPTIONS));
   const dataPath = global?.get('data_path');
   const sinks = logSinks(global?.get('log'));
   const logs = defaultLogFiles(sinks);
@@ -44,7 +44,7 @@ export function prosodyLayer(path: string): { layer: OptionLayer; facts: Prosody
     hosts,
     dataDir: dataPath ? readPath(dataPath, 'data_path') : { value: PROSODY_DEFAULT_DATA_PATH, origin: `${path}: no data_path, Prosody's default` },
     inputs: logs.files.length > 0 ? { value: logs.files, origin: logs.origins.join(', ') } : undefined,
-    declaredHosts: config.hosts.filter((h) => h.kind === 'VirtualHost').map((h) => h.name),
+    declaredHosts: virtualHosts,
   };
   return {
     layer,
