@@ -27,8 +27,8 @@ const ANY = new Uint8Array(256).fill(1);
 const ANYTHING: Step = { set: ANY, repeat: true, optional: true };
 
 /** The pattern as a list of steps: unanchored ends become "any bytes", `+` becomes one then `*`. */
-function stepsOf(source: string): Step[] | string {
-  const prog = parsePattern(encodeUtf8(source));
+function stepsOf(source: string | Uint8Array): Step[] | string {
+  const prog = parsePattern(typeof source === 'string' ? encodeUtf8(source) : source);
   const steps: Step[] = prog.anchor ? [] : [ANYTHING];
   let anchoredEnd = false;
   for (let i = 0; i < prog.kinds.length; i++) {
@@ -86,11 +86,11 @@ function commonByte(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** Whether some subject matches both patterns (`string.match(s, a) and string.match(s, b)`). */
-export function patternOverlap(a: string, b: string): Overlap {
+export function patternOverlap(a: string | Uint8Array, b: string | Uint8Array): Overlap {
   const sa = stepsOf(a);
   const sb = stepsOf(b);
-  if (typeof sa === 'string') return { kind: 'unknown', reason: `${JSON.stringify(a)} ${sa}` };
-  if (typeof sb === 'string') return { kind: 'unknown', reason: `${JSON.stringify(b)} ${sb}` };
+  if (typeof sa === 'string') return { kind: 'unknown', reason: `${show(a)} ${sa}` };
+  if (typeof sb === 'string') return { kind: 'unknown', reason: `${show(b)} ${sb}` };
   const width = sb.length + 1;
   const parent = new Int32Array((sa.length + 1) * width).fill(-2);
   const viaByte = new Int16Array(parent.length).fill(-1);
@@ -125,4 +125,8 @@ function pathTo(id: number, parent: Int32Array, viaByte: Int16Array): Uint8Array
   const bytes: number[] = [];
   for (let at = id; parent[at]! >= 0; at = parent[at]!) if (viaByte[at]! >= 0) bytes.push(viaByte[at]!);
   return Uint8Array.from(bytes.reverse());
+}
+
+function show(pattern: string | Uint8Array): string {
+  return JSON.stringify(typeof pattern === 'string' ? pattern : Buffer.from(pattern).toString('latin1'));
 }
