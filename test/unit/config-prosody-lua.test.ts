@@ -287,3 +287,21 @@ test('code is refused with its file and line, before anything after it is even l
     );
   }
 });
+
+test("where Prosody itself would load mod_monthly_visitors (modulemanager's rule, checked in 0.12's source)", () => {
+  const cases: Array<[string[], string[]]> = [
+    [['modules_enabled = { "monthly_visitors" }'], ['a.example', 'b.example']],
+    [['modules_enabled = { "monthly_visitors" }', 'modules_disabled = { "monthly_visitors" }'], []],
+    [['modules_enabled = { "roster", "monthly_visitors" }', 'VirtualHost "b.example"', 'modules_disabled = { "monthly_visitors" }'], ['a.example']],
+    [['Component "muc.example" "muc"', 'modules_enabled = { "monthly_visitors" }'], ['muc.example']],
+    [['modules_disabled = { "monthly_visitors" }', 'VirtualHost "b.example"', 'modules_enabled = { "monthly_visitors" }'], ['b.example']],
+  ];
+  for (const [lines, expected] of cases) {
+    // Global lines first, then the hosts (re-declaring a host reopens its section, as in Prosody).
+    const global = lines.filter((l, i) => !lines.slice(0, i + 1).some((x) => /^(VirtualHost|Component)/.test(x)));
+    const rest = lines.slice(global.length);
+    const dir = writeConfigTree({ 'p.cfg.lua': lua(...global, 'VirtualHost "a.example"', 'VirtualHost "b.example"', 'Component "muc.example" "muc"', ...rest) });
+    const config = loadCountingConfig({ ...NO_FLAGS, prosodyConfig: join(dir, 'p.cfg.lua') }, NO_ENV);
+    assert.deepEqual(config.prosody!.moduleLoadedOn.map((m) => m.host), expected, lines.join('; '));
+  }
+});

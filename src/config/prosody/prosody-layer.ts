@@ -59,9 +59,9 @@ export function prosodyLayer(path: string): { layer: OptionLayer; facts: Prosody
 }
 
 /**
- * Prosody's modulemanager: a VirtualHost loads (global modules_enabled + its own) minus its
- * modules_disabled (which falls back to the global one); a Component loads only its own unless
- * load_global_modules is set.
+ * Prosody 0.12's modulemanager (get_modules_for_host): global = modules_enabled - modules_disabled
+ * of the global section (for a Component only a fixed list of inheritable modules, which does
+ * not hold this one); a host loads (global + its own modules_enabled) - its own modules_disabled.
  */
 function hostsLoadingModule(
   sections: ReadonlyMap<string, ReadonlyMap<string, TableEntry>>,
@@ -72,13 +72,11 @@ function hostsLoadingModule(
     if (!(entry?.value instanceof DataTable)) return undefined;
     return entry.value.sequence().find((item) => item.value === MODULE_NAME);
   };
+  const globalEnabled = listed(GLOBAL, 'modules_disabled') ? undefined : listed(GLOBAL, 'modules_enabled');
   const found: Array<{ host: string; origin: string }> = [];
   for (const host of hosts) {
-    const own = sections.get(host.name);
-    const useGlobal = host.kind === 'VirtualHost' || own?.get('load_global_modules')?.value === true;
-    const enabled = listed(host.name, 'modules_enabled') ?? (useGlobal ? listed(GLOBAL, 'modules_enabled') : undefined);
-    const disabled = own?.has('modules_disabled') ? listed(host.name, 'modules_disabled') : listed(GLOBAL, 'modules_disabled');
-    if (enabled && !disabled) found.push({ host: host.name, origin: formatWhere(enabled.where) });
+    const enabled = listed(host.name, 'modules_enabled') ?? (host.kind === 'VirtualHost' ? globalEnabled : undefined);
+    if (enabled && !listed(host.name, 'modules_disabled')) found.push({ host: host.name, origin: formatWhere(enabled.where) });
   }
   return found;
 }
