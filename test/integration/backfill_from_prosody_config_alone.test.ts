@@ -7,6 +7,7 @@ import { fixture } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { readStoreWithLua, type StoreJson } from '../helpers/lua-dat-reader.js';
 import { tempDir } from '../helpers/tree.js';
+import { MODULE_README_PATTERNS_LUA } from '../helpers/module-config.js';
 import { lua } from '../helpers/config-files.js';
 
 const P1 = fixture('prosody-0.12-p1');
@@ -37,12 +38,7 @@ function serverDir(hostSections: string[] = ['VirtualHost "example.com"', 'Virtu
       '  info = "logs/prosody.info.log";',
       '}',
       'mod_monthly_visitors_mmdb_path = "geo/City.mmdb"',
-      'local client_patterns = {};',
-      'client_patterns["^zom%d+.*"] = "IOS";',
-      'client_patterns["^Zom-.*"] = "IOS";',
-      'client_patterns["^chatsecure%d+.*"] = "IOS";',
-      'client_patterns["^ChatSecureZom-.*"] = "ANDROID";',
-      'client_patterns["^Conversations%..*"] = "ANDROID";',
+      ...MODULE_README_PATTERNS_LUA,
       'client_patterns["^Gajim"] = "DESKTOP";',
       'mod_monthly_visitors_client_patterns = client_patterns;',
       ...extra,

@@ -6,6 +6,7 @@ import { readLuaConfig, GLOBAL } from '../../src/config/prosody/read-lua-config.
 import { DataTable } from '../../src/config/prosody/lua-data.js';
 import { ConfigError } from '../../src/errors.js';
 import { fixture } from '../helpers/paths.js';
+import { MODULE_README_PATTERNS_LUA } from '../helpers/module-config.js';
 import { lua, writeConfigTree } from '../helpers/config-files.js';
 
 const NO_FLAGS: ConfigFlags = { clientPattern: [] };
@@ -56,12 +57,7 @@ const EVERY_FORM = {
     '  { levels = { "info", "warn" }, to = "file", filename = "logs/info.log" };',
     '  "*syslog";',
     '}',
-    'local client_patterns = {};',
-    'client_patterns["^zom%d+.*"] = "IOS";',
-    'client_patterns["^Zom-.*"] = "IOS";',
-    'client_patterns["^chatsecure%d+.*"] = "IOS";',
-    'client_patterns["^ChatSecureZom-.*"] = "ANDROID";',
-    'client_patterns["^Conversations%..*"] = "ANDROID";',
+    ...MODULE_README_PATTERNS_LUA,
     'mod_monthly_visitors_client_patterns = client_patterns;',
     'client_patterns.Gajim = "DESKTOP" -- same table: counts',
     'limit = 10 * 1024 + -1',
