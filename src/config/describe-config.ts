@@ -9,7 +9,8 @@ export interface ConfigReport {
   readonly json: Record<string, unknown>;
 }
 
-const OTHER_HOSTS = '(every other host)';
+/** The global options' name in output; in JSON it is Prosody's `*`. */
+const OTHER_HOSTS = 'every other host';
 
 export function describeConfig(config: RunConfig): ConfigReport {
   const lines: string[] = [];
@@ -22,15 +23,15 @@ export function describeConfig(config: RunConfig): ConfigReport {
   if (settings.inputs.value.length > 0) lines.push(`logs: ${settings.inputs.value.join(', ')} (${settings.inputs.origin})`);
   if (settings.statePath.value !== null) lines.push(`state: ${settings.statePath.value} (${settings.statePath.origin})`);
 
-  const hosts: Array<[string, HostSettings]> = [[OTHER_HOSTS, settings.global], ...settings.hosts];
+  const hosts: Array<[string, HostSettings]> = [[settings.hosts.size === 0 ? 'every host' : OTHER_HOSTS, settings.global], ...settings.hosts];
   const json: Record<string, unknown> = {
     dataDir: settings.dataDir,
     inputs: settings.inputs,
     statePath: settings.statePath,
-    hosts: Object.fromEntries(hosts.map(([host, s]) => [host, hostJson(s)])),
+    hosts: Object.fromEntries([['*', hostJson(settings.global)], ...[...settings.hosts].map(([host, s]) => [host, hostJson(s)])]),
   };
   for (const [host, s] of hosts) {
-    lines.push(`host ${host}:`);
+    lines.push(host === OTHER_HOSTS || host === 'every host' ? `${host}:` : `host ${host}:`);
     lines.push(`  mmdb_path: ${s.mmdbPath.value ?? '(none)'} (${s.mmdbPath.origin})`);
     lines.push(`  record_country: ${s.recordCountry.value.toString()} (${s.recordCountry.origin})`);
     lines.push(`  client_patterns: ${s.clientPatterns.value.length}, tried in this order (${s.clientPatterns.origin})`);

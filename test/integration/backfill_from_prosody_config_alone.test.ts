@@ -150,7 +150,8 @@ test('check shows every option per host with its file and line, and warns about 
   assert.doesNotMatch(r.stderr, /mod_monthly_visitors on example\.com/);
   assert.match(r.stderr, /warning: client patterns of chat\.example\.org: "\^Conv" \(ANDROID, [^)]*:18\) and "\^Conversations" \(OTHER, [^)]*:18\) both match e\.g\. "Conversations"/);
   // The module's own list has no overlap between categories.
-  assert.doesNotMatch(r.stderr, /client patterns of \(every other host\), example\.com/);
+  assert.doesNotMatch(r.stderr, /client patterns of every other host, example\.com/);
+  assert.match(r.stderr, /^every other host:\n  mmdb_path: /m);
   assert.match(r.stderr, /warning: .*City\.mmdb is \d+ days old/);
   const json = JSON.parse(r.stdout);
   assert.deepEqual(json.config.hosts['chat.example.org'].clientPatterns.map((p: { category: string }) => p.category), ['ANDROID', 'OTHER']);

@@ -36,8 +36,8 @@ Examples:
 async function runBackfill(logs: string[], raw: RawOptions): Promise<void> {
   const reporter = reporterFor(raw);
   const config = buildRunConfig(raw);
-  if (config.dataDir === null) throw new UsageError('--data-dir is required: the Prosody data directory to write, e.g. /var/lib/prosody');
-  if (config.mmdbPath === null) throw new UsageError('--mmdb is required: a GeoIP2/GeoLite2 City database (.mmdb)');
+  if (config.dataDir === null) throw new UsageError('--data-dir is required (or data_path in --config / --prosody-config): the Prosody data directory to write, e.g. /var/lib/prosody');
+  if (config.mmdbPath === null) throw new UsageError('--mmdb is required (or mmdb_path in --config, mod_monthly_visitors_mmdb_path in --prosody-config): a GeoIP2/GeoLite2 City database (.mmdb)');
   // Everything that can be checked is checked before the first write (SPEC §10).
   const geoip = GeoIpDatabase.open(config.mmdbPath);
   const source = await LoginSource.open(logsToRead(logs, config), config, reporter);
