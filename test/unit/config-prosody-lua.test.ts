@@ -6,6 +6,10 @@ import { readLuaConfig, GLOBAL } from '../../src/config/prosody/read-lua-config.
 import { DataTable } from '../../src/config/prosody/lua-data.js';
 import { ConfigError } from '../../src/errors.js';
 import { fixture } from '../helpers/paths.js';
+import { runConfigLikeProsody } from '../helpers/prosody-config-lua.js';
+import type { LuaJson } from '../helpers/lua-dat-reader.js';
+import type { LuaData } from '../../src/config/prosody/lua-data.js';
+import { readFileSync } from 'node:fs';
 import { MODULE_README_PATTERNS_LUA } from '../helpers/module-config.js';
 import { lua, writeConfigTree } from '../helpers/config-files.js';
 
@@ -299,5 +303,28 @@ test("where Prosody itself would load mod_monthly_visitors (modulemanager's rule
     const dir = writeConfigTree({ 'p.cfg.lua': lua(...global, 'VirtualHost "a.example"', 'VirtualHost "b.example"', 'Component "muc.example" "muc"', ...rest) });
     const config = loadCountingConfig({ ...NO_FLAGS, prosodyConfig: join(dir, 'p.cfg.lua') }, NO_ENV);
     assert.deepEqual(config.prosody!.moduleLoadedOn.map((m) => m.host), expected, lines.join('; '));
+  }
+});
+
+/** Our reader's sections in the shape the Lua VM's tables come out (keys as strings). */
+function sectionsAsJson(sections: ReturnType<typeof readLuaConfig>['sections']): Record<string, Record<string, LuaJson>> {
+  const toJson = (v: LuaData): LuaJson => {
+    if (v instanceof DataTable) return Object.fromEntries([...v.entries()].map(([k, e]) => [String(k), toJson(e.value)]));
+    return v as LuaJson;
+  };
+  return Object.fromEntries([...sections].map(([name, options]) => [name, Object.fromEntries([...options].map(([k, e]) => [k, toJson(e.value)]))]));
+}
+
+test("the same config run by a real Lua VM in Prosody's own config environment leaves the same options", () => {
+  // Every form but Include (Prosody's loader reads files; ours is tested above).
+  const source = EVERY_FORM['prosody.cfg.lua'].split('\n').filter((l) => !l.startsWith('Include')).join('\n');
+  const debian = readFileSync(fixture('prosody-0.12-debian-config', 'prosody.cfg.lua'), 'utf8').replace(/^Include .*$/m, '');
+  for (const [name, text] of [['every-form.cfg.lua', source], ['debian.cfg.lua', debian]] as const) {
+    const dir = writeConfigTree({ [name]: text });
+    const ours = sectionsAsJson(readLuaConfig(join(dir, name)).sections);
+    const prosody = runConfigLikeProsody(text, name);
+    // Prosody's bookkeeping options, which our reader keeps as host declarations instead.
+    for (const options of Object.values(prosody)) for (const k of ['defined', 'component_module', 'load_global_modules']) delete options[k];
+    assert.deepEqual(ours, prosody, name);
   }
 });
