@@ -1,11 +1,14 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { parseClientPattern, parseRecordCountry } from './parse-options.js';
 import { mergeLayers, type OptionLayer } from './option-layers.js';
 import { ownConfigLayer } from './own-config-file.js';
 import { prosodyLayer, type ProsodyFacts } from './prosody/prosody-layer.js';
 import type { HostOptions, RunConfig } from './run-config.js';
 
-/** Read when no --data-dir, --prosody-config or --config is given and the file exists. */
+/**
+ * Read when no --data-dir, --prosody-config or --config is given and the file exists and is readable
+ * (Debian installs it root:prosody 640: a user who cannot read it did not mean to use it).
+ */
 export const DEFAULT_PROSODY_CONFIG = '/etc/prosody/prosody.cfg.lua';
 /** Overrides DEFAULT_PROSODY_CONFIG (tests; an empty value turns auto-detection off). */
 export const PROSODY_CONFIG_ENV = 'MONTHLY_VISITORS_PROSODY_CONFIG';
@@ -62,7 +65,16 @@ export function loadCountingConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = 
 function autoDetectedProsodyConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): string | undefined {
   if (flags.dataDir !== undefined || flags.config !== undefined) return undefined;
   const path = env[PROSODY_CONFIG_ENV] ?? DEFAULT_PROSODY_CONFIG;
-  return path !== '' && existsSync(path) ? path : undefined;
+  return path !== '' && readable(path) ? path : undefined;
+}
+
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Flags set the global options, so they apply to every host. Relative paths: the working dir. */
