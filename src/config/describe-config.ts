@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { patternOverlap } from '../core/lua-pattern/overlap.js';
 import type { HostSettings, SourcedPattern } from './option-layers.js';
 import type { RunConfig } from './run-config.js';
@@ -20,7 +21,12 @@ export function describeConfig(config: RunConfig): ConfigReport {
 
   if (config.prosody) lines.push(`Prosody config: ${config.prosody.file}`);
   lines.push(`data dir: ${settings.dataDir.value ?? '(none)'} (${settings.dataDir.origin})`);
-  if (settings.inputs.value.length > 0) lines.push(`logs: ${settings.inputs.value.join(', ')} (${settings.inputs.origin})`);
+  if (settings.inputs.value.length > 0) {
+    lines.push(`logs: ${settings.inputs.value.join(', ')} (${settings.inputs.origin})`);
+    for (const log of settings.inputs.value) {
+      if (log !== '-' && !existsSync(log)) warnings.push(`${settings.inputs.origin}: log ${log} does not exist`);
+    }
+  }
   if (settings.statePath.value !== null) lines.push(`state: ${settings.statePath.value} (${settings.statePath.origin})`);
 
   const hosts: Array<[string, HostSettings]> = [[settings.hosts.size === 0 ? 'every host' : OTHER_HOSTS, settings.global], ...settings.hosts];

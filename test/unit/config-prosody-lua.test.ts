@@ -5,6 +5,8 @@ import { loadCountingConfig, type ConfigFlags } from '../../src/config/load-sett
 import { readLuaConfig, GLOBAL } from '../../src/config/prosody/read-lua-config.js';
 import { DataTable } from '../../src/config/prosody/lua-data.js';
 import { ConfigError } from '../../src/errors.js';
+import { describeConfig } from '../../src/config/describe-config.js';
+import type { RunConfig } from '../../src/config/run-config.js';
 import { fixture } from '../helpers/paths.js';
 import { runConfigLikeProsody } from '../helpers/prosody-config-lua.js';
 import type { LuaJson } from '../helpers/lua-dat-reader.js';
@@ -327,4 +329,12 @@ test("the same config run by a real Lua VM in Prosody's own config environment l
     for (const options of Object.values(prosody)) for (const k of ['defined', 'component_module', 'load_global_modules']) delete options[k];
     assert.deepEqual(ours, prosody, name);
   }
+});
+
+test("check's description warns about a log file the config names that does not exist", () => {
+  const dir = writeConfigTree({ 'p.cfg.lua': lua('data_path = "d"', 'log = { info = "here.log", debug = "gone.log" }'), 'here.log': '' });
+  const config = loadCountingConfig({ ...NO_FLAGS, prosodyConfig: join(dir, 'p.cfg.lua') }, NO_ENV);
+  // debug = "gone.log" is debug and up, so it is the one input (and here.log is left out).
+  const { warnings } = describeConfig({ ...config } as unknown as RunConfig);
+  assert.deepEqual(warnings, [`${join(dir, 'p.cfg.lua')}:2: log ${join(dir, 'gone.log')} does not exist`]);
 });
