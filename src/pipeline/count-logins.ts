@@ -16,7 +16,8 @@ export async function countLogins(
   config: RunConfig,
   geoip: GeoIpDatabase | null,
 ): Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }> {
-  const tally = new MonthlyTally(view, hostPolicies(config, geoip), (ip) => (geoip ? geoip.locate(ip) : null));
+  const { policyFor } = hostPolicies(config, geoip);
+  const tally = new MonthlyTally(view, policyFor, (ip) => (geoip ? geoip.locate(ip) : null));
   const outcomes: OutcomeCounts = { counted: 0, 'already-counted': 0, filtered: 0, late: 0 };
   for await (const event of source.logins()) outcomes[tally.record(event)]++;
   return { outcomes, changes: tally.takeChanges() };

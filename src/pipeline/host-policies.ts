@@ -9,7 +9,7 @@ import { GeoIpDatabase } from '../geoip/geoip-database.js';
  * filter and GeoIP database; every other host with the run's global options. Databases are
  * opened now, so a bad one stops the run before anything is read or written.
  */
-export function hostPolicies(config: RunConfig, geoip: GeoIpDatabase | null): (host: string) => HostPolicy {
+export function hostPolicies(config: RunConfig, geoip: GeoIpDatabase | null): { policyFor: (host: string) => HostPolicy; all: HostPolicy[] } {
   const databases = new Map<string, GeoIpDatabase>();
   if (geoip && config.mmdbPath !== null) databases.set(config.mmdbPath, geoip);
   const policyOf = (options: HostOptions): HostPolicy => {
@@ -23,7 +23,11 @@ export function hostPolicies(config: RunConfig, geoip: GeoIpDatabase | null): (h
   };
   const fallback = policyOf(config);
   const perHost = new Map<string, HostPolicy>();
-  for (const [host, options] of config.hostOptions ?? []) perHost.set(normalizeName(host), policyOf(options));
+  for (const [host, options] of config.hostOptions ?? []) {
+    // A host with the run's own options shares its policy (and its classifier's cache).
+    const same = options.clientPatterns === config.clientPatterns && options.recordCountry === config.recordCountry && options.mmdbPath === config.mmdbPath;
+    perHost.set(normalizeName(host), same ? fallback : policyOf(options));
+  }
   // Event hosts are normalised by the sources already.
-  return (host) => perHost.get(host) ?? fallback;
+  return { policyFor: (host) => perHost.get(host) ?? fallback, all: [...new Set([fallback, ...perHost.values()])] };
 }

@@ -158,3 +158,11 @@ test('check shows every option per host with its file and line, and warns about 
   assert.equal(json.config.dataDir.value, join(dir, 'data'));
   assert.equal(json.config.dataDir.origin, `${cfg}:1`);
 });
+
+test("a host's own GeoIP database is opened before anything is written: a missing one stops the run", () => {
+  const dir = serverDir(['VirtualHost "example.com"', 'VirtualHost "chat.example.org"', '  mod_monthly_visitors_mmdb_path = "geo/missing.mmdb"']);
+  const r = runCli(['backfill', '--prosody-config', join(dir, 'prosody.cfg.lua')], { env: ENV });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /geo\/missing\.mmdb: cannot read the GeoIP database: no such file or directory/);
+  assert.deepEqual(readStoreWithLua(join(dir, 'data')), {});
+});
