@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { RunConfig } from '../config/run-config.js';
-import { parseClientPattern, parseRecordCountry, parseYear } from '../config/parse-options.js';
-import { CountryFilter } from '../core/country-filter.js';
+import { parseYear } from '../config/parse-options.js';
+import { loadCountingConfig, PROSODY_CONFIG_ENV } from '../config/load-settings.js';
 import { formatByName } from '../sources/formats.js';
 import type { LogFormat } from '../sources/log-format.js';
 import { regexFormat } from '../sources/custom/regex-format.js';
@@ -15,7 +15,9 @@ export interface RawOptions {
   dataDir?: string;
   mmdb?: string;
   clientPattern: string[];
-  recordCountry: string;
+  recordCountry?: string;
+  config?: string;
+  prosodyConfig?: string;
   format: string;
   year?: string;
   timezone?: string;
@@ -51,7 +53,17 @@ export function addCountingOptions(cmd: Command): Command {
       collect,
       [],
     )
-    .option('--record-country <ALL|CC[,CC…]>', 'count only logins from these countries — mod_monthly_visitors_record_country', 'ALL');
+    .option('--record-country <ALL|CC[,CC…]>', 'count only logins from these countries (default: ALL) — mod_monthly_visitors_record_country');
+}
+
+/** Where the options can come from besides flags (later wins: Prosody config < --config < flags). */
+export function addConfigOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'our config file (JSON, or Lua data if it ends in .lua): data_path, mmdb_path, client_patterns, record_country, inputs, state, hosts')
+    .option(
+      '--prosody-config <file>',
+      `read prosody.cfg.lua as data: data_path, log files, mod_monthly_visitors_* per host (default: /etc/prosody/prosody.cfg.lua if it exists and no --data-dir or --config is given; $${PROSODY_CONFIG_ENV} overrides that path)`,
+    );
 }
 
 export function addOutputOptions(cmd: Command, withJson = true): Command {
@@ -67,16 +79,20 @@ export function reporterFor(raw: Pick<RawOptions, 'quiet' | 'verbose'>): Reporte
 /** Validates every option up front: a bad one stops the run before anything is read or written. */
 export function buildRunConfig(raw: RawOptions): RunConfig {
   return {
-    dataDir: raw.dataDir ?? null,
-    mmdbPath: raw.mmdb ?? null,
-    clientPatterns: raw.clientPattern.map(parseClientPattern),
-    recordCountry: raw.recordCountry ? parseRecordCountry(raw.recordCountry) : CountryFilter.ALL,
+    ...loadCountingConfig(raw),
     format: chooseFormat(raw),
     firstYear: raw.year === undefined ? undefined : parseYear(raw.year),
     zone: TimeZone.of(raw.timezone, '--timezone'),
     monthZone: raw.monthTimezone === undefined ? null : TimeZone.of(raw.monthTimezone, '--month-timezone'),
     dryRun: Boolean(raw.dryRun),
   };
+}
+
+/** The logs named on the command line, else those the configuration names. */
+export function logsToRead(logs: readonly string[], config: RunConfig): readonly string[] {
+  if (logs.length > 0) return logs;
+  if (config.inputs && config.inputs.length > 0) return config.inputs;
+  throw new UsageError('no logs to read: name them, or give a config whose log file sinks (prosody.cfg.lua `log`) or `inputs` name them');
 }
 
 /** `--format`, `--line-regex` and `--time-format` together name one log format (or auto-detection). */

@@ -2,10 +2,20 @@ import type { ClientPattern } from '../core/client-classifier.js';
 import type { CountryFilter } from '../core/country-filter.js';
 import type { LogFormat } from '../sources/log-format.js';
 import type { TimeZone } from '../time/zone.js';
+import type { EffectiveSettings } from './option-layers.js';
+import type { ProsodyFacts } from './prosody/prosody-layer.js';
 
-/** Everything a run needs, validated: the CLI (and later config files) build this, pipelines read it. */
+/** How one host counts (SPEC §9: the module's options are per host). */
+export interface HostOptions {
+  readonly mmdbPath: string | null;
+  readonly clientPatterns: readonly ClientPattern[];
+  readonly recordCountry: CountryFilter;
+}
+
+/** Everything a run needs, validated: the CLI and config files build this, pipelines read it. */
 export interface RunConfig {
   readonly dataDir: string | null;
+  /** The options of every host that no config names on its own (below: `hostOptions`). */
   readonly mmdbPath: string | null;
   readonly clientPatterns: readonly ClientPattern[];
   readonly recordCountry: CountryFilter;
@@ -15,4 +25,14 @@ export interface RunConfig {
   readonly zone: TimeZone;
   readonly monthZone: TimeZone | null;
   readonly dryRun: boolean;
+  /** Per host (normalised, case-folded names) for the hosts a config names. */
+  readonly hostOptions?: ReadonlyMap<string, HostOptions>;
+  /** Logs to read when the command line names none (from `log` in prosody.cfg.lua or `inputs`). */
+  readonly inputs?: readonly string[];
+  /** The checkpoint file of `tail` (`state` in our config file). */
+  readonly statePath?: string | null;
+  /** Every option with where it came from, for `check`. */
+  readonly settings?: EffectiveSettings;
+  /** The Prosody config read, if any. */
+  readonly prosody?: ProsodyFacts | null;
 }

@@ -18,6 +18,8 @@ export interface StatsView {
 export interface HostPolicy {
   readonly classifier: ClientClassifier;
   readonly countries: CountryFilter;
+  /** The host's own GeoIP database, when it has one other than the run's. */
+  readonly locate?: Locate;
 }
 
 /** Finds the place of an address; null when it has no record (or there is no address). */
@@ -56,7 +58,7 @@ export class MonthlyTally {
     if (last !== undefined && month < last) return 'late';
 
     const policy = this.policyFor(host);
-    const place = this.locate(event.ip);
+    const place = (policy.locate ?? this.locate)(event.ip);
     if (!policy.countries.passes(place?.country)) return 'filtered';
 
     let counts = record.get(month);

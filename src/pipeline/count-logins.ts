@@ -1,9 +1,9 @@
-import { ClientClassifier } from '../core/client-classifier.js';
-import { MonthlyTally, type HostPolicy, type Outcome, type StatsView, type TallyChanges } from '../core/monthly-tally.js';
+import { MonthlyTally, type Outcome, type StatsView, type TallyChanges } from '../core/monthly-tally.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { GeoIpDatabase } from '../geoip/geoip-database.js';
 import type { LoginEvent } from '../core/login-event.js';
 import type { LoginSource } from './login-source.js';
+import { hostPolicies } from './host-policies.js';
 
 export type OutcomeCounts = Record<Outcome, number>;
 
@@ -20,8 +20,8 @@ export async function countLogins(
   geoip: GeoIpDatabase | null,
   observe?: (event: LoginEvent, outcome: Outcome) => void,
 ): Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }> {
-  const policy: HostPolicy = { classifier: new ClientClassifier(config.clientPatterns), countries: config.recordCountry };
-  const tally = new MonthlyTally(view, () => policy, (ip) => (geoip ? geoip.locate(ip) : null));
+  const { policyFor } = hostPolicies(config, geoip);
+  const tally = new MonthlyTally(view, policyFor, (ip) => (geoip ? geoip.locate(ip) : null));
   const outcomes: OutcomeCounts = { counted: 0, 'already-counted': 0, filtered: 0, late: 0 };
   for await (const event of source.logins()) {
     const outcome = tally.record(event);

@@ -19,7 +19,7 @@ export function loadDatWithLua(path: string): LuaJson {
   return toJson(L, -1);
 }
 
-function toJson(L: unknown, index: number): LuaJson {
+export function toJson(L: unknown, index: number): LuaJson {
   switch (lua.lua_type(L, index)) {
     case lua.LUA_TSTRING:
       return lua.lua_tojsstring(L, index);

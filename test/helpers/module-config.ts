@@ -10,3 +10,13 @@ export const MODULE_README_PATTERNS = [
   '^Conversations%..*=ANDROID',
   '^Gajim=DESKTOP',
 ].flatMap((p) => ['--client-pattern', p]);
+
+/** The module README's own example, as prosody.cfg.lua lines (six lines, `client_patterns` local). */
+export const MODULE_README_PATTERNS_LUA = [
+  'local client_patterns = {};',
+  'client_patterns["^zom%d+.*"] = "IOS";',
+  'client_patterns["^Zom-.*"] = "IOS";',
+  'client_patterns["^chatsecure%d+.*"] = "IOS";',
+  'client_patterns["^ChatSecureZom-.*"] = "ANDROID";',
+  'client_patterns["^Conversations%..*"] = "ANDROID";',
+];

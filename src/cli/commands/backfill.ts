@@ -6,7 +6,7 @@ import { countLogins } from '../../pipeline/count-logins.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { backfillIntoStore } from '../../pipeline/backfill-into-store.js';
 import { RunCoverage } from '../../core/log-coverage.js';
-import { addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { addConfigOptions, addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 import { backfillJson, backfillTable, reportBackfillNotes } from '../backfill-report.js';
 
@@ -20,13 +20,14 @@ export function backfillCommand(program: Command): void {
   const cmd = program
     .command('backfill')
     .description("compute months from logs into the module's storage (.dat files); stored months are kept unless --replace")
-    .argument('<log...>', 'log files, or - for standard input; several are merged in time order')
+    .argument('[log...]', 'log files, or - for standard input; several are merged in time order (default: the config\'s log files)')
     .option('--data-dir <dir>', "Prosody's data directory (data_path), e.g. /var/lib/prosody")
     .option('--dry-run', 'print per host and month what would be added, replaced or left alone; write nothing')
     .option('--replace', 'recompute months the store already has from these logs (default: leave them alone)')
     .option('--max-gap <hours>', 'report a month as partial when its logs pause longer than this', '24')
     .option('--wait', 'wait for another run that holds the data dir lock, instead of failing');
   addCountingOptions(cmd);
+  addConfigOptions(cmd);
   addLogOptions(cmd);
   addOutputOptions(cmd);
   cmd.addHelpText(
@@ -37,6 +38,7 @@ Examples:
       --client-pattern '^Conversations%..*=ANDROID' --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
   $ zcat old.log.gz | monthly-visitors backfill --data-dir ./data --mmdb city.mmdb --year 2024 -
   $ monthly-visitors backfill --dry-run --json --data-dir ./data --mmdb city.mmdb prosody.log
+  $ monthly-visitors backfill --prosody-config /etc/prosody/prosody.cfg.lua   # data dir, logs, options from there
 
 A month the store does not have is added; a month it has is left alone and reported, unless
 --replace. A user's last-recorded month becomes the latest added or replaced month the user was
@@ -53,14 +55,14 @@ hours apart.`,
 async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> {
   const reporter = reporterFor(raw);
   const config = buildRunConfig(raw);
-  if (config.dataDir === null) throw new UsageError('--data-dir is required: the Prosody data directory to write, e.g. /var/lib/prosody');
-  if (config.mmdbPath === null) throw new UsageError('--mmdb is required: a GeoIP2/GeoLite2 City database (.mmdb)');
+  if (config.dataDir === null) throw new UsageError('--data-dir is required (or data_path in --config / --prosody-config): the Prosody data directory to write, e.g. /var/lib/prosody');
+  if (config.mmdbPath === null) throw new UsageError('--mmdb is required (or mmdb_path in --config, mod_monthly_visitors_mmdb_path in --prosody-config): a GeoIP2/GeoLite2 City database (.mmdb)');
   const maxGapHours = parseMaxGap(raw.maxGap);
   const replace = Boolean(raw.replace);
   const coverage = new RunCoverage(maxGapHours * 3_600_000);
   // Everything that can be checked is checked before the first write (SPEC §10).
   const geoip = GeoIpDatabase.open(config.mmdbPath);
-  const source = await LoginSource.open(logs, config, reporter, coverage);
+  const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage);
   // Opened (and locked) before the first read, closed after the commit: one read-modify-write.
   const store = openStatsStore(config.dataDir, { dryRun: config.dryRun, wait: Boolean(raw.wait) });
   try {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
-import { addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { addConfigOptions, addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { describeConfig } from '../../config/describe-config.js';
 
 const GEOIP_MAX_AGE_DAYS = 60;
 
@@ -13,6 +14,7 @@ export function checkCommand(program: Command): void {
     .argument('[log...]', 'logs to read through: says which format they are and what statistics they can give')
     .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked");
   addCountingOptions(cmd);
+  addConfigOptions(cmd);
   addLogOptions(cmd);
   addOutputOptions(cmd);
   cmd.addHelpText(
@@ -22,7 +24,8 @@ Exits 0 when everything can be used, 2 for bad options or configuration, 1 for a
 
 Examples:
   $ monthly-visitors check --data-dir /var/lib/prosody --mmdb GeoLite2-City.mmdb --client-pattern '^Gajim=DESKTOP'
-  $ monthly-visitors check --verbose /var/log/prosody/prosody.log`,
+  $ monthly-visitors check --verbose /var/log/prosody/prosody.log
+  $ monthly-visitors check --prosody-config /etc/prosody/prosody.cfg.lua   # options per host, and where each came from`,
   );
   cmd.action(async (logs: string[], raw: RawOptions) => {
     const reporter = reporterFor(raw);
@@ -32,19 +35,25 @@ Examples:
       recordCountry: config.recordCountry.toString(),
       timezone: config.zone.name,
     };
-    reporter.info(`client patterns: ${config.clientPatterns.length} (tried in this order)`);
-    for (const p of config.clientPatterns) reporter.info(`  ${p.pattern.source} → ${p.category}`);
-    reporter.info(`record country: ${config.recordCountry.toString()}; log time zone: ${config.zone.name}`);
+    // The effective options per host, each with where it came from (SPEC §9).
+    const described = describeConfig(config);
+    result.config = described.json;
+    for (const line of described.lines) reporter.info(line);
+    for (const warning of described.warnings) reporter.warn(warning);
+    reporter.info(`log time zone: ${config.zone.name}`);
 
-    if (config.mmdbPath !== null) {
-      const db = GeoIpDatabase.open(config.mmdbPath);
+    const mmdbPaths = new Set([config.mmdbPath, ...[...(config.hostOptions?.values() ?? [])].map((h) => h.mmdbPath)]);
+    mmdbPaths.delete(null);
+    const geoip: unknown[] = [];
+    for (const path of mmdbPaths as Set<string>) {
+      const db = GeoIpDatabase.open(path);
       const ageDays = Math.floor((Date.now() - db.buildTime.getTime()) / 86_400_000);
-      result.geoip = { path: db.path, type: db.databaseType, built: db.buildTime.toISOString(), ageDays };
+      geoip.push({ path: db.path, type: db.databaseType, built: db.buildTime.toISOString(), ageDays });
       reporter.info(`GeoIP database: ${db.path}: ${db.databaseType}, built ${db.buildTime.toISOString().slice(0, 10)}`);
       if (ageDays > GEOIP_MAX_AGE_DAYS) reporter.warn(`${db.path} is ${ageDays} days old; MaxMind updates it weekly`);
-    } else if (!config.recordCountry.isAll) {
-      reporter.warn('--record-country needs --mmdb: without a GeoIP database no login has a country');
     }
+    if (geoip.length > 0) result.geoip = geoip.length === 1 ? geoip[0] : geoip;
+    else if (!config.recordCountry.isAll) reporter.warn('--record-country needs --mmdb: without a GeoIP database no login has a country');
 
     if (config.dataDir !== null) {
       const store = checkStore(config.dataDir);

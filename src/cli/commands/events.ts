@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { LoginSource } from '../../pipeline/login-source.js';
-import { addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { addConfigOptions, addLogOptions, addOutputOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { writeLine } from '../stdout.js';
 
 export function eventsCommand(program: Command): void {
   const cmd = program
     .command('events')
     .description('print the logins found in logs as JSON lines (prints IP addresses and resources: for debugging)')
-    .argument('<log...>', 'log files, or - for standard input; several are merged in time order');
+    .argument('[log...]', 'log files, or - for standard input; several are merged in time order (default: the config\'s log files)');
+  addConfigOptions(cmd);
   addLogOptions(cmd);
   addOutputOptions(cmd, false);
   cmd.addHelpText(
@@ -23,7 +24,7 @@ Examples:
   cmd.action(async (logs: string[], raw: RawOptions) => {
     const reporter = reporterFor(raw);
     const config = buildRunConfig({ ...raw, clientPattern: [], recordCountry: 'ALL' });
-    const source = await LoginSource.open(logs, config, reporter);
+    const source = await LoginSource.open(logsToRead(logs, config), config, reporter);
     for await (const e of source.logins()) {
       const line = JSON.stringify({
         time: e.localTime,
