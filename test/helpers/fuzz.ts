@@ -20,7 +20,8 @@ export function checkProperty<Ts>(property: fc.IProperty<Ts>, quick: number, cos
   const details = fc.check(property, params) as fc.RunDetails<Ts>;
   if (details.failed) {
     const message = fc.defaultReportMessage(details as fc.RunDetails<Ts | null>) ?? 'property failed';
-    throw new Error(`${message}\n(replay: FUZZ_SEED=${details.seed} npm run fuzz)`);
+    const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance ?? '');
+    throw new Error(`${message}\nError: ${cause}\n(replay: FUZZ_SEED=${details.seed} npm run fuzz)`);
   }
 }
 
