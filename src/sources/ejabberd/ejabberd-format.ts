@@ -96,7 +96,12 @@ class EjabberdParser implements LineParser {
     const text = buf.toString('latin1', msg + ACCEPTED_CONNECTION.length, end);
     const arrow = text.indexOf(' -> ');
     const peer = stripPort(arrow < 0 ? text : text.slice(0, arrow));
-    if (this.open.size >= MAX_OPEN_SESSIONS) this.open.delete(this.open.keys().next().value!);
+    this.remember(pid, peer);
+  }
+
+  /** Keeps a session's address until it opens; past MAX_OPEN_SESSIONS the oldest is forgotten. */
+  private remember(pid: string, peer: string | null): void {
+    if (!this.open.has(pid) && this.open.size >= MAX_OPEN_SESSIONS) this.open.delete(this.open.keys().next().value!);
     this.open.set(pid, peer);
   }
 
@@ -106,7 +111,8 @@ class EjabberdParser implements LineParser {
     const at = text.lastIndexOf(FROM);
     if (at < 0) return;
     const pid = leadingPid(buf, pidStart, msg);
-    this.open.set(pid, addressOrNull(text.slice(at + FROM.length).trim()));
+    // Also capped: a log that starts after the `Accepted connection` lines has only these.
+    this.remember(pid, addressOrNull(text.slice(at + FROM.length).trim()));
   }
 
   /** `Opened c2s session for Bob.Smith@Chat.Example.ORG/Zom-Büro Telefon`: the login. */
