@@ -6,6 +6,7 @@ import { countLogins } from '../../pipeline/count-logins.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
+import { safeJson } from '../safe-json.js';
 
 export function backfillCommand(program: Command): void {
   const cmd = program
@@ -44,7 +45,7 @@ async function runBackfill(logs: string[], raw: RawOptions): Promise<void> {
     const { outcomes, changes } = await countLogins(source, store.view, config, geoip);
     const written = store.commit(changes);
     const summary = { command: 'backfill', dryRun: config.dryRun, inputs: source.reports(), outcomes, store: written };
-    if (raw.json) process.stdout.write(`${JSON.stringify(summaryJson(summary))}\n`);
+    if (raw.json) process.stdout.write(`${safeJson(summaryJson(summary))}\n`);
     reportSummary(summary, reporter);
   } finally {
     store.close();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
+import { safeJson } from '../safe-json.js';
 import { addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
 
 const GEOIP_MAX_AGE_DAYS = 60;
@@ -72,7 +73,7 @@ Examples:
         }
       }
     }
-    if (raw.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (raw.json) process.stdout.write(`${safeJson(result)}\n`);
     reporter.info('ok: nothing was written');
   });
 }
