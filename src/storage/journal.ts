@@ -226,8 +226,16 @@ export function commitBatch(dataDir: string, writes: readonly BatchWrite[], opts
   preflight(dataDir, batch);
   ensureDirsNoFollow(dataDir, dataDir); // the journal's folder
   writeJournal(dataDir, batch);
-  const applied = applyWrites(dataDir, batch);
-  const durability = makeDurable(applied, opts.durability);
+  let applied: Applied;
+  let durability: CommitStats['durability'];
+  try {
+    applied = applyWrites(dataDir, batch);
+    durability = makeDurable(applied, opts.durability);
+  } catch (err) {
+    // The batch is decided: say so, or the operator sees half-written files and fears the worst.
+    if (err instanceof StoreIoError) throw new StoreIoError(`${err.message}; the batch is kept in ${JOURNAL_FILE} and the next run completes it`);
+    throw err;
+  }
   removeJournal(dataDir);
   return { written: applied.written, deleted: applied.deleted, durability };
 }
