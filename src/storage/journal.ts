@@ -247,7 +247,7 @@ export function readPendingJournal(dataDir: string): PendingJournal {
   const jp = journalPath(dataDir);
   let fd: number;
   try {
-    fd = fs.openSync(jp, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    fd = fs.openSync(jp, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK); // a FIFO must not block
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return { state: 'none' };
     if (errnoOf(err) === 'ELOOP') throw new StoreIoError(`${jp}: is a symbolic link; refusing to read it`);

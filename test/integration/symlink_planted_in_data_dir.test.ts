@@ -3,13 +3,15 @@
  * hoping the tool (often run as root) overwrites another file (SPEC §3, §10). Each place a run
  * writes is tried: host folder, user folder, user .dat (existing and new), its `~`, host .dat,
  * the journal and the lock. Every run refuses before writing anything: exit 1, one line naming
- * the link, the data dir and the link's target unchanged.
+ * the link, the data dir and the link's target unchanged. A FIFO planted in the same places must
+ * not make the run wait forever for a writer.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fixture } from '../helpers/paths.js';
+import { BIN, fixture } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { copyTree, tempDir } from '../helpers/tree.js';
 
@@ -32,7 +34,8 @@ function snapshot(dir: string): Map<string, string> {
       else if (st.isDirectory()) {
         out.set(`${p}/`, `dir ${st.mode.toString(8)}`);
         walk(p);
-      } else out.set(p, `${st.mode.toString(8)} ${readFileSync(p).toString('base64')}`);
+      } else if (!st.isFile()) out.set(p, `special ${st.mode.toString(8)}`);
+      else out.set(p, `${st.mode.toString(8)} ${readFileSync(p).toString('base64')}`);
     }
   };
   walk(dir);
@@ -123,3 +126,30 @@ plantAndRun('lock_file', (s) => {
   symlinkSync(join(s.outside, 'victim'), p);
   return p;
 });
+
+/** A FIFO where a file is read (journal, lock, records): a clear refusal, not a hang. */
+function plantFifoAndRun(name: string, rel: (s: Setup) => string): void {
+  test(`fifo_planted_${name}: refused at once, nothing written`, (t) => {
+    const s = setup();
+    const p = join(s.data, rel(s));
+    rmSync(p, { force: true });
+    if (spawnSync('mkfifo', [p]).status !== 0) return t.skip('mkfifo is not available');
+    const before = snapshot(s.data);
+    // A bounded wait: if the run blocked on the FIFO, it is killed and the test fails.
+    const r = spawnSync(process.execPath, [BIN, 'backfill', '--data-dir', s.data, '--mmdb', MMDB, '--timezone', 'UTC', '--year', '2026', s.log], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
+    assert.equal(r.signal, null, 'the run hung on the FIFO');
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^monthly-visitors: ${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is not a (regular|record) file`));
+    assert.deepEqual(snapshot(s.data), before);
+  });
+}
+
+plantFifoAndRun('journal', () => 'monthly-visitors.journal');
+plantFifoAndRun('lock_file', () => 'monthly-visitors.lock');
+plantFifoAndRun('user_dat', () => join(HOST, STORE, 'alice.dat'));
+plantFifoAndRun('host_dat', () => join(HOST, `${STORE}.dat`));
