@@ -121,3 +121,18 @@ test('check --json and error messages escape what came from file names', () => {
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /log\\u001b\]0;x\\u0007\\u202e\.txt: no such file/);
 });
+
+test('pathological_resource_for_a_client_pattern: the pattern gives up on it, the next one classifies it, the run goes on', () => {
+  const dir = tempDir();
+  const log = join(dir, 'prosody.log');
+  writeFileSync(log, login(1, `alice@example.com/Gajim${'a'.repeat(2000)}`) + login(2, 'bob@example.com/ax'));
+  const data = join(dir, 'data');
+  const r = runCli([
+    'backfill', '--data-dir', data, '--mmdb', MMDB, '--timezone', 'UTC', '--year', '2026', '--json',
+    '--client-pattern', '^.-.-.-.-x$=SLOW', '--client-pattern', '^Gajim=DESKTOP', log,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).patternGaveUp, 1);
+  assert.match(r.stderr, /warning: 1 resources took a client pattern too much work to match; they were taken as not matching it/);
+  assert.deepEqual(readStoreWithLua(data)['example.com']!.months['2026-09'], { 'client-DESKTOP': 1, 'client-SLOW': 1, 'geo-?-?-?': 2 });
+});
