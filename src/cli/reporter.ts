@@ -49,8 +49,20 @@ export class Reporter {
   }
 }
 
+/**
+ * What must not reach a terminal raw: C0 controls but newline, DEL, C1 controls (U+009B is CSI in
+ * 8-bit terminals), bidi embeddings, overrides, isolates and marks (they reorder what is shown) and
+ * Unicode line and paragraph separators.
+ */
+// eslint-disable-next-line no-control-regex
+export const TERMINAL_UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `\uXXXX` for one character: readable, and inert on a terminal and in JSON. */
+export function escapeChar(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
 /** Text from logs must never drive the terminal: replace control characters (but keep newlines). */
 export function stripControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(TERMINAL_UNSAFE, escapeChar);
 }

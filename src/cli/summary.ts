@@ -28,6 +28,8 @@ export function summaryJson(s: RunSummary): object {
     alreadyCounted: s.outcomes['already-counted'],
     filtered: s.outcomes.filtered,
     late: s.outcomes.late,
+    unstorable: s.outcomes.unstorable,
+    patternGaveUp: s.outcomes.patternGaveUp,
     unparsable: total('unparsable'),
     inputs: s.inputs,
     store: s.store,
@@ -53,6 +55,14 @@ export function reportSummary(s: RunSummary, reporter: Reporter): void {
     reporter.info(`${verb} ${s.store.written} files, ${s.store.deleted} deleted, ${s.store.unchanged} unchanged`);
   }
   if (j.unparsable > 0) reporter.warn(`${j.unparsable} lines were not in the log's format and were skipped`);
+  if (j.unstorable > 0) {
+    reporter.warn(
+      `${j.unstorable} logins were skipped: their user or host name is too long to be a file name in the data dir (over 255 bytes once encoded)`,
+    );
+  }
+  if (j.patternGaveUp > 0) {
+    reporter.warn(`${j.patternGaveUp} resources took a client pattern too much work to match; they were taken as not matching it (simplify the pattern)`);
+  }
   if (j.late > 0) {
     reporter.warn(
       `${j.late} logins were older than the month their user was last counted in and were not counted; use backfill for old months`,

@@ -12,6 +12,11 @@ export interface StatsView {
   hostRecord(host: string): HostRecord;
   /** The month this user was last counted in, if ever. */
   lastRecorded(host: string, user: string): string | undefined;
+  /**
+   * False when the store cannot hold this user's record (a name too long for a file name): the
+   * login is skipped and counted, not half-counted. Absent: every name can be stored.
+   */
+  storable?(host: string, user: string): boolean;
 }
 
 /** How one host counts: its client patterns and its country filter (both per host, SPEC §9). */
@@ -25,7 +30,7 @@ export interface HostPolicy {
 /** Finds the place of an address; null when it has no record (or there is no address). */
 export type Locate = (ip: string | null) => GeoPlace | null;
 
-export type Outcome = 'counted' | 'already-counted' | 'filtered' | 'late';
+export type Outcome = 'counted' | 'already-counted' | 'filtered' | 'late' | 'unstorable';
 
 /** Changes since the last `takeChanges`: the hosts whose record changed, the users now marked. */
 export interface TallyChanges {
@@ -50,6 +55,8 @@ export class MonthlyTally {
 
   record(event: LoginEvent): Outcome {
     const { host, user, month } = event;
+    // Before any read: such a name has no file to read either (and must not reach a path).
+    if (this.view.storable?.(host, user) === false) return 'unstorable';
     // Read first, even if this login changes nothing: a corrupt record must stop the run.
     const record = this.view.hostRecord(host);
     const last = this.markedUsers.get(host)?.get(user) ?? this.view.lastRecorded(host, user);

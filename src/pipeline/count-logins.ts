@@ -5,7 +5,10 @@ import type { LoginEvent } from '../core/login-event.js';
 import type { LoginSource } from './login-source.js';
 import { hostPolicies } from './host-policies.js';
 
-export type OutcomeCounts = Record<Outcome, number>;
+export type OutcomeCounts = Record<Outcome, number> & {
+  /** Distinct resources on which a client pattern gave up (too much matching work): counted as not matching it. */
+  patternGaveUp: number;
+};
 
 /**
  * Runs every login of a source through the module's rule against a stats view, and returns the
@@ -20,13 +23,14 @@ export async function countLogins(
   geoip: GeoIpDatabase | null,
   observe?: (event: LoginEvent, outcome: Outcome) => void,
 ): Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }> {
-  const { policyFor } = hostPolicies(config, geoip);
-  const tally = new MonthlyTally(view, policyFor, (ip) => (geoip ? geoip.locate(ip) : null));
-  const outcomes: OutcomeCounts = { counted: 0, 'already-counted': 0, filtered: 0, late: 0 };
+  const policies = hostPolicies(config, geoip);
+  const tally = new MonthlyTally(view, policies.policyFor, (ip) => (geoip ? geoip.locate(ip) : null));
+  const outcomes: OutcomeCounts = { counted: 0, 'already-counted': 0, filtered: 0, late: 0, unstorable: 0, patternGaveUp: 0 };
   for await (const event of source.logins()) {
     const outcome = tally.record(event);
     outcomes[outcome]++;
     observe?.(event, outcome);
   }
+  outcomes.patternGaveUp = policies.all.reduce((n, p) => n + p.classifier.gaveUp, 0);
   return { outcomes, changes: tally.takeChanges() };
 }

@@ -5,6 +5,7 @@ import { ProsodyFileStore, type StoreChanges } from '../storage/prosody-file-sto
 import { acquireLock } from '../storage/lock.js';
 import { recoverJournal } from '../storage/journal.js';
 import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
+import { isStorableName } from '../storage/prosody-paths.js';
 
 /** The statistics of one data dir for one run: locked, recovered, read lazily, committed at once. */
 export interface StatsStore {
@@ -42,6 +43,7 @@ export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait
   const view: StatsView = {
     hostRecord: (host) => store.readHostRecord(host),
     lastRecorded: (host, user) => store.readLastRecorded(host, user),
+    storable: isStorableName,
   };
   return {
     view,

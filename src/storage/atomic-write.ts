@@ -37,7 +37,7 @@ export { checkDirsNoFollow, ensureDirsNoFollow, isInside } from './safe-paths.js
 
 export const TMP_SUFFIX = '~';
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY, O_NONBLOCK } = fs.constants;
 
 /**
  * Checks, without writing, that `file` can be replaced as `writeFileAtomic` would: neither it nor
@@ -181,5 +181,5 @@ export function fsyncDir(dir: string): void {
 
 /** fsync a regular file by name without following a symlink. */
 export function fsyncFile(file: string): void {
-  fsyncPath(file, O_RDONLY | O_NOFOLLOW, { open: 'open it to flush it', flush: 'flush it to disk' });
+  fsyncPath(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, { open: 'open it to flush it', flush: 'flush it to disk' });
 }

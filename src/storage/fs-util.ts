@@ -80,6 +80,30 @@ export function readDirEntries(dir: string): fs.Dirent[] {
   }
 }
 
+/**
+ * The bytes of a regular file; null when it does not exist. Opened non-blocking, so a FIFO planted
+ * where a record should be is an error and not a run that waits forever for a writer.
+ */
+export function readRegularFile(p: string, what = 'a regular file'): Buffer | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return null;
+    throw ioError(p, 'read it', err);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw new StoreIoError(`${p}: is a folder, not ${what}`);
+    if (!st.isFile()) throw new StoreIoError(`${p}: is not ${what} (a device, FIFO or socket); refusing to read it`);
+    return fs.readFileSync(fd);
+  } catch (err) {
+    throw err instanceof StoreIoError ? err : ioError(p, 'read it', err);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Writes all of `content` to an open file (`fs.writeSync` may write less than asked). */
 export function writeAll(fd: number, content: Uint8Array): void {
   let off = 0;

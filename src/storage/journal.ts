@@ -226,8 +226,16 @@ export function commitBatch(dataDir: string, writes: readonly BatchWrite[], opts
   preflight(dataDir, batch);
   ensureDirsNoFollow(dataDir, dataDir); // the journal's folder
   writeJournal(dataDir, batch);
-  const applied = applyWrites(dataDir, batch);
-  const durability = makeDurable(applied, opts.durability);
+  let applied: Applied;
+  let durability: CommitStats['durability'];
+  try {
+    applied = applyWrites(dataDir, batch);
+    durability = makeDurable(applied, opts.durability);
+  } catch (err) {
+    // The batch is decided: say so, or the operator sees half-written files and fears the worst.
+    if (err instanceof StoreIoError) throw new StoreIoError(`${err.message}; the batch is kept in ${JOURNAL_FILE} and the next run completes it`);
+    throw err;
+  }
   removeJournal(dataDir);
   return { written: applied.written, deleted: applied.deleted, durability };
 }
@@ -239,7 +247,7 @@ export function readPendingJournal(dataDir: string): PendingJournal {
   const jp = journalPath(dataDir);
   let fd: number;
   try {
-    fd = fs.openSync(jp, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    fd = fs.openSync(jp, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK); // a FIFO must not block
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return { state: 'none' };
     if (errnoOf(err) === 'ELOOP') throw new StoreIoError(`${jp}: is a symbolic link; refusing to read it`);

@@ -126,7 +126,7 @@ interface Observed {
 function observe(p: string): Observed | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK); // a FIFO must not block
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return undefined;
     if (errnoOf(err) === 'ELOOP') throw new StoreIoError(`${p}: is a symbolic link; refusing to use it as the lock`);
@@ -134,6 +134,7 @@ function observe(p: string): Observed | undefined {
   }
   try {
     const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new StoreIoError(`${p}: is not a regular file; refusing to use it as the lock`);
     const text = fs.readFileSync(fd, 'utf8');
     return { ino: st.ino, info: parseInfo(text), mtimeMs: st.mtimeMs };
   } finally {

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StoreIoError } from '../errors.js';
 import { checkDataDirWritable } from './check-writable.js';
-import { errnoOf, ioError, isDir, readDirEntries } from './fs-util.js';
+import { isDir, readDirEntries, readRegularFile } from './fs-util.js';
 import { commitBatch, readPendingJournal, type BatchWrite, type Durability } from './journal.js';
 import {
   DAT_EXT,
@@ -111,14 +111,7 @@ export class ProsodyFileStore {
   private readRaw(file: string): Buffer | null {
     const o = this.pending();
     if (o.has(file)) return o.get(file)!;
-    try {
-      return fs.readFileSync(file);
-    } catch (err) {
-      const code = errnoOf(err);
-      if (code === 'ENOENT') return null;
-      if (code === 'EISDIR') throw new StoreIoError(`${file}: is a folder, not a record file`);
-      throw ioError(file, 'read it', err);
-    }
+    return readRegularFile(file, 'a record file');
   }
 
   private hostEntry(host: string): HostEntry {

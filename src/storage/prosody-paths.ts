@@ -123,3 +123,19 @@ export function userRecordPath(dataDir: string, host: string, user: string): str
   checkName('user', user);
   return path.join(userRecordDir(dataDir, host), `${encodeNode(user)}${DAT_EXT}`);
 }
+
+/** Longest file name, in bytes, on Linux file systems (NAME_MAX of ext4, xfs, btrfs, tmpfs). */
+export const NAME_MAX = 255;
+/** What atomic writes add to a record's file name (`<file>~`, atomic-write.ts). */
+const TMP_SUFFIX_BYTES = 1;
+
+/**
+ * Whether a host's folder and a user's record file (and its `~` while it is written) can be named
+ * on disk. Prosody accepts names of up to 1023 bytes, and encoding can triple them, so a name that
+ * fits in a JID may not fit in a file name; such a login is skipped and counted, never truncated
+ * (a cut name could collide with another user's file).
+ */
+export function isStorableName(host: string, user: string): boolean {
+  if (host.length === 0 || user.length === 0 || !isWellFormedString(host) || !isWellFormedString(user)) return false;
+  return encodeNode(host).length <= NAME_MAX && encodeNode(user).length + DAT_EXT.length + TMP_SUFFIX_BYTES <= NAME_MAX;
+}

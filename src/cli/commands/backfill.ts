@@ -8,6 +8,7 @@ import { backfillIntoStore } from '../../pipeline/backfill-into-store.js';
 import { RunCoverage } from '../../core/log-coverage.js';
 import { addConfigOptions, addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
+import { safeJson } from '../safe-json.js';
 import { backfillJson, backfillTable, reportBackfillNotes } from '../backfill-report.js';
 
 interface BackfillOptions extends RawOptions {
@@ -73,7 +74,7 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
       { replace, monthZone: config.monthZone ?? config.zone },
     );
     const summary = { command: 'backfill', dryRun: config.dryRun, inputs: source.reports(), outcomes: result.outcomes, store: result.store };
-    if (raw.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(summary), ...backfillJson(result, { replace, maxGapHours }) })}\n`);
+    if (raw.json) process.stdout.write(`${safeJson({ ...summaryJson(summary), ...backfillJson(result, { replace, maxGapHours }) })}\n`);
     else if (!raw.quiet) process.stdout.write(backfillTable(result, config.dryRun));
     reportSummary(summary, reporter);
     reportBackfillNotes(result, reporter, { dryRun: config.dryRun, maxGapHours });

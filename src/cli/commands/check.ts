@@ -4,6 +4,7 @@ import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
 import { addConfigOptions, addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
 import { describeConfig } from '../../config/describe-config.js';
+import { safeJson } from '../safe-json.js';
 
 const GEOIP_MAX_AGE_DAYS = 60;
 
@@ -81,7 +82,7 @@ Examples:
         }
       }
     }
-    if (raw.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (raw.json) process.stdout.write(`${safeJson(result)}\n`);
     reporter.info('ok: nothing was written');
   });
 }

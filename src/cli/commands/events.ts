@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { addConfigOptions, addLogOptions, addOutputOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { writeLine } from '../stdout.js';
+import { safeJson } from '../safe-json.js';
 
 export function eventsCommand(program: Command): void {
   const cmd = program
@@ -26,7 +27,7 @@ Examples:
     const config = buildRunConfig({ ...raw, clientPattern: [], recordCountry: 'ALL' });
     const source = await LoginSource.open(logsToRead(logs, config), config, reporter);
     for await (const e of source.logins()) {
-      const line = JSON.stringify({
+      const line = safeJson({
         time: e.localTime,
         month: e.month,
         host: e.host,

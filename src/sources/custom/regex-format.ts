@@ -75,10 +75,16 @@ class RegexParser implements LineParser {
       return;
     }
     if (g.session !== undefined) this.sessions.delete(g.session);
+    // Normalising can leave nothing (`\u00ad`): no name, no login, and never an empty file name.
+    const [userName, hostName] = [normalizeName(user), normalizeName(host)];
+    if (userName === '' || hostName === '') {
+      this.stats.unparsable++;
+      return;
+    }
     this.ctx.emit({
       ...stamp,
-      host: normalizeName(host),
-      user: normalizeName(user),
+      host: hostName,
+      user: userName,
       ip,
       resource: resource ? normalizeResource(resource) : null,
       source: `${this.ctx.label}:${lineNo}`,

@@ -100,7 +100,12 @@ class EjabberdParser implements LineParser {
     const text = buf.toString('latin1', msg + ACCEPTED_CONNECTION.length, end);
     const arrow = text.indexOf(' -> ');
     const peer = stripPort(arrow < 0 ? text : text.slice(0, arrow));
-    if (this.open.size >= MAX_OPEN_SESSIONS) this.open.delete(this.open.keys().next().value!);
+    this.remember(pid, peer);
+  }
+
+  /** Keeps a session's address until it opens; past MAX_OPEN_SESSIONS the oldest is forgotten. */
+  private remember(pid: string, peer: string | null): void {
+    if (!this.open.has(pid) && this.open.size >= MAX_OPEN_SESSIONS) this.open.delete(this.open.keys().next().value!);
     this.open.set(pid, peer);
   }
 
@@ -110,7 +115,8 @@ class EjabberdParser implements LineParser {
     const at = text.lastIndexOf(FROM);
     if (at < 0) return;
     const pid = leadingPid(buf, pidStart, msg);
-    this.open.set(pid, addressOrNull(text.slice(at + FROM.length).trim()));
+    // Also capped: a log that starts after the `Accepted connection` lines has only these.
+    this.remember(pid, addressOrNull(text.slice(at + FROM.length).trim()));
   }
 
   /** `Opened c2s session for Bob.Smith@Chat.Example.ORG/Zom-Büro Telefon`: the login. */
@@ -121,14 +127,20 @@ class EjabberdParser implements LineParser {
     const jid = buf.toString('utf8', msg + OPENED_SESSION.length, end);
     const at = jid.indexOf('@');
     const slash = jid.indexOf('/', at + 1);
-    if (at <= 0 || slash <= at + 1) return;
+    // Normalising can leave nothing (`\u00ad@\ufeff`): no name, no login, and never an empty file name.
+    const user = at > 0 ? normalizeName(jid.slice(0, at)) : '';
+    const host = at > 0 && slash > at + 1 ? normalizeName(jid.slice(at + 1, slash)) : '';
+    if (user === '' || host === '') {
+      this.stats.unparsable++;
+      return;
+    }
     const stamp = this.stamp(buf, start);
     this.ctx.emit({
       time: stamp.time,
       month: stamp.month,
       localTime: stamp.localTime,
-      host: normalizeName(jid.slice(at + 1, slash)),
-      user: normalizeName(jid.slice(0, at)),
+      host,
+      user,
       ip,
       resource: normalizeResource(jid.slice(slash + 1)),
       source: `${this.ctx.label}:${lineNo}`,
@@ -171,16 +183,31 @@ class EjabberdParser implements LineParser {
 function stampEnd(buf: Buffer, p: number, end: number): number {
   if (end - p < 34) return -1;
   if (buf[p + 4] !== 0x2d || buf[p + 7] !== 0x2d || buf[p + 10] !== 0x20 || buf[p + 13] !== 0x3a || buf[p + 16] !== 0x3a) return -1;
-  if (buf[p + 19] !== 0x2e || !isDigit(buf[p]) || !isDigit(buf[p + 18])) return -1;
+  if (buf[p + 19] !== 0x2e) return -1;
+  // Every field a real date and time: a forged or damaged stamp must not become a month like `2026-13`.
+  if (!inRange(buf, p, 4, 0, 9999) || !inRange(buf, p + 5, 2, 1, 12) || !inRange(buf, p + 8, 2, 1, 31)) return -1;
+  if (!inRange(buf, p + 11, 2, 0, 23) || !inRange(buf, p + 14, 2, 0, 59) || !inRange(buf, p + 17, 2, 0, 60)) return -1;
   let q = p + 20;
   while (q < end && isDigit(buf[q])) q++;
   const sign = buf[q];
   if ((sign !== 0x2b && sign !== 0x2d) || buf[q + 3] !== 0x3a || buf[q + 6] !== 0x20 || buf[q + 7] !== 0x5b) return -1;
+  if (q === p + 20 || !inRange(buf, q + 1, 2, 0, 23) || !inRange(buf, q + 4, 2, 0, 59)) return -1;
   return q + 7;
 }
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
+}
+
+/** `count` decimal digits at `pos` (no padding) whose value is within [min, max]. */
+function inRange(buf: Buffer, pos: number, count: number, min: number, max: number): boolean {
+  let value = 0;
+  for (let i = 0; i < count; i++) {
+    const c = buf[pos + i];
+    if (!isDigit(c)) return false;
+    value = value * 10 + (c - 0x30);
+  }
+  return value >= min && value <= max;
 }
 
 /** Where `@module:` follows the logging pid (`<0.515.0>@ejabberd_c2s:…`), or -1 for a line without one. */

@@ -55,7 +55,7 @@ class ProsodyFileParser implements LineParser {
     private readonly time: TimeOptions,
     private readonly timeFormat: TimeFormat | null,
   ) {
-    this.sessions = new ProsodySessions(ctx);
+    this.sessions = new ProsodySessions(ctx, this.stats);
     this.clock = new LogClock(time);
     this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear);
   }

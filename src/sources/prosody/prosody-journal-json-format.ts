@@ -6,6 +6,8 @@ const IDENTIFIER = '"SYSLOG_IDENTIFIER":"prosody"';
 // `log = "*stdout"` under systemd: `c2s557f900dce50     info\tClient connected`.
 const STDOUT_SINK = /^(\S+) +(debug|info|warn|error)\t/;
 const DEBUG_PRIORITY = '7';
+/** Year 10000 in µs: a timestamp beyond it (or negative) is damage, not a date months can be named for. */
+const MAX_MICROS = 253_402_300_800_000_000;
 
 interface JournalEntry {
   MESSAGE?: string | number[];
@@ -36,7 +38,7 @@ class JournalJsonParser implements LineParser {
     private readonly ctx: ParserContext,
     private readonly time: TimeOptions,
   ) {
-    this.sessions = new ProsodySessions(ctx);
+    this.sessions = new ProsodySessions(ctx, this.stats);
     this.clock = new LogClock(time);
   }
 
@@ -58,7 +60,7 @@ class JournalJsonParser implements LineParser {
     const raw = entry.MESSAGE;
     const message = Array.isArray(raw) ? Buffer.from(raw).toString('utf8') : raw;
     const micros = Number(entry.__REALTIME_TIMESTAMP);
-    if (typeof message !== 'string' || !Number.isFinite(micros)) {
+    if (typeof message !== 'string' || !(micros >= 0 && micros < MAX_MICROS)) {
       this.stats.unparsable++;
       return;
     }

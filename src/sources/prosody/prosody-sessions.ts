@@ -1,4 +1,4 @@
-import type { ParserContext } from '../log-format.js';
+import type { ParserContext, ParserStats } from '../log-format.js';
 import type { Stamp } from '../../time/log-clock.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
 import { ascii, startsWithAt } from '../bytes.js';
@@ -37,7 +37,11 @@ export class ProsodySessions {
   private debugSeen = false;
   private infoLevelNoticed = false;
 
-  constructor(private readonly ctx: ParserContext) {}
+  /** `stats` is the parser's: a login line whose JID has no user or host counts as unparsable. */
+  constructor(
+    private readonly ctx: ParserContext,
+    private readonly stats: ParserStats,
+  ) {}
 
   /**
    * One message. `source` is `buf[srcStart, srcEnd)`, the message `buf[msgStart, msgEnd)`.
@@ -139,18 +143,22 @@ export class ProsodySessions {
 
   private emit(jid: string, ip: string | null, stamp: Stamp, lineNo: number, withResource: boolean): void {
     const at = jid.indexOf('@');
-    if (at <= 0) return;
     const slash = jid.indexOf('/', at + 1);
     const hostEnd = withResource && slash >= 0 ? slash : jid.length;
-    const host = jid.slice(at + 1, hostEnd);
-    if (host.length === 0) return;
+    // Normalising can leave nothing (`\u00ad@\ufeff`): no name, no login, and never an empty file name.
+    const user = at > 0 ? normalizeName(jid.slice(0, at)) : '';
+    const host = at > 0 ? normalizeName(jid.slice(at + 1, hostEnd)) : '';
+    if (user === '' || host === '') {
+      this.stats.unparsable++;
+      return;
+    }
     const resource = withResource && slash >= 0 ? normalizeResource(jid.slice(slash + 1)) : null;
     this.ctx.emit({
       time: stamp.time,
       month: stamp.month,
       localTime: stamp.localTime,
-      host: normalizeName(host),
-      user: normalizeName(jid.slice(0, at)),
+      host,
+      user,
       ip,
       resource,
       source: `${this.ctx.label}:${lineNo}`,

@@ -42,7 +42,7 @@ class ProsodySyslogParser implements LineParser {
     private readonly ctx: ParserContext,
     private readonly time: TimeOptions,
   ) {
-    this.sessions = new ProsodySessions(ctx);
+    this.sessions = new ProsodySessions(ctx, this.stats);
     this.clock = new LogClock(time);
     this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear);
   }
