@@ -42,10 +42,12 @@ export class CountedMonthsCollector {
 }
 
 /** A store with nothing in it, for computing months from scratch. */
-export function emptyStatsView(): StatsView & { readonly hosts: Map<string, HostRecord> } {
+export function emptyStatsView(storable?: StatsView['storable']): StatsView & { readonly hosts: Map<string, HostRecord> } {
   const hosts = new Map<string, HostRecord>();
   return {
     hosts,
+    // What the store cannot hold is skipped in the fresh count too, as in an incremental run.
+    storable,
     hostRecord: (host) => {
       let r = hosts.get(host);
       if (!r) hosts.set(host, (r = new Map()));

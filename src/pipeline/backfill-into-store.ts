@@ -40,7 +40,7 @@ export async function backfillIntoStore(
   coverage: RunCoverage,
   opts: { replace: boolean; monthZone: TimeZone },
 ): Promise<BackfillResult> {
-  const fresh = emptyStatsView();
+  const fresh = emptyStatsView(store.view.storable?.bind(store.view));
   const collector = new CountedMonthsCollector();
   const { outcomes } = await count(fresh, (event, outcome) => collector.observe(event, outcome));
   const merge = mergeBackfill(store.view, { hosts: fresh.hosts, counted: collector.counted }, { replace: opts.replace });
