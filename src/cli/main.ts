@@ -4,6 +4,7 @@ import { MonthlyVisitorsError } from '../errors.js';
 import { backfillCommand } from './commands/backfill.js';
 import { eventsCommand } from './commands/events.js';
 import { checkCommand } from './commands/check.js';
+import { tailCommand } from './commands/tail.js';
 import { stripControl } from './reporter.js';
 
 const EXIT_OK = 0;
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   backfillCommand(program);
+  tailCommand(program);
   eventsCommand(program);
   checkCommand(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');

@@ -3,14 +3,17 @@ import type { StoreReport } from '../cli/summary.js';
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { ProsodyFileStore } from '../storage/prosody-file-store.js';
 import { acquireLock } from '../storage/lock.js';
-import { recoverJournal } from '../storage/journal.js';
+import { recoverJournal, type BatchWrite } from '../storage/journal.js';
 import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
 
 /** The statistics of one data dir for one run: locked, recovered, read lazily, committed at once. */
 export interface StatsStore {
   readonly view: StatsView;
-  /** Writes the changes (nothing in a dry run) and reports what was or would be written. */
-  commit(changes: TallyChanges): StoreReport;
+  /**
+   * Writes the changes (nothing in a dry run) and reports what was or would be written. `extra`
+   * files (a checkpoint) are committed in the same crash-safe batch.
+   */
+  commit(changes: TallyChanges, extra?: readonly BatchWrite[]): StoreReport;
   close(): void;
 }
 
@@ -43,9 +46,9 @@ export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait
   };
   return {
     view,
-    commit: (changes) => {
+    commit: (changes, extra) => {
       // Counts only: the file list names users, and summaries must not.
-      const { written, unchanged, deleted } = store.commit(changes, { dryRun: options.dryRun });
+      const { written, unchanged, deleted } = store.commit(changes, { dryRun: options.dryRun, extra });
       return { written, unchanged, deleted };
     },
     close: release,

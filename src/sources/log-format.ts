@@ -8,6 +8,11 @@ export interface ParserContext {
   emit(event: LoginEvent): void;
   /** A fact about the log the operator should know once per run (e.g. "no resources at info level"). */
   notice(key: string, message: string): void;
+  /**
+   * Where the line being parsed begins, as a position that only grows over a run (incremental
+   * runs use it to checkpoint before sessions still waiting for their login). Absent: 0.
+   */
+  position?(): number;
 }
 
 /** How to turn a log's clock into instants and months (SPEC §5). */
@@ -38,6 +43,8 @@ export interface LineParser {
   nextFile(referenceMs: number): void;
   /** End of input: settle sessions that were waiting for a later line. */
   end(): void;
+  /** The position (ParserContext.position) of the first line of the oldest session still waiting for its login. */
+  pendingSince?(): number | undefined;
   readonly stats: ParserStats;
 }
 
