@@ -52,3 +52,8 @@ export class StoreIoError extends MonthlyVisitorsError {
 export class LockError extends MonthlyVisitorsError {
   readonly exitCode = 1 as const;
 }
+
+/** `tail`'s state file is unreadable or not ours: the run stops before reading or writing. */
+export class StateFileError extends MonthlyVisitorsError {
+  readonly exitCode = 1 as const;
+}

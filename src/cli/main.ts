@@ -6,6 +6,7 @@ import { eventsCommand } from './commands/events.js';
 import { checkCommand } from './commands/check.js';
 import { reportCommand } from './commands/report.js';
 import { pruneCommand } from './commands/prune.js';
+import { tailCommand } from './commands/tail.js';
 import { stripControl } from './reporter.js';
 
 const EXIT_OK = 0;
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   backfillCommand(program);
+  tailCommand(program);
   eventsCommand(program);
   checkCommand(program);
   reportCommand(program);

@@ -16,6 +16,28 @@ export type OutcomeCounts = Record<Outcome, number> & {
  * `observe` sees every login with its outcome (backfill learns from it which months each user was
  * counted in).
  */
+/**
+ * The module's rule over a view, with each host's policy. The global GeoIP database is asked for
+ * per login, so a follower can replace it (SIGHUP); per-host databases are opened once.
+ */
+export function createTally(
+  view: StatsView,
+  config: RunConfig,
+  geoip: () => GeoIpDatabase | null,
+): { tally: MonthlyTally; policies: ReturnType<typeof hostPolicies> } {
+  const policies = hostPolicies(config, geoip());
+  return { tally: new MonthlyTally(view, policies.policyFor, (ip) => geoip()?.locate(ip) ?? null), policies };
+}
+
+export function emptyOutcomes(): OutcomeCounts {
+  return { counted: 0, 'already-counted': 0, filtered: 0, late: 0, unstorable: 0, patternGaveUp: 0 };
+}
+
+/** Distinct resources on which some host's patterns gave up. */
+export function patternGaveUp(policies: ReturnType<typeof hostPolicies>): number {
+  return policies.all.reduce((n, p) => n + p.classifier.gaveUp, 0);
+}
+
 export async function countLogins(
   source: LoginSource,
   view: StatsView,
@@ -23,14 +45,13 @@ export async function countLogins(
   geoip: GeoIpDatabase | null,
   observe?: (event: LoginEvent, outcome: Outcome) => void,
 ): Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }> {
-  const policies = hostPolicies(config, geoip);
-  const tally = new MonthlyTally(view, policies.policyFor, (ip) => (geoip ? geoip.locate(ip) : null));
-  const outcomes: OutcomeCounts = { counted: 0, 'already-counted': 0, filtered: 0, late: 0, unstorable: 0, patternGaveUp: 0 };
+  const { tally, policies } = createTally(view, config, () => geoip);
+  const outcomes = emptyOutcomes();
   for await (const event of source.logins()) {
     const outcome = tally.record(event);
     outcomes[outcome]++;
     observe?.(event, outcome);
   }
-  outcomes.patternGaveUp = policies.all.reduce((n, p) => n + p.classifier.gaveUp, 0);
+  outcomes.patternGaveUp = patternGaveUp(policies);
   return { outcomes, changes: tally.takeChanges() };
 }

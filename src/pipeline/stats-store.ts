@@ -3,7 +3,7 @@ import type { StoreReport } from '../cli/summary.js';
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { ProsodyFileStore, type StoreChanges } from '../storage/prosody-file-store.js';
 import { acquireLock } from '../storage/lock.js';
-import { recoverJournal } from '../storage/journal.js';
+import { recoverJournal, type BatchWrite } from '../storage/journal.js';
 import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
 import { isStorableName } from '../storage/prosody-paths.js';
 
@@ -12,8 +12,11 @@ export interface StatsStore {
   readonly view: StatsView;
   /** The files themselves, for commands that list hosts and users (prune). */
   readonly files: ProsodyFileStore;
-  /** Writes the changes (nothing in a dry run) and reports what was or would be written. */
-  commit(changes: StoreChanges): StoreReport;
+  /**
+   * Writes the changes (nothing in a dry run) and reports what was or would be written. `extra`
+   * files (a checkpoint) are committed in the same crash-safe batch.
+   */
+  commit(changes: StoreChanges, extra?: readonly BatchWrite[]): StoreReport;
   close(): void;
 }
 
@@ -48,9 +51,9 @@ export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait
   return {
     view,
     files: store,
-    commit: (changes) => {
+    commit: (changes, extra) => {
       // Counts only: the file list names users, and summaries must not.
-      const { written, unchanged, deleted } = store.commit(changes, { dryRun: options.dryRun });
+      const { written, unchanged, deleted } = store.commit(changes, { dryRun: options.dryRun, extra });
       return { written, unchanged, deleted };
     },
     close: release,

@@ -28,3 +28,16 @@ export function detectFormat(label: string, sample: readonly string[]): LogForma
     `${label}: unknown log format (first line: ${JSON.stringify(sample[0].slice(0, 80))}); use --format to name it`,
   );
 }
+
+const DETECT_SAMPLE_BYTES = 256 * 1024;
+
+/** Detects the format from an input's first chunk of bytes. */
+export function detectFormatOfChunk(label: string, first: Buffer): LogFormat {
+  const text = first.toString('utf8', 0, Math.min(first.length, DETECT_SAMPLE_BYTES));
+  const all = text.split('\n');
+  // The text after the last newline may be a line cut short (by the sample's end, or a writer
+  // still writing it): judge complete lines only, when there are any.
+  if (all.length > 1) all.pop();
+  const lines = all.slice(0, DETECT_SAMPLE_LINES).map((l) => l.replace(/\r$/, ''));
+  return detectFormat(label, lines.filter((l) => l.length > 0));
+}

@@ -16,6 +16,11 @@ export interface ParserContext {
    * decodes one timestamp per minute of log. A null stamp (unreadable time) is ignored.
    */
   lineTime?(minuteKey: number | string, stamp: () => Stamp | null): void;
+  /**
+   * Where the line being parsed begins, as a position that only grows over a run (incremental
+   * runs use it to checkpoint before sessions still waiting for their login). Absent: 0.
+   */
+  position?(): number;
 }
 
 /** A number naming one minute of a wall clock, for `ParserContext.lineTime`. */
@@ -51,6 +56,8 @@ export interface LineParser {
   nextFile(referenceMs: number): void;
   /** End of input: settle sessions that were waiting for a later line. */
   end(): void;
+  /** The position (ParserContext.position) of the first line of the oldest session still waiting for its login. */
+  pendingSince?(): number | undefined;
   readonly stats: ParserStats;
 }
 

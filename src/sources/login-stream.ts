@@ -3,7 +3,7 @@ import type { LogCoverage } from '../core/log-coverage.js';
 import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from './log-format.js';
 import type { LogInput } from './log-input.js';
 import { describeFsError } from './log-input.js';
-import { detectFormat, DETECT_SAMPLE_LINES } from './formats.js';
+import { detectFormatOfChunk } from './formats.js';
 import { LineSplitter } from './line-splitter.js';
 import { InputReadError } from '../errors.js';
 
@@ -135,10 +135,7 @@ export class LoginStream {
   }
 
   private detect(first: Buffer): LogFormat {
-    const text = first.toString('utf8', 0, Math.min(first.length, 256 * 1024));
-    const lines = text.split('\n').slice(0, DETECT_SAMPLE_LINES).map((l) => l.replace(/\r$/, ''));
-    if (lines.length > 1 && first.length > 256 * 1024) lines.pop(); // possibly cut mid-line
-    const format = detectFormat(this.current.label, lines.filter((l) => l.length > 0));
+    const format = detectFormatOfChunk(this.current.label, first);
     this.options.detected?.(this.current.label, format);
     return format;
   }

@@ -17,11 +17,15 @@ interface Piece {
 
 function pieceOf(input: LogInput): Piece {
   if (input.label === '-') return { input, stem: '-', age: 0 };
-  const m = ROTATION_SUFFIX.exec(input.label)!;
-  const [, stem, number, date] = m;
+  return { input, ...rotationOf(input.label) };
+}
+
+/** The log a path is a piece of, and how old the piece is (higher = older; the live file is 0). */
+export function rotationOf(path: string): { stem: string; age: number } {
+  const [, stem, number, date] = ROTATION_SUFFIX.exec(path)!;
   // Dated pieces: older dates are older; the live (unsuffixed) file is the newest of all.
   const age = number !== undefined ? Number(number) : date !== undefined ? 1e12 - Number(date.padEnd(10, '0')) / 100 : 0;
-  return { input, stem, age };
+  return { stem, age };
 }
 
 /** Groups inputs into logs, each log's pieces oldest first; logs keep the order of first mention. */

@@ -234,7 +234,11 @@ export class ProsodyFileStore {
    * datamanager does. With `dryRun` nothing is written, but the store then reads as if it had been
    * (so the counts of later dry-run batches are those a real run would report).
    */
-  commit(changes: StoreChanges, opts: { dryRun?: boolean } = {}): CommitResult {
+  /**
+   * `extra`: other files committed in the same batch (tail's checkpoint), written as given;
+   * they are not counted in the result.
+   */
+  commit(changes: StoreChanges, opts: { dryRun?: boolean; extra?: readonly BatchWrite[] } = {}): CommitResult {
     const writes: BatchWrite[] = [];
     const files: Array<{ path: string; action: 'write' | 'delete' }> = [];
     const after: Array<() => void> = [];
@@ -276,9 +280,10 @@ export class ProsodyFileStore {
 
     const deleted = writes.filter((w) => w.content === null).length;
     const result: CommitResult = { written: writes.length - deleted, unchanged, deleted, files };
-    if (writes.length === 0) return result;
+    const extra = opts.extra ?? [];
+    if (writes.length + extra.length === 0) return result;
     if (!opts.dryRun) {
-      commitBatch(this.dataDir, writes, { durability: this.durability });
+      commitBatch(this.dataDir, [...writes, ...extra], { durability: this.durability });
       this.overlay = new Map(); // the journal (if any) has been replayed and removed
       this.userDirSeen.clear();
     }

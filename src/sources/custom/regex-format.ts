@@ -4,6 +4,7 @@ import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
 import { UsageError } from '../../errors.js';
+import { SessionTable } from '../session-table.js';
 
 /** Open sessions remembered for their address; more than this and the oldest are dropped. */
 const MAX_SESSIONS = 100_000;
@@ -41,7 +42,7 @@ export function regexFormat(lineRegex: string, timeFormat?: string): LogFormat {
 
 class RegexParser implements LineParser {
   readonly stats: ParserStats = { lines: 0, unparsable: 0 };
-  private readonly sessions = new Map<string, string>();
+  private readonly sessions = new SessionTable<string>(MAX_SESSIONS);
   private readonly clock: LogClock;
   private years: YearTracker;
 
@@ -99,9 +100,12 @@ class RegexParser implements LineParser {
     this.sessions.clear();
   }
 
+  pendingSince(): number | undefined {
+    return this.sessions.oldestSince();
+  }
+
   private remember(session: string, ip: string): void {
-    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-    this.sessions.set(session, ip);
+    this.sessions.update(session, ip, this.ctx.position?.() ?? 0);
   }
 
   private stamp(text: string): Stamp | null {

@@ -2,6 +2,7 @@ import { minuteKey, type LineParser, type LogFormat, type ParserContext, type Pa
 import { LogClock } from '../../time/log-clock.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
 import { ascii, digitsAt, startsWithAt } from '../bytes.js';
+import { SessionTable } from '../session-table.js';
 
 /** Sessions that connected but have not opened yet; more than this and the oldest are dropped. */
 export const MAX_OPEN_SESSIONS = 100_000;
@@ -36,7 +37,7 @@ export const ejabberdFormat: LogFormat = {
 class EjabberdParser implements LineParser {
   readonly stats: ParserStats = { lines: 0, unparsable: 0 };
   /** pid → peer address of a session that has not opened yet. */
-  private readonly open = new Map<string, string | null>();
+  private readonly open = new SessionTable<string | null>(MAX_OPEN_SESSIONS);
   private readonly clock: LogClock;
   private lastWasInfo = true;
 
@@ -92,6 +93,14 @@ class EjabberdParser implements LineParser {
     this.open.clear();
   }
 
+  pendingSince(): number | undefined {
+    return this.open.oldestSince();
+  }
+
+  private position(): number {
+    return this.ctx.position?.() ?? 0;
+  }
+
   /** `(<0.515.0>) Accepted connection 127.0.1.10:44197 -> 127.0.0.1:5222`: the session pid is in parentheses. */
   private accepted(buf: Buffer, pidStart: number, msg: number, end: number): void {
     const paren = buf.indexOf('(', pidStart);
@@ -100,13 +109,7 @@ class EjabberdParser implements LineParser {
     const text = buf.toString('latin1', msg + ACCEPTED_CONNECTION.length, end);
     const arrow = text.indexOf(' -> ');
     const peer = stripPort(arrow < 0 ? text : text.slice(0, arrow));
-    this.remember(pid, peer);
-  }
-
-  /** Keeps a session's address until it opens; past MAX_OPEN_SESSIONS the oldest is forgotten. */
-  private remember(pid: string, peer: string | null): void {
-    if (!this.open.has(pid) && this.open.size >= MAX_OPEN_SESSIONS) this.open.delete(this.open.keys().next().value!);
-    this.open.set(pid, peer);
+    this.open.open(pid, peer, this.position());
   }
 
   /** `Accepted c2s PLAIN authentication for alice@example.com by mnesia backend from 127.0.1.10`. */
@@ -115,8 +118,7 @@ class EjabberdParser implements LineParser {
     const at = text.lastIndexOf(FROM);
     if (at < 0) return;
     const pid = leadingPid(buf, pidStart, msg);
-    // Also capped: a log that starts after the `Accepted connection` lines has only these.
-    this.remember(pid, addressOrNull(text.slice(at + FROM.length).trim()));
+    this.open.update(pid, addressOrNull(text.slice(at + FROM.length).trim()), this.position());
   }
 
   /** `Opened c2s session for Bob.Smith@Chat.Example.ORG/Zom-Büro Telefon`: the login. */

@@ -106,6 +106,10 @@ class ProsodyFileParser implements LineParser {
     this.sessions.end();
   }
 
+  pendingSince(): number | undefined {
+    return this.sessions.pendingSince();
+  }
+
   /** The slow path for a non-default `timestamps` format: the timestamp is found by a regex. */
   private lineWithCustomTime(buf: Buffer, start: number, end: number, lineNo: number): void {
     const parsed = this.timeFormat!.parse(buf.toString('latin1', start, Math.min(end, start + 100)));

@@ -83,4 +83,8 @@ class JournalJsonParser implements LineParser {
   end(): void {
     this.sessions.end();
   }
+
+  pendingSince(): number | undefined {
+    return this.sessions.pendingSince();
+  }
 }

@@ -2,6 +2,7 @@ import type { ParserContext, ParserStats } from '../log-format.js';
 import type { Stamp } from '../../time/log-clock.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
 import { ascii, startsWithAt } from '../bytes.js';
+import { SessionTable } from '../session-table.js';
 
 /** Sessions that connected but have not bound yet; more than this and the oldest are dropped. */
 export const MAX_OPEN_SESSIONS = 100_000;
@@ -31,9 +32,11 @@ interface OpenSession {
  * for their bind are kept, so memory follows concurrent logins, not the log's length.
  */
 export class ProsodySessions {
-  private readonly open = new Map<string, OpenSession>();
+  private readonly open = new SessionTable<OpenSession>(MAX_OPEN_SESSIONS);
   /** Peer of the last `New connection`: the next `Client connected` is its session (adjacency). */
   private pendingPeer: string | null = null;
+  /** Where that `New connection` line began: a session's first line. */
+  private pendingPeerSince = 0;
   private debugSeen = false;
   private infoLevelNoticed = false;
 
@@ -64,15 +67,27 @@ export class ProsodySessions {
       this.c2sMessage(buf.toString('latin1', srcStart, srcEnd), buf, msgStart, msgEnd, lineNo, stamp);
     } else if (startsWithAt(buf, srcStart, srcEnd, CONN) && startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION)) {
       this.pendingPeer = peerOfNewConnection(buf.toString('latin1', msgStart, msgEnd));
+      this.pendingPeerSince = this.position();
     }
+  }
+
+  /** Where the oldest session still waiting for its login began (its `New connection` line). */
+  pendingSince(): number | undefined {
+    const oldest = this.open.oldestSince();
+    if (this.pendingPeer === null) return oldest;
+    return oldest === undefined ? this.pendingPeerSince : Math.min(oldest, this.pendingPeerSince);
+  }
+
+  private position(): number {
+    return this.ctx.position?.() ?? 0;
   }
 
   /** End of input: settle info-level logins still waiting for their session's next line. */
   end(): void {
-    for (const [id, session] of this.open) {
+    for (const [, { value: session }] of this.open.entries()) {
       if (session.authenticated !== null) this.emitAuthenticated(session);
-      this.open.delete(id);
     }
+    this.open.clear();
   }
 
   private c2sMessage(id: string, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
@@ -116,12 +131,9 @@ export class ProsodySessions {
   }
 
   private openSession(id: string): void {
-    if (this.open.size >= MAX_OPEN_SESSIONS) {
-      const oldest = this.open.keys().next().value;
-      if (oldest !== undefined) this.open.delete(oldest);
-    }
-    this.open.delete(id); // a reused id starts a new session at the end of the age order
-    this.open.set(id, { ip: this.pendingPeer, authenticated: null, authLine: 0, authStamp: null });
+    // The session began at its `New connection` line when the line before was one.
+    const since = this.pendingPeer !== null ? this.pendingPeerSince : this.position();
+    this.open.open(id, { ip: this.pendingPeer, authenticated: null, authLine: 0, authStamp: null }, since);
     this.pendingPeer = null;
   }
 

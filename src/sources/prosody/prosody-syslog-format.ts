@@ -96,6 +96,10 @@ class ProsodySyslogParser implements LineParser {
     this.sessions.end();
   }
 
+  pendingSince(): number | undefined {
+    return this.sessions.pendingSince();
+  }
+
   private isSyslogLine(buf: Buffer, start: number, end: number): boolean {
     const head = buf.toString('latin1', start, Math.min(end, start + 40));
     return RFC3339.test(head) || TRADITIONAL.test(head);
