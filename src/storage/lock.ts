@@ -202,7 +202,7 @@ type Attempt = { lock: Lock } | { held: Observed };
 function attempt(p: string): Attempt {
   let last: Observed | undefined;
   for (let round = 0; round < 5; round++) {
-    const made = tryCreate(p);
+    const made = tryCreateFilled(p);
     if (made !== undefined) return { lock: finishLock(p, made) };
     const o = observe(p);
     if (o === undefined) continue; // released meanwhile: try again
@@ -213,15 +213,51 @@ function attempt(p: string): Attempt {
   return { held: last ?? { ino: 0, info: undefined, mtimeMs: Date.now() } };
 }
 
-function finishLock(p: string, made: { fd: number; ino: number }): Lock {
+/**
+ * Creates the lock already holding its JSON: written to a scratch file first, then hard-linked
+ * to the lock's name (atomic, fails if it exists). So a holder killed at any instant leaves either
+ * no lock or one that names it, never an empty one that others must wait out.
+ */
+function tryCreateFilled(p: string): { ino: number } | undefined {
+  const scratch = `${p}.${process.pid}.new`;
+  fs.rmSync(scratch, { force: true });
+  const made = tryCreate(scratch);
+  if (made === undefined) throw ioError(scratch, 'create the lock', new Error('exists'));
   try {
     fs.writeSync(made.fd, `${JSON.stringify(myInfo())}\n`);
-  } catch (err) {
     fs.closeSync(made.fd);
-    fs.rmSync(p, { force: true });
-    throw ioError(p, 'write the lock', err);
+    fs.linkSync(scratch, p);
+    return { ino: made.ino };
+  } catch (err) {
+    if (errnoOf(err) === 'EEXIST') return undefined;
+    throw ioError(p, 'create the lock', err);
+  } finally {
+    fs.rmSync(scratch, { force: true });
   }
-  fs.closeSync(made.fd);
+}
+
+/** Scratch files of holders killed before they could remove them (harmless, but clutter). */
+function removeDeadScratch(p: string): void {
+  const dir = path.dirname(p);
+  const prefix = `${path.basename(p)}.`;
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.startsWith(prefix) || !name.endsWith('.new')) continue;
+      const pid = Number(name.slice(prefix.length, -'.new'.length));
+      if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) continue;
+      try {
+        process.kill(pid, 0);
+      } catch (err) {
+        if (errnoOf(err) === 'ESRCH') fs.rmSync(path.join(dir, name), { force: true });
+      }
+    }
+  } catch {
+    // best effort
+  }
+}
+
+function finishLock(p: string, made: { ino: number }): Lock {
+  removeDeadScratch(p);
   let released = false;
   const release = () => {
     if (released) return;

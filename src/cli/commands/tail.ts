@@ -101,6 +101,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
     control.wake();
   };
   process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', reload);
+  reporter.verbose(`${options.once ? 'reading' : 'following'} ${logs.length} log(s); checkpoint ${options.statePath}`);
   try {
     const result = await runTail(
       logs,
@@ -143,7 +144,8 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
     if (raw.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(summary), commits: result.commits })}\n`);
     reportSummary(summary, reporter);
   } finally {
-    process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', reload);
+    // The handlers stay until the process exits: a SIGTERM that arrives after the last commit
+    // still ends the process cleanly (exit 0), not by the default action.
     store.close();
   }
 }
