@@ -71,6 +71,11 @@ export function addOutputOptions(cmd: Command, withJson = true): Command {
   return cmd.option('-q, --quiet', 'print only warnings and errors (for cron)').option('-v, --verbose', 'say more about each input');
 }
 
+/** Everything a command that reads logs and counts takes: the module's options, configs, log layout, output. */
+export function addRunOptions(cmd: Command): Command {
+  return addOutputOptions(addLogOptions(addConfigOptions(addCountingOptions(cmd))));
+}
+
 export function reporterFor(raw: Pick<RawOptions, 'quiet' | 'verbose'>): Reporter {
   const verbosity: Verbosity = raw.quiet ? 'quiet' : raw.verbose ? 'verbose' : 'normal';
   return new Reporter(verbosity);

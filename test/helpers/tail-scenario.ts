@@ -3,17 +3,10 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { snapshotTree } from './tree.js';
 
-/** A small deterministic PRNG (mulberry32), so a failing cut pattern can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so a failing cut pattern can be replayed from its seed. */
+import { mulberry32 as rng } from './storage-lua.js';
+
+export { rng };
 
 /**
  * Where to cut a log into chunks: random byte offsets (most fall mid-line), plus cuts just after

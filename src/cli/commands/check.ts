@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
-import { addConfigOptions, addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { addRunOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
 import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
 
@@ -14,10 +14,7 @@ export function checkCommand(program: Command): void {
     .description('validate options, client patterns, the GeoIP database, the data dir and logs; writes nothing')
     .argument('[log...]', 'logs to read through: says which format they are and what statistics they can give')
     .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked");
-  addCountingOptions(cmd);
-  addConfigOptions(cmd);
-  addLogOptions(cmd);
-  addOutputOptions(cmd);
+  addRunOptions(cmd);
   cmd.addHelpText(
     'after',
     `

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { runTail, type TailControl } from '../../pipeline/tail-run.js';
-import { addConfigOptions, addCountingOptions, addLogOptions, addOutputOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
+import { addRunOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 
 /** The state file's default name, beside the statistics in the data dir. */
@@ -34,10 +34,7 @@ export function tailCommand(program: Command): void {
     .addOption(new Option('--poll-interval <seconds>', 'following: look at the logs this often even without a change event').default('1'))
     .option('--wait', 'wait for another run holding the data dir to finish instead of failing')
     .option('--dry-run', 'read and count, write nothing (neither statistics nor checkpoint)');
-  addCountingOptions(cmd);
-  addConfigOptions(cmd);
-  addLogOptions(cmd);
-  addOutputOptions(cmd);
+  addRunOptions(cmd);
   cmd.addHelpText(
     'after',
     `
