@@ -11,7 +11,7 @@ export interface LogInput {
   readonly gzip: boolean;
   /**
    * The (decompressed) bytes, in chunks. A chunk is valid only until the next one is asked for:
-   * plain files are read into one reused buffer (fresh 1 MB buffers cost more than the parsing).
+   * plain files are read into two reused buffers (fresh 1 MB buffers cost more than the parsing).
    */
   chunks(): AsyncIterable<Buffer>;
 }
@@ -111,17 +111,27 @@ async function openInput(path: string): Promise<LogInput> {
   }
 }
 
-/** A plain file, a chunk at a time, into one buffer that is reused once the caller asks for more. */
+/**
+ * A plain file, a chunk at a time, into two buffers used in turn: the next chunk is read (on
+ * libuv's thread) while the caller parses this one, and a buffer is reused only once the caller
+ * has asked for the chunk after it.
+ */
 async function* readChunks(path: string): AsyncIterable<Buffer> {
   const handle = await fsp.open(path, 'r');
+  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  let turn = 0;
+  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | null = handle.read(buffers[0], 0, CHUNK_BYTES, null);
   try {
-    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
     for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, CHUNK_BYTES, null);
+      const { bytesRead, buffer } = await pending!;
+      pending = null;
       if (bytesRead === 0) return;
-      yield bytesRead === CHUNK_BYTES ? buf : buf.subarray(0, bytesRead);
+      turn ^= 1;
+      pending = handle.read(buffers[turn], 0, CHUNK_BYTES, null);
+      yield bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
+    await pending?.catch(() => {});
     await handle.close();
   }
 }

