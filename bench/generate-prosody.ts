@@ -127,7 +127,8 @@ export function ensureProsodyLogs(o: GenerateOptions, force = false, log: (s: st
       const meta = JSON.parse(readFileSync(p.meta, 'utf8')) as GenerateResult & { wroteDebug: boolean; wroteInfo: boolean };
       const debugOk = meta.wroteDebug && existsSync(p.debug) && statSync(p.debug).size === meta.debugBytes;
       const infoOk = meta.wroteInfo && existsSync(p.info) && statSync(p.info).size === meta.infoBytes;
-      if ((!o.writeDebug || debugOk) && (!o.writeInfo || infoOk)) return { ...meta, reused: true };
+      // The paths of this cache folder, not the ones recorded (a cache copied from another checkout).
+      if ((!o.writeDebug || debugOk) && (!o.writeInfo || infoOk)) return { ...meta, debugPath: p.debug, infoPath: p.info, reused: true };
       // regenerating anyway: write again what was there, so the meta keeps describing it
       keepDebug = debugOk;
       keepInfo = infoOk;

@@ -46,6 +46,8 @@ export interface TallyChanges {
 export class MonthlyTally {
   private dirtyHosts = new Map<string, HostRecord>();
   private markedUsers = new Map<string, Map<string, string>>();
+  private readonly clientKeys = new Map<string, string>();
+  private readonly geoKeys = new Map<GeoPlace | null, string>();
 
   constructor(
     private readonly view: StatsView,
@@ -73,8 +75,8 @@ export class MonthlyTally {
       counts = new Map();
       record.set(month, counts);
     }
-    increment(counts, `client-${policy.classifier.classify(event.resource)}`);
-    increment(counts, `geo-${geoKey(place)}`);
+    increment(counts, this.clientKey(policy.classifier.classify(event.resource)));
+    increment(counts, this.geoCounterKey(place));
     this.dirtyHosts.set(host, record);
 
     let users = this.markedUsers.get(host);
@@ -84,6 +86,23 @@ export class MonthlyTally {
     }
     users.set(user, month);
     return 'counted';
+  }
+
+  /** `client-<category>`: a handful of categories, so built once each. */
+  private clientKey(category: string): string {
+    let key = this.clientKeys.get(category);
+    if (key === undefined) this.clientKeys.set(category, (key = `client-${category}`));
+    return key;
+  }
+
+  /** `geo-<key>` per place object (the GeoIP reader hands out one object per database record). */
+  private geoCounterKey(place: GeoPlace | null): string {
+    let key = this.geoKeys.get(place);
+    if (key === undefined) {
+      if (this.geoKeys.size >= 100_000) this.geoKeys.clear();
+      this.geoKeys.set(place, (key = `geo-${geoKey(place)}`));
+    }
+    return key;
   }
 
   /** Hands over what changed since the last call, for one batch commit. */

@@ -1,54 +1,78 @@
-import { readFileSync } from 'node:fs';
-import { Reader, type CityResponse } from 'maxmind';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { GeoPlace } from '../core/geo-key.js';
 import { GeoIpError } from '../errors.js';
 import { describeFsError } from '../sources/log-input.js';
+import { METADATA_MAX_BYTES, MmdbPlaces, readMetadata, type MmdbMetadata } from './mmdb-places.js';
 
 // One server sees a bounded set of addresses per day, but the set over years is not bounded.
 const CACHE_LIMIT = 100_000;
 const IPV4_MAPPED = '::ffff:';
 
 /**
- * A GeoIP2/GeoLite2 City database read with `maxmind`'s reader, answering the three parts of the
- * module's geo key. IPv6 works, `::ffff:`-mapped IPv4 is unmapped, and anything else (an address
- * the database lacks, `hidden_by_ejabberd`, garbage) is simply unknown: the module would crash.
+ * A GeoIP2/GeoLite2 City database, answering the three parts of the module's geo key. IPv6
+ * works, `::ffff:`-mapped IPv4 is unmapped, and anything else (an address the database lacks,
+ * `hidden_by_ejabberd`, garbage) is simply unknown: the module would crash.
+ *
+ * Opening checks the file (readable, a MaxMind DB, a City or Country type) from its metadata
+ * alone; the whole file (60 MB for GeoLite2-City) is read only at the first lookup, through the
+ * descriptor opened then, so a cron run with nothing new never reads it.
  */
 export class GeoIpDatabase {
   private readonly cache = new Map<string, GeoPlace | null>();
+  private places: MmdbPlaces | null = null;
 
   private constructor(
     readonly path: string,
-    private readonly reader: Reader<CityResponse>,
+    private fd: number | null,
+    private readonly size: number,
+    private readonly metadata: MmdbMetadata,
   ) {}
 
   /** Opens and checks the database; a missing or foreign file is a GeoIpError naming it. */
   static open(path: string): GeoIpDatabase {
-    let bytes: Buffer;
+    let fd: number;
+    let size: number;
+    let tail: Buffer;
     try {
-      bytes = readFileSync(path);
+      fd = openSync(path, 'r');
     } catch (err) {
       throw new GeoIpError(`${path}: cannot read the GeoIP database: ${describeFsError(err)}`);
     }
-    let reader: Reader<CityResponse>;
     try {
-      reader = new Reader<CityResponse>(bytes);
+      const st = fstatSync(fd);
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      size = st.size;
+      const n = Math.min(size, METADATA_MAX_BYTES);
+      tail = readFully(fd, size - n, n);
     } catch (err) {
+      closeSync(fd);
+      throw new GeoIpError(`${path}: cannot read the GeoIP database: ${describeFsError(err)}`);
+    }
+    let metadata: MmdbMetadata;
+    try {
+      metadata = readMetadata(tail);
+    } catch (err) {
+      closeSync(fd);
       const why = err instanceof Error ? err.message : String(err);
       throw new GeoIpError(`${path}: not a MaxMind DB (.mmdb) file: ${why}`);
     }
-    const type = reader.metadata.databaseType;
-    if (!/city|country/i.test(type)) {
-      throw new GeoIpError(`${path}: a ${type} database has no countries; use a GeoIP2/GeoLite2 City database`);
+    if (!/city|country/i.test(metadata.databaseType)) {
+      closeSync(fd);
+      throw new GeoIpError(`${path}: a ${metadata.databaseType} database has no countries; use a GeoIP2/GeoLite2 City database`);
     }
-    return new GeoIpDatabase(path, reader);
+    if (metadata.searchTreeSize > size) {
+      closeSync(fd);
+      throw new GeoIpError(`${path}: not a MaxMind DB (.mmdb) file: its search tree is larger than the file (truncated?)`);
+    }
+    return new GeoIpDatabase(path, fd, size, metadata);
   }
 
   get databaseType(): string {
-    return this.reader.metadata.databaseType;
+    return this.metadata.databaseType;
   }
 
   get buildTime(): Date {
-    return this.reader.metadata.buildEpoch;
+    return this.metadata.buildEpoch;
   }
 
   /** The place of an address, or null when unknown. */
@@ -66,17 +90,35 @@ export class GeoIpDatabase {
   private lookup(ip: string): GeoPlace | null {
     let address = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
     if (address.toLowerCase().startsWith(IPV4_MAPPED) && address.includes('.')) address = address.slice(IPV4_MAPPED.length);
-    let record: CityResponse | null;
+    const places = this.places ?? this.load();
     try {
-      record = this.reader.get(address);
+      return places.locate(address);
     } catch {
-      return null; // not an IP address at all
+      return null; // a record the reader cannot follow: unknown, as for any address without one
     }
-    if (!record) return null;
-    return {
-      country: record.country?.iso_code,
-      subdivision: record.subdivisions?.[0]?.iso_code,
-      city: record.city?.geoname_id,
-    };
   }
+
+  /** Reads the whole database, once, through the descriptor opened and checked by `open`. */
+  private load(): MmdbPlaces {
+    try {
+      this.places = new MmdbPlaces(readFully(this.fd!, 0, this.size), this.metadata);
+    } catch (err) {
+      throw new GeoIpError(`${this.path}: cannot read the GeoIP database: ${describeFsError(err)}`);
+    } finally {
+      closeSync(this.fd!);
+      this.fd = null;
+    }
+    return this.places;
+  }
+}
+
+function readFully(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) throw new Error('the file is shorter than it was (changed while reading?)');
+    done += n;
+  }
+  return buf;
 }

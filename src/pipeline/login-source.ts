@@ -25,8 +25,6 @@ export interface Notices {
 
 /** All inputs of a run as one time-ordered stream of logins, with per-input reports. */
 export class LoginSource {
-  private readonly counts = new Map<string, { logins: number; ip: number; resource: number }>();
-
   private constructor(private readonly streams: LoginStream[]) {}
 
   /** With `coverage`, every log also reports the times of its lines there (backfill's partial months). */
@@ -45,32 +43,21 @@ export class LoginSource {
     return new LoginSource(streams);
   }
 
-  async *logins(): AsyncGenerator<LoginEvent> {
-    for await (const event of mergeByTime(this.streams)) {
-      const label = event.source.slice(0, event.source.lastIndexOf(':'));
-      let c = this.counts.get(label);
-      if (!c) this.counts.set(label, (c = { logins: 0, ip: 0, resource: 0 }));
-      c.logins++;
-      if (event.ip !== null) c.ip++;
-      if (event.resource !== null) c.resource++;
-      yield event;
-    }
+  logins(): AsyncGenerator<LoginEvent> {
+    return mergeByTime(this.streams);
   }
 
   reports(): InputReport[] {
     return this.streams.flatMap((s) =>
-      s.stats.map((piece) => {
-        const c = this.counts.get(piece.label) ?? { logins: 0, ip: 0, resource: 0 };
-        return {
-          label: piece.label,
-          format: s.format?.name ?? null,
-          lines: piece.lines,
-          unparsable: piece.unparsable,
-          logins: c.logins,
-          loginsWithIp: c.ip,
-          loginsWithResource: c.resource,
-        };
-      }),
+      s.stats.map((piece) => ({
+        label: piece.label,
+        format: s.format?.name ?? null,
+        lines: piece.lines,
+        unparsable: piece.unparsable,
+        logins: piece.logins,
+        loginsWithIp: piece.loginsWithIp,
+        loginsWithResource: piece.loginsWithResource,
+      })),
     );
   }
 }

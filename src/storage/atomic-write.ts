@@ -65,6 +65,8 @@ export interface AtomicWriteOptions {
   fsync?: boolean;
   /** Cache of folder owners, shared across the files of one batch. */
   ownerCache?: OwnerCache;
+  /** The caller has just seen that neither the file nor `file~` exists (skips two lstat calls). */
+  isNew?: boolean;
 }
 
 /**
@@ -73,13 +75,13 @@ export interface AtomicWriteOptions {
  * @throws StoreIoError naming the path, for symlinks and every failed call; `file~` is removed.
  */
 export function writeFileAtomic(file: string, content: Uint8Array, opts: AtomicWriteOptions = {}): void {
-  const st = lstatOrUndefined(file);
+  const st = opts.isNew ? undefined : lstatOrUndefined(file);
   if (st !== undefined) {
     if (st.isSymbolicLink()) throw symlinkRefusal(file);
     if (!st.isFile()) throw new StoreIoError(`${file}: is not a regular file`);
   }
   const tmp = file + TMP_SUFFIX;
-  const tst = lstatOrUndefined(tmp);
+  const tst = opts.isNew ? undefined : lstatOrUndefined(tmp);
   if (tst !== undefined) {
     if (tst.isSymbolicLink()) throw symlinkRefusal(tmp);
     try {

@@ -24,6 +24,7 @@ import {
   HOST_RECORD_FILE,
   STORE_DIR_NAME,
   decodeCanonicalNode,
+  encodeNode,
   hostDir,
   hostRecordPath,
   userRecordDir,
@@ -72,7 +73,8 @@ interface UserEntry {
   raw: Buffer | null;
 }
 
-const EMPTY_USER = (): UserRecord => ({ lastRecorded: undefined, extra: new Map() });
+/** The record of a user without a file (shared: records are replaced, never changed in place). */
+const EMPTY_USER: UserRecord = Object.freeze({ lastRecorded: undefined, extra: new Map() });
 
 export interface ProsodyFileStoreOptions {
   /** How commits make files durable (journal.ts); default 'auto'. */
@@ -84,7 +86,7 @@ export class ProsodyFileStore {
   private readonly durability: Durability;
   private readonly hosts = new Map<string, HostEntry>();
   private readonly users = new Map<string, Map<string, UserEntry>>();
-  private readonly userDirSeen = new Map<string, boolean>();
+  private readonly userFiles = new Map<string, Set<string>>();
   /** Contents a pending complete journal will give (path → bytes, null = removed). */
   private overlay: Map<string, Buffer | null> | undefined;
 
@@ -134,26 +136,28 @@ export class ProsodyFileStore {
     }
     let e = m.get(user);
     if (e === undefined) {
-      const file = userRecordPath(this.dataDir, host, user);
-      const raw = this.mayHaveUserRecords(host) ? this.readRaw(file) : null;
-      e = { record: raw === null ? EMPTY_USER() : parseUserRecord(raw, file), raw };
+      const fileName = `${encodeNode(user)}${DAT_EXT}`;
+      const raw = this.userFileNames(host).has(fileName) ? this.readRaw(path.join(userRecordDir(this.dataDir, host), fileName)) : null;
+      e = { record: raw === null ? EMPTY_USER : parseUserRecord(raw, userRecordPath(this.dataDir, host, user)), raw };
       m.set(user, e);
     }
     return e;
   }
 
   /**
-   * False when a host has no user record folder (and no pending journal adds one): a backfill into
-   * a new store then asks about thousands of users without a failing open() for each.
+   * The names in a host's user record folder (with what a pending journal adds), listed once: a
+   * run asks about tens of thousands of users, most without a file, and one listing is far
+   * cheaper than a failing open() for each.
    */
-  private mayHaveUserRecords(host: string): boolean {
-    let may = this.userDirSeen.get(host);
-    if (may === undefined) {
+  private userFileNames(host: string): Set<string> {
+    let names = this.userFiles.get(host);
+    if (names === undefined) {
       const dir = userRecordDir(this.dataDir, host);
-      may = fs.existsSync(dir) || this.overlayEntriesUnder(dir).length > 0;
-      this.userDirSeen.set(host, may);
+      names = new Set(readDirEntries(dir).map((d) => d.name));
+      for (const [name, c] of this.overlayEntriesUnder(dir)) if (c !== null) names.add(name);
+      this.userFiles.set(host, names);
     }
-    return may;
+    return names;
   }
 
   /**
@@ -265,8 +269,10 @@ export class ProsodyFileStore {
       });
     }
     for (const [host, byUser] of changes.users) {
+      const dir = userRecordDir(this.dataDir, host);
       for (const [user, month] of byUser) {
-        const file = userRecordPath(this.dataDir, host, user);
+        if (user.length === 0) throw new TypeError('user must be a non-empty string');
+        const file = `${dir}${path.sep}${encodeNode(user)}${DAT_EXT}`; // = userRecordPath, without a join per user
         const e = this.userEntry(host, user);
         const record: UserRecord = { lastRecorded: month ?? undefined, extra: e.record.extra };
         const next = isEmptyUserRecord(record) ? null : serializeUserRecord(record);
@@ -285,7 +291,7 @@ export class ProsodyFileStore {
     if (!opts.dryRun) {
       commitBatch(this.dataDir, [...writes, ...extra], { durability: this.durability });
       this.overlay = new Map(); // the journal (if any) has been replayed and removed
-      this.userDirSeen.clear();
+      this.userFiles.clear();
     }
     for (const f of after) f();
     return result;

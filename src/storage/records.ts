@@ -124,8 +124,21 @@ export function userRecordToLua(rec: UserRecord): LuaTable {
 /** The `.dat` bytes of a user record: `extra` plus `last-recorded` (sorted keys). */
 export function serializeUserRecord(rec: UserRecord | { lastRecorded: string }): Buffer {
   const full: UserRecord = 'extra' in rec ? rec : { lastRecorded: rec.lastRecorded, extra: new Map() };
+  if (full.extra.size === 0 && full.lastRecorded !== undefined) {
+    // Nearly every user file is just `last-recorded`, and a run has only a few months: serialize
+    // each month once (a backfill writes 100,000 of these). The buffer is shared: never modify it.
+    let bytes = plainUserFiles.get(full.lastRecorded);
+    if (bytes === undefined) {
+      bytes = serializeLuaReturnChunk(userRecordToLua(full));
+      if (plainUserFiles.size > 1000) plainUserFiles.clear();
+      plainUserFiles.set(full.lastRecorded, bytes);
+    }
+    return bytes;
+  }
   return serializeLuaReturnChunk(userRecordToLua(full));
 }
+
+const plainUserFiles = new Map<string, Buffer>();
 
 /** True when the record's file would be an empty table (datamanager deletes such a file). */
 export function isEmptyUserRecord(rec: UserRecord): boolean {

@@ -1,7 +1,7 @@
 import { minuteKey, type LineParser, type LogFormat, type ParserContext, type ParserStats, type TimeOptions } from '../log-format.js';
 import { LogClock } from '../../time/log-clock.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
-import { ascii, digitsAt, startsWithAt } from '../bytes.js';
+import { ascii, digitsAt, indexOfPair, startsWithAt } from '../bytes.js';
 import { SessionTable } from '../session-table.js';
 
 /** Sessions that connected but have not opened yet; more than this and the oldest are dropped. */
@@ -66,8 +66,8 @@ class EjabberdParser implements LineParser {
     this.lastWasInfo = startsWithAt(buf, level, end, INFO);
     if (!this.lastWasInfo) return;
     const pidStart = level + INFO.length;
-    const close = buf.indexOf(') ', pidStart);
-    if (close < 0 || close >= end) return;
+    const close = indexOfPair(buf, 0x29, 0x20, pidStart, end); // `) ` after the pid and location
+    if (close < 0) return;
     const msg = close + 2;
     // Each message must come from the code that logs it: a login name with a newline in a
     // `Failed … authentication` warning can forge a line, but never with this location in it

@@ -2,7 +2,7 @@ import { minuteKey, type LineParser, type LogFormat, type ParserContext, type Pa
 import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
-import { digitsAt, monthAbbrevAt, SPACE, TAB } from '../bytes.js';
+import { digitsAt, indexOfByte, monthAbbrevAt, SPACE, TAB } from '../bytes.js';
 import { ProsodySessions } from './prosody-sessions.js';
 
 const COLON = 0x3a;
@@ -38,6 +38,8 @@ class ProsodyFileParser implements LineParser {
   private readonly clock: LogClock;
   private years: YearTracker;
   private lastMonthKey = -1;
+  /** 1–12 for `lastMonthKey`. */
+  private month = 0;
   private year = 0;
   // The line being handled, for the lazy `stamp` callback (no closure per line).
   private lineBuf: Buffer = Buffer.alloc(0);
@@ -72,19 +74,22 @@ class ProsodyFileParser implements LineParser {
     this.stats.lines++;
     if (end === start || buf[start] === TAB) return; // blank, or a traceback continuation
     if (this.timeFormat !== null) return this.lineWithCustomTime(buf, start, end, lineNo);
-    const month = end - start > STAMP_LENGTH && hasStampShape(buf, start) ? monthAbbrevAt(buf, start) : 0;
-    const tab1 = month === 0 ? -1 : buf.indexOf(TAB, start + STAMP_LENGTH);
-    const tab2 = tab1 < 0 || tab1 >= end ? -1 : buf.indexOf(TAB, tab1 + 1);
-    if (tab2 < 0 || tab2 >= end) {
+    const shaped = end - start > STAMP_LENGTH && hasStampShape(buf, start);
+    // The month name is looked up only when it changes (rarely), not on every line.
+    const monthKey = shaped ? (buf[start] << 16) | (buf[start + 1] << 8) | buf[start + 2] : -1;
+    const month = !shaped ? 0 : monthKey === this.lastMonthKey ? this.month : monthAbbrevAt(buf, start);
+    const tab1 = month === 0 ? -1 : indexOfByte(buf, TAB, start + STAMP_LENGTH, end);
+    const tab2 = tab1 < 0 ? -1 : indexOfByte(buf, TAB, tab1 + 1, end);
+    if (tab2 < 0) {
       this.stats.unparsable++;
       return;
     }
     // Year inference needs every month change, not only the lines that matter.
-    const monthKey = (buf[start] << 16) | (buf[start + 1] << 8) | buf[start + 2];
     if (monthKey !== this.lastMonthKey) {
       const [day, hour, minute, second] = this.dayAndTime(buf, start);
       this.year = this.years.yearOf(month, day, hour, minute, second);
       this.lastMonthKey = monthKey;
+      this.month = month;
     }
     const isDebug = tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64; // "debug"
     this.lineBuf = buf;

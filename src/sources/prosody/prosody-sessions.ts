@@ -180,14 +180,20 @@ export class ProsodySessions {
 
 const CLIENT = ascii('Client ');
 
-/** The c2s messages that open, authenticate, bind or close a session. */
+/** The c2s messages that open, authenticate, bind or close a session (dispatched on the first byte: most lines fail there). */
 function isSessionEvent(buf: Buffer, start: number, end: number): boolean {
-  return (
-    startsWithAt(buf, start, end, RESOURCE_BOUND) ||
-    startsWithAt(buf, start, end, CLIENT) ||
-    startsWithAt(buf, start, end, AUTHENTICATED_AS) ||
-    startsWithAt(buf, start, end, SUCCESSFUL_AUTH)
-  );
+  switch (buf[start]) {
+    case 0x52: // R
+      return startsWithAt(buf, start, end, RESOURCE_BOUND);
+    case 0x43: // C
+      return startsWithAt(buf, start, end, CLIENT);
+    case 0x41: // A
+      return startsWithAt(buf, start, end, AUTHENTICATED_AS);
+    case 0x53: // S
+      return startsWithAt(buf, start, end, SUCCESSFUL_AUTH);
+    default:
+      return false;
+  }
 }
 
 /** `New connection FD 15 (127.0.1.10, 35489, 127.0.0.1, 5222) on server …` → `127.0.1.10`. */

@@ -1,0 +1,344 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import type { GeoPlace } from '../core/geo-key.js';
+
+/** What the search tree needs from the database's metadata (as `maxmind` parsed it). */
+export interface TreeShape {
+  readonly nodeCount: number;
+  readonly recordSize: number;
+  readonly ipVersion: number;
+  readonly searchTreeSize: number;
+}
+
+// MaxMind DB data types (https://maxmind.github.io/MaxMind-DB/).
+const POINTER = 1;
+const UTF8 = 2;
+const UINT16 = 5;
+const UINT32 = 6;
+const MAP = 7;
+const INT32 = 8;
+const ARRAY = 11;
+const BOOLEAN = 14;
+const DATA_SECTION_SEPARATOR = 16;
+const POINTER_BIAS = [0, 2048, 526336, 0];
+
+const COUNTRY = Buffer.from('country');
+const SUBDIVISIONS = Buffer.from('subdivisions');
+const CITY = Buffer.from('city');
+const ISO_CODE = Buffer.from('iso_code');
+const GEONAME_ID = Buffer.from('geoname_id');
+
+/** Where the last `header` call found a value. */
+interface Header {
+  type: number;
+  /** Payload size in bytes, or the entry count of a map or array, or a boolean's value. */
+  size: number;
+  /** First byte of the payload (of the first entry for a map or array). */
+  payload: number;
+}
+
+/**
+ * The three parts of the module's geo key (country and first subdivision ISO codes, city geoname
+ * id), read straight from a GeoIP2/GeoLite2 City database's bytes. `maxmind`'s reader decodes a
+ * whole City record (names in eight languages, location, postal code…) into objects for every
+ * lookup; a busy log has tens of thousands of addresses, and that decoding was most of a run's
+ * time. Here only the needed fields are visited, everything else is skipped by its size, and the
+ * result is cached per record: the addresses of one network share it.
+ */
+export class MmdbPlaces {
+  private readonly ipv4Start: number;
+  private readonly dataBase: number;
+  private readonly byRecord = new Map<number, GeoPlace | null>();
+  private readonly h: Header = { type: 0, size: 0, payload: 0 };
+
+  constructor(
+    private readonly db: Buffer,
+    private readonly tree: TreeShape,
+  ) {
+    if (tree.recordSize !== 24 && tree.recordSize !== 28 && tree.recordSize !== 32) {
+      throw new Error(`unsupported record size ${tree.recordSize}`);
+    }
+    this.dataBase = tree.searchTreeSize + DATA_SECTION_SEPARATOR;
+    let node = 0;
+    if (tree.ipVersion !== 4) for (let i = 0; i < 96 && node < tree.nodeCount; i++) node = this.child(node, 0);
+    this.ipv4Start = node;
+  }
+
+  /** The place of an address (no brackets, no `::ffff:` handling here), or null when the database has none. */
+  locate(address: string): GeoPlace | null {
+    const bytes = addressBytes(address);
+    if (bytes === null) return null;
+    const record = this.recordOf(bytes);
+    if (record < 0) return null;
+    let place = this.byRecord.get(record);
+    if (place === undefined) {
+      place = this.placeAt(record);
+      if (this.byRecord.size >= 100_000) this.byRecord.clear();
+      this.byRecord.set(record, place);
+    }
+    return place;
+  }
+
+  /** File offset of the address's data record, or -1 when the tree has none. */
+  private recordOf(bytes: Uint8Array): number {
+    const { nodeCount } = this.tree;
+    let node = bytes.length === 4 ? this.ipv4Start : 0;
+    const bits = bytes.length * 8;
+    for (let depth = 0; depth < bits && node < nodeCount; depth++) {
+      node = this.child(node, (bytes[depth >> 3] >>> (7 ^ (depth & 7))) & 1);
+    }
+    return node > nodeCount ? node - nodeCount + this.tree.searchTreeSize : -1;
+  }
+
+  private child(node: number, bit: number): number {
+    const db = this.db;
+    switch (this.tree.recordSize) {
+      case 24: {
+        const o = node * 6 + bit * 3;
+        return (db[o] << 16) | (db[o + 1] << 8) | db[o + 2];
+      }
+      case 28: {
+        const o = node * 7;
+        return bit === 0
+          ? ((db[o + 3] & 0xf0) << 20) | (db[o] << 16) | (db[o + 1] << 8) | db[o + 2]
+          : ((db[o + 3] & 0x0f) << 24) | (db[o + 4] << 16) | (db[o + 5] << 8) | db[o + 6];
+      }
+      default:
+        return db.readUInt32BE(node * 8 + bit * 4);
+    }
+  }
+
+  private placeAt(record: number): GeoPlace | null {
+    if (this.header(record).type !== MAP) return null;
+    const place: { country?: string; subdivision?: string; city?: number | string } = {};
+    const country = this.valueOf(record, COUNTRY);
+    if (country >= 0) place.country = this.scalarAt(this.valueOf(country, ISO_CODE)) as string | undefined;
+    const subdivisions = this.valueOf(record, SUBDIVISIONS);
+    if (subdivisions >= 0 && this.header(subdivisions).type === ARRAY && this.h.size > 0) {
+      place.subdivision = this.scalarAt(this.valueOf(this.h.payload, ISO_CODE)) as string | undefined;
+    }
+    const city = this.valueOf(record, CITY);
+    if (city >= 0) place.city = this.scalarAt(this.valueOf(city, GEONAME_ID));
+    return place;
+  }
+
+  /** Offset of the value under `key` in the map at `offset` (pointers followed), or -1. */
+  private valueOf(offset: number, key: Uint8Array): number {
+    if (offset < 0 || this.header(offset).type !== MAP) return -1;
+    const count = this.h.size;
+    let pos = this.h.payload;
+    for (let i = 0; i < count; i++) {
+      const keyStart = pos;
+      const matches = this.header(keyStart).type === UTF8 && this.bytesEqual(this.h.payload, this.h.size, key);
+      pos = this.skip(keyStart);
+      if (matches) return pos;
+      pos = this.skip(pos);
+    }
+    return -1;
+  }
+
+  /** A string or unsigned number at `offset`; undefined for anything else (or -1). */
+  private scalarAt(offset: number): string | number | undefined {
+    if (offset < 0) return undefined;
+    const { type, size, payload } = this.header(offset);
+    if (type === UTF8) return this.db.toString('utf8', payload, payload + size);
+    if (type === UINT16 || type === UINT32 || (type === INT32 && size < 4)) return size === 0 ? 0 : this.db.readUIntBE(payload, size);
+    return undefined;
+  }
+
+  private bytesEqual(at: number, size: number, key: Uint8Array): boolean {
+    if (size !== key.length) return false;
+    for (let i = 0; i < size; i++) if (this.db[at + i] !== key[i]) return false;
+    return true;
+  }
+
+  /** Offset just past the value at `offset` (a pointer is skipped, not followed). */
+  private skip(offset: number): number {
+    const ctrl = this.db[offset];
+    if (ctrl >> 5 === POINTER) return offset + 2 + ((ctrl >> 3) & 3);
+    const { type, size, payload } = this.rawHeader(offset);
+    if (type === MAP) {
+      let pos = payload;
+      for (let i = 0; i < size * 2; i++) pos = this.skip(pos);
+      return pos;
+    }
+    if (type === ARRAY) {
+      let pos = payload;
+      for (let i = 0; i < size; i++) pos = this.skip(pos);
+      return pos;
+    }
+    return type === BOOLEAN ? payload : payload + size;
+  }
+
+  /** The header of the value at `offset`, following a pointer; fills and returns `this.h`. */
+  private header(offset: number): Header {
+    const ctrl = this.db[offset];
+    if (ctrl >> 5 === POINTER) return this.rawHeader(this.pointerTarget(offset));
+    return this.rawHeader(offset);
+  }
+
+  private pointerTarget(offset: number): number {
+    const db = this.db;
+    const ctrl = db[offset];
+    const size = (ctrl >> 3) & 3;
+    const p = offset + 1;
+    let packed: number;
+    if (size === 0) packed = ((ctrl & 7) << 8) | db[p];
+    else if (size === 1) packed = ((ctrl & 7) << 16) | (db[p] << 8) | db[p + 1];
+    else if (size === 2) packed = ((ctrl & 7) << 24) | (db[p] << 16) | (db[p + 1] << 8) | db[p + 2];
+    else packed = db.readUInt32BE(p);
+    return this.dataBase + POINTER_BIAS[size]! + packed;
+  }
+
+  private rawHeader(offset: number): Header {
+    const db = this.db;
+    const ctrl = db[offset];
+    let p = offset + 1;
+    let type = ctrl >> 5;
+    if (type === 0) type = 7 + db[p++]!; // extended type
+    let size = ctrl & 0x1f;
+    if (size === 29) size = 29 + db[p++]!;
+    else if (size === 30) {
+      size = 285 + ((db[p]! << 8) | db[p + 1]!);
+      p += 2;
+    } else if (size === 31) {
+      size = 65821 + ((db[p]! << 16) | (db[p + 1]! << 8) | db[p + 2]!);
+      p += 3;
+    }
+    const h = this.h;
+    h.type = type;
+    h.size = size;
+    h.payload = p;
+    return h;
+  }
+}
+
+/** The 4 or 16 bytes of an IP address, or null for anything that is not one. */
+function addressBytes(address: string): Uint8Array | null {
+  if (isIPv4(address)) return Uint8Array.from(address.split('.'), Number);
+  const zone = address.indexOf('%');
+  const bare = zone >= 0 ? address.slice(0, zone) : address;
+  if (!isIPv6(bare)) return null;
+  const out = new Uint8Array(16);
+  let text = bare;
+  const dot = text.indexOf('.');
+  if (dot >= 0) {
+    // `::ffff:1.2.3.4`: the last 32 bits written as IPv4.
+    const lastColon = text.lastIndexOf(':');
+    const v4 = text.slice(lastColon + 1).split('.').map(Number);
+    text = `${text.slice(0, lastColon + 1)}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
+  }
+  const [left, right] = text.split('::', 2) as [string, string | undefined];
+  const head = left === '' ? [] : left.split(':');
+  const tail = right === undefined || right === '' ? [] : right.split(':');
+  const groups = right === undefined ? head : [...head, ...new Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
+  for (let i = 0; i < 8; i++) {
+    const g = parseInt(groups[i]!, 16);
+    out[i * 2] = g >> 8;
+    out[i * 2 + 1] = g & 0xff;
+  }
+  return out;
+}
+
+/** The metadata of a MaxMind DB (the fields we use), from the file's last bytes. */
+export interface MmdbMetadata extends TreeShape {
+  readonly databaseType: string;
+  readonly buildEpoch: Date;
+}
+
+const METADATA_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex'); // "\xAB\xCD\xEFMaxMind.com"
+/** The metadata section is within the last 128 KiB of the file (MaxMind DB spec). */
+export const METADATA_MAX_BYTES = 128 * 1024;
+
+/**
+ * Reads the metadata from the end of a database (`tail`: its last bytes, or all of it), so a run
+ * can check the file without reading its 60 MB. Throws an Error saying what is wrong.
+ */
+export function readMetadata(tail: Buffer): MmdbMetadata {
+  const at = tail.lastIndexOf(METADATA_MARKER);
+  if (at < 0) throw new Error('no MaxMind DB metadata marker');
+  const meta = decodeValue(tail, at + METADATA_MARKER.length, at + METADATA_MARKER.length, 0);
+  if (!(meta instanceof Map)) throw new Error('the metadata is not a map');
+  const num = (key: string): number => {
+    const v = meta.get(key);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error(`metadata ${key} is missing or not a number`);
+    return v;
+  };
+  const recordSize = num('record_size');
+  if (recordSize !== 24 && recordSize !== 28 && recordSize !== 32) throw new Error(`unsupported record size ${recordSize}`);
+  const ipVersion = num('ip_version');
+  if (ipVersion !== 4 && ipVersion !== 6) throw new Error(`unsupported ip_version ${ipVersion}`);
+  const nodeCount = num('node_count');
+  const type = meta.get('database_type');
+  return {
+    nodeCount,
+    recordSize,
+    ipVersion,
+    searchTreeSize: (nodeCount * recordSize) / 4,
+    databaseType: typeof type === 'string' ? type : '',
+    buildEpoch: new Date(num('build_epoch') * 1000),
+  };
+}
+
+type Value = string | number | boolean | Buffer | Value[] | Map<string, Value>;
+
+/** A whole value (for the small metadata map); maps become Maps, uint64/128 numbers (exact up to 2^53). */
+function decodeValue(db: Buffer, offset: number, pointerBase: number, depth: number, end: { at: number } = { at: 0 }): Value {
+  if (depth > 32) throw new Error('data nested too deeply');
+  if (offset >= db.length) throw new Error('data runs past the end');
+  const ctrl = db[offset]!;
+  let p = offset + 1;
+  let type = ctrl >> 5;
+  if (type === POINTER) {
+    const size = (ctrl >> 3) & 3;
+    const packed = size === 3 ? db.readUInt32BE(p) : (((ctrl & 7) << (8 * (size + 1))) >>> 0) + db.readUIntBE(p, size + 1);
+    end.at = p + size + 1;
+    return decodeValue(db, pointerBase + POINTER_BIAS[size]! + packed, pointerBase, depth + 1);
+  }
+  if (type === 0) type = 7 + db[p++]!;
+  let size = ctrl & 0x1f;
+  if (size === 29) size = 29 + db[p++]!;
+  else if (size === 30) (size = 285 + db.readUInt16BE(p)), (p += 2);
+  else if (size === 31) (size = 65821 + db.readUIntBE(p, 3)), (p += 3);
+  if (type === MAP || type === ARRAY) {
+    const map = new Map<string, Value>();
+    const arr: Value[] = [];
+    for (let i = 0; i < size; i++) {
+      const inner = { at: 0 };
+      if (type === MAP) {
+        const key = decodeValue(db, p, pointerBase, depth + 1, inner);
+        p = inner.at;
+        map.set(String(key), decodeValue(db, p, pointerBase, depth + 1, inner));
+      } else arr.push(decodeValue(db, p, pointerBase, depth + 1, inner));
+      p = inner.at;
+    }
+    end.at = p;
+    return type === MAP ? map : arr;
+  }
+  if (p + (type === BOOLEAN ? 0 : size) > db.length) throw new Error('data runs past the end');
+  end.at = type === BOOLEAN ? p : p + size;
+  switch (type) {
+    case UTF8:
+      return db.toString('utf8', p, p + size);
+    case 3: // double
+      return db.readDoubleBE(p);
+    case 4: // bytes
+      return db.subarray(p, p + size);
+    case UINT16:
+    case UINT32:
+    case 9: // uint64
+    case 10: {
+      // uint128
+      let v = 0;
+      for (let i = 0; i < size; i++) v = v * 256 + db[p + i]!;
+      return v;
+    }
+    case INT32:
+      return size === 0 ? 0 : db.readIntBE(p + size - Math.min(size, 4), Math.min(size, 4));
+    case BOOLEAN:
+      return size !== 0;
+    case 15: // float
+      return db.readFloatBE(p);
+    default:
+      throw new Error(`unknown data type ${type}`);
+  }
+}

