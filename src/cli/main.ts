@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { MonthlyVisitorsError } from '../errors.js';
-import { backfillCommand } from './commands/backfill.js';
-import { eventsCommand } from './commands/events.js';
-import { checkCommand } from './commands/check.js';
-import { reportCommand } from './commands/report.js';
-import { pruneCommand } from './commands/prune.js';
-import { tailCommand } from './commands/tail.js';
 import { stripControl } from './reporter.js';
 
 const EXIT_OK = 0;
@@ -18,7 +12,24 @@ function version(): string {
   return pkg.version;
 }
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The commands, in the order `--help` lists them. Each is loaded only when needed: a cron run of
+ * `tail --once` with nothing new should cost little more than Node's own start-up, and loading
+ * every command's modules (the config reader, report formats…) would double it.
+ */
+const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
+  ['backfill', async () => (await import('./commands/backfill.js')).backfillCommand],
+  ['tail', async () => (await import('./commands/tail.js')).tailCommand],
+  ['events', async () => (await import('./commands/events.js')).eventsCommand],
+  ['check', async () => (await import('./commands/check.js')).checkCommand],
+  ['report', async () => (await import('./commands/report.js')).reportCommand],
+  ['prune', async () => (await import('./commands/prune.js')).pruneCommand],
+];
+
+/** The program with the command `argv` names, or with all of them (for help, version, errors). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('monthly-visitors')
     .description(
       "Privacy-preserving monthly visitor statistics from Prosody and ejabberd logs, written as mod_monthly_visitors' own storage.",
@@ -26,12 +37,8 @@ export function buildProgram(): Command {
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  backfillCommand(program);
-  tailCommand(program);
-  eventsCommand(program);
-  checkCommand(program);
-  reportCommand(program);
-  pruneCommand(program);
+  const named = COMMANDS.filter(([name]) => name === argv[2]);
+  for (const [, load] of named.length > 0 ? named : COMMANDS) (await load())(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }
@@ -43,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   });
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -13,38 +13,54 @@ export interface WallClock {
 
 const QUARTER_HOUR = 15 * 60 * 1000;
 
+function formatterFor(name: string): Intl.DateTimeFormat | null {
+  return isUtc(name)
+    ? null
+    : new Intl.DateTimeFormat('en-US', {
+        timeZone: name,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+}
+
 /**
  * An IANA time zone: converts a log's wall-clock time to an instant and back. Built on Intl (the
  * zone database Node ships), with offsets cached per quarter hour, since zones change offset only
  * on such boundaries and logs ask about the same few hours millions of times.
  */
 export class TimeZone {
-  private readonly format: Intl.DateTimeFormat | null;
+  private formatter: Intl.DateTimeFormat | null | undefined;
+  private zoneName: string | undefined;
   private readonly offsetCache = new Map<number, number>();
 
-  private constructor(readonly name: string) {
-    this.format = isUtc(name)
-      ? null
-      : new Intl.DateTimeFormat('en-US', {
-          timeZone: name,
-          hourCycle: 'h23',
-          year: 'numeric',
-          month: 'numeric',
-          day: 'numeric',
-          hour: 'numeric',
-          minute: 'numeric',
-          second: 'numeric',
-        });
+  /** `name` undefined: this machine's zone, looked up when first needed (ICU costs ~50 ms to start). */
+  private constructor(name: string | undefined) {
+    this.zoneName = name;
+    if (name !== undefined) this.formatter = formatterFor(name); // throws for an unknown zone
   }
 
   /** `name` is an IANA zone (`Europe/Berlin`, `UTC`); undefined means this machine's zone. */
   static of(name: string | undefined, what = '--timezone'): TimeZone {
-    const zone = name ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
     try {
-      return new TimeZone(zone);
+      return new TimeZone(name);
     } catch {
-      throw new ConfigError(`${what} ${JSON.stringify(zone)}: not a known IANA time zone (e.g. Europe/Berlin, UTC)`);
+      throw new ConfigError(`${what} ${JSON.stringify(name)}: not a known IANA time zone (e.g. Europe/Berlin, UTC)`);
     }
+  }
+
+  get name(): string {
+    this.zoneName ??= Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+    return this.zoneName;
+  }
+
+  private get format(): Intl.DateTimeFormat | null {
+    if (this.formatter === undefined) this.formatter = formatterFor(this.name);
+    return this.formatter;
   }
 
   /** Offset from UTC in milliseconds at the given instant. */
