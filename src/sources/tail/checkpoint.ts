@@ -19,8 +19,11 @@ export interface InputCheckpoint {
    */
   readonly resumeAt: number;
   readonly resumeFile?: FileIdentity;
-  /** The format the input was read as (detection needs a file's first lines; a resumed read has none). */
-  readonly format: string;
+  /**
+   * The format the input was read as (detection needs a file's first lines; a resumed read has
+   * none). Null while the log had no complete line yet: the next run detects it.
+   */
+  readonly format: string | null;
   /** Local time of the last line with a login, ISO 8601, for operators reading the state file. */
   readonly lastTime: string | null;
 }
@@ -92,7 +95,7 @@ function isCheckpoint(v: unknown): v is InputCheckpoint {
     isOffset(v.resumeAt) &&
     isOffset(v.processedTo) &&
     (v.resumeFile !== undefined || v.resumeAt <= v.processedTo) &&
-    typeof v.format === 'string' &&
+    (v.format === null || typeof v.format === 'string') &&
     (v.lastTime === null || typeof v.lastTime === 'string')
   );
 }

@@ -7,7 +7,7 @@ import { describeFsError } from '../log-input.js';
 import { detectFormatOfChunk } from '../formats.js';
 import { LineSplitter } from '../line-splitter.js';
 import type { InputCheckpoint } from './checkpoint.js';
-import { identityOf, sameInode, type FileIdentity } from './file-identity.js';
+import { identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
 import { planReads, type Cursor, type PlannedPiece } from './read-plan.js';
 
 /**
@@ -79,7 +79,7 @@ export class TailReader {
     saved: InputCheckpoint | undefined,
     private readonly options: TailReaderOptions,
   ) {
-    this.format = options.format ?? (saved ? options.formatNamed(saved.format) : null);
+    this.format = options.format ?? (saved?.format ? options.formatNamed(saved.format) : null);
     this.lastTime = saved?.lastTime ?? null;
     if (saved) {
       this.processed = { file: saved.file, offset: saved.processedTo, processedTo: saved.processedTo };
@@ -117,12 +117,12 @@ export class TailReader {
 
   /** Where a new process must start reading, and up to where the logins are committed. */
   checkpoint(): InputCheckpoint | null {
-    if (this.cursor === null || this.format === null) return null;
+    if (this.cursor === null) return null;
     const processed = this.cursor;
     const current = this.read.length > 0 ? this.read[this.read.length - 1] : null;
     const now = current ? current.base + current.consumed : 0;
     const pending = this.parser?.pendingSince?.();
-    const base = { file: processed.file, processedTo: processed.processedTo, format: this.format.name, lastTime: this.lastTime };
+    const base = { file: processed.file, processedTo: processed.processedTo, format: this.format?.name ?? null, lastTime: this.lastTime };
     if (pending !== undefined && pending >= now - HOLD_BACK_BYTES) {
       const piece = this.pieceAt(pending);
       if (piece !== null) {
@@ -141,12 +141,19 @@ export class TailReader {
   }
 
   private async skipToEnd(): Promise<void> {
-    const plan = await planReads(this.path, null);
-    const live = plan.pieces.find((p) => p.live);
-    if (!live) return;
+    let opened: OpenedHead;
+    try {
+      opened = await readHead(this.path);
+    } catch {
+      return; // not there yet: the first run that finds it starts at its end then
+    }
+    const live: PlannedPiece = { path: this.path, opened, start: 0, live: true };
     // The end of the last complete line: a line being written is read in full next time.
     const end = await lastLineEnd(live);
-    this.cursor = { file: identityOf(live.opened), offset: end, processedTo: end };
+    // The checkpoint names the format, and a later run starts mid-file: judge it now, from the head.
+    if (this.format === null && end > 0) this.format = detectFormatOfChunk(live.path, opened.head);
+    // Set even for an empty log, so that what is appended later counts (--from-end acts once).
+    this.cursor = { file: identityOf(opened), offset: end, processedTo: end };
   }
 
   private async *readPiece(piece: PlannedPiece, stopping: () => boolean): AsyncGenerator<LoginEvent[]> {
