@@ -56,8 +56,21 @@ export class SqlStats {
   private tableExists: boolean;
 
   constructor(readonly conn: SqlConnection, opts: { dryRun: boolean }) {
-    if (!opts.dryRun) this.createTable();
-    this.tableExists = opts.dryRun ? this.hasTable() : true;
+    this.tableExists = this.hasTable();
+    if (!opts.dryRun && !this.tableExists) {
+      this.begin();
+      try {
+        // Nodes starting together: PostgreSQL's CREATE … IF NOT EXISTS is not safe against a
+        // concurrent one (a unique violation in its catalog), so creators take turns.
+        if (conn.dialect === 'pg') conn.query('SELECT pg_advisory_xact_lock(?, 0)', [LOCK_CLASS]);
+        this.createTable();
+        conn.query('COMMIT');
+      } catch (err) {
+        this.rollbackQuietly();
+        throw err;
+      }
+      this.tableExists = true;
+    }
   }
 
   private createTable(): void {
