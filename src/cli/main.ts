@@ -7,6 +7,7 @@ import { checkCommand } from './commands/check.js';
 import { reportCommand } from './commands/report.js';
 import { pruneCommand } from './commands/prune.js';
 import { tailCommand } from './commands/tail.js';
+import { migrateCommand } from './commands/migrate.js';
 import { stripControl } from './reporter.js';
 
 const EXIT_OK = 0;
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   checkCommand(program);
   reportCommand(program);
   pruneCommand(program);
+  migrateCommand(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -103,6 +103,24 @@ export class SqlStats {
     return m.get(user);
   }
 
+  /** Hosts that have monthly-visitors rows, sorted. */
+  listHosts(): string[] {
+    const rows = this.select('SELECT DISTINCT "host" FROM "prosody" WHERE "store" = ?', [SQL_STORE]);
+    return rows.map((r) => String(r.host)).sort();
+  }
+
+  /** The users of a host with a `last-recorded` mark (the latest, if rows repeat). */
+  listMarks(host: string): Map<string, string> {
+    const rows = this.select('SELECT "user", "type", "value" FROM "prosody" WHERE "host" = ? AND "store" = ? AND "key" = ? AND "user" <> ?', [host, SQL_STORE, LAST_RECORDED_KEY, HOST_USER]);
+    const marks = new Map<string, string>();
+    for (const row of rows) {
+      const m = decodeLastRecorded(String(row.type), String(row.value), this.where(host, '<user>', LAST_RECORDED_KEY));
+      const user = String(row.user);
+      if (!(marks.get(user)! >= m)) marks.set(user, m);
+    }
+    return marks;
+  }
+
   /** The tally counted `user` in `month`, incrementing `keys` (StatsView.counted). */
   noteCounted(host: string, user: string, month: string, keys: readonly string[]): void {
     let users = this.counted.get(host);
