@@ -9,6 +9,7 @@ import { tempDir } from '../helpers/tree.js';
 import { MODULE_README_PATTERNS } from '../helpers/module-config.js';
 import { pgUnavailable, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { readPgStore, readSqliteStore } from '../helpers/sql-store-reader.js';
+import Database from 'better-sqlite3';
 
 // Expected stores come from elsewhere than our program: the real module's data/ (p1) and the
 // hand-computed expected/*.json of the captures. The SQL rows are read by other clients.
@@ -136,4 +137,34 @@ test('sql_options_that_do_not_fit_stop_before_anything_is_read', () => {
     assert.match(r.stderr, message);
     assert.ok(!existsSync(file));
   }
+});
+
+test('sql_unreachable_postgresql_stops_with_one_line_before_anything_is_written', () => {
+  const dir = tempDir();
+  const state = join(dir, 'state.json');
+  const r = runCli(['tail', '--once', '--storage', 'sql', '--sql-driver', 'postgresql', '--sql-host', join(dir, 'no-socket-here'), '--sql-database', 'prosody',
+    '--state', state, '--mmdb', join(P1, 'test-GeoIP2-City.mmdb'), join(P1, 'prosody.debug.log')]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^monthly-visitors: postgresql:.*no-socket-here\/prosody: connect ENOENT/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.ok(!existsSync(state));
+});
+
+test('sql_corrupt_row_stops_the_run_naming_the_row_not_the_user', () => {
+  const store = sqlite.fresh();
+  const args = ['backfill', ...store.flags, '--mmdb', join(P1, 'test-GeoIP2-City.mmdb'), ...COMMON, join(P1, 'prosody.debug.log')];
+  ok(runCli(args));
+  const file = store.flags.at(-1)!;
+  const db = new Database(file);
+  db.prepare(`UPDATE prosody SET type = 'number' WHERE user = 'alice' AND host = 'example.com'`).run();
+  db.prepare(`UPDATE prosody SET value = '{"client-IOS":' WHERE user = '' AND host = 'chat.example.org'`).run();
+  db.close();
+  const before = readFileSync(file);
+  for (const extra of [['--replace'], []]) {
+    const r = runCli([...args, ...extra]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /row \(host "(chat\.example\.org|example\.com)", (host record|a user record), key "[^"]+"\): /);
+    assert.ok(!r.stderr.includes('alice'));
+  }
+  assert.ok(readFileSync(file).equals(before), 'the database changed');
 });
