@@ -76,6 +76,18 @@ export function addRunOptions(cmd: Command): Command {
   return addOutputOptions(addLogOptions(addConfigOptions(addCountingOptions(cmd))));
 }
 
+/** Where the statistics are: the data dir's files, or Prosody's SQL storage (validated by storage-options.ts). */
+export function addStorageOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--storage <internal|sql>', "Prosody's storage backend for the statistics: internal (.dat files in --data-dir) or sql (mod_storage_sql)"))
+    .addOption(new Option('--sql-driver <sqlite3|postgresql>', 'with --storage sql: the database (default: sqlite3)'))
+    .option('--sql-database <name>', 'with --storage sql: the SQLite file, or the PostgreSQL database')
+    .option('--sql-host <host>', 'PostgreSQL host name, or the folder of its Unix socket')
+    .option('--sql-port <port>', 'PostgreSQL port')
+    .option('--sql-username <name>', 'PostgreSQL user')
+    .option('--sql-password-file <file>', 'a file holding the PostgreSQL password');
+}
+
 export function reporterFor(raw: Pick<RawOptions, 'quiet' | 'verbose'>): Reporter {
   const verbosity: Verbosity = raw.quiet ? 'quiet' : raw.verbose ? 'verbose' : 'normal';
   return new Reporter(verbosity);

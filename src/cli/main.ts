@@ -26,6 +26,7 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
   ['check', async () => (await import('./commands/check.js')).checkCommand],
   ['report', async () => (await import('./commands/report.js')).reportCommand],
   ['prune', async () => (await import('./commands/prune.js')).pruneCommand],
+  ['migrate', async () => (await import('./commands/migrate.js')).migrateCommand],
 ];
 
 /** The program with the command `argv` names, or with all of them (for help, version, errors). */

@@ -17,6 +17,11 @@ export interface StatsView {
    * login is skipped and counted, not half-counted. Absent: every name can be stored.
    */
   storable?(host: string, user: string): boolean;
+  /**
+   * Told each counted login and the keys it incremented, so a store shared by several processes
+   * can commit increments rather than whole records (storage/sql). Absent: nobody listens.
+   */
+  counted?(host: string, user: string, month: string, keys: readonly string[]): void;
 }
 
 /** How one host counts: its client patterns and its country filter (both per host, SPEC §9). */
@@ -75,8 +80,9 @@ export class MonthlyTally {
       counts = new Map();
       record.set(month, counts);
     }
-    increment(counts, this.clientKey(policy.classifier.classify(event.resource)));
-    increment(counts, this.geoCounterKey(place));
+    const keys = [this.clientKey(policy.classifier.classify(event.resource)), this.geoCounterKey(place)];
+    for (const key of keys) increment(counts, key);
+    this.view.counted?.(host, user, month, keys);
     this.dirtyHosts.set(host, record);
 
     let users = this.markedUsers.get(host);

@@ -6,6 +6,8 @@ import { acquireLock } from '../storage/lock.js';
 import { recoverJournal, type BatchWrite } from '../storage/journal.js';
 import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
 import { isStorableName } from '../storage/prosody-paths.js';
+import { openSqlStatsStore } from '../storage/sql/sql-stats-store.js';
+import type { SqlOptions } from '../storage/sql/sql-connection.js';
 
 /** The statistics of one data dir for one run: locked, recovered, read lazily, committed at once. */
 export interface StatsStore {
@@ -22,9 +24,11 @@ export interface StatsStore {
 
 /**
  * Opens a data dir for counting. A real run first checks the dir is writable, takes the lock and
- * finishes a commit a crashed run left in its journal; a dry run only reads.
+ * finishes a commit a crashed run left in its journal; a dry run only reads. With `sql` the
+ * statistics are in Prosody's SQL storage instead (storage/sql), and `dataDir` is not used.
  */
-export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait?: boolean }): StatsStore {
+export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait?: boolean; sql?: SqlOptions }): StatsStore {
+  if (options.sql !== undefined) return openSqlStatsStore(options.sql, { dryRun: options.dryRun });
   const store = new ProsodyFileStore(dataDir);
   let release = () => {};
   if (!options.dryRun) {

@@ -6,12 +6,13 @@ import { countLogins } from '../../pipeline/count-logins.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { backfillIntoStore } from '../../pipeline/backfill-into-store.js';
 import { RunCoverage } from '../../core/log-coverage.js';
-import { addRunOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
+import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
+import { sqlOptionsFrom, type StorageRawOptions } from '../storage-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 import { safeJson } from '../safe-json.js';
 import { backfillJson, backfillTable, reportBackfillNotes } from '../backfill-report.js';
 
-interface BackfillOptions extends RawOptions {
+interface BackfillOptions extends RawOptions, StorageRawOptions {
   replace?: boolean;
   maxGap: string;
   wait?: boolean;
@@ -27,7 +28,7 @@ export function backfillCommand(program: Command): void {
     .option('--replace', 'recompute months the store already has from these logs (default: leave them alone)')
     .option('--max-gap <hours>', 'report a month as partial when its logs pause longer than this', '24')
     .option('--wait', 'wait for another run that holds the data dir lock, instead of failing');
-  addRunOptions(cmd);
+  addStorageOptions(addRunOptions(cmd));
   cmd.addHelpText(
     'after',
     `
@@ -53,7 +54,8 @@ hours apart.`,
 async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> {
   const reporter = reporterFor(raw);
   const config = buildRunConfig(raw);
-  if (config.dataDir === null) throw new UsageError('--data-dir is required (or data_path in --config / --prosody-config): the Prosody data directory to write, e.g. /var/lib/prosody');
+  const sql = sqlOptionsFrom(raw);
+  if (config.dataDir === null && sql === undefined) throw new UsageError('--data-dir is required (or data_path in --config / --prosody-config): the Prosody data directory to write, e.g. /var/lib/prosody');
   if (config.mmdbPath === null) throw new UsageError('--mmdb is required (or mmdb_path in --config, mod_monthly_visitors_mmdb_path in --prosody-config): a GeoIP2/GeoLite2 City database (.mmdb)');
   const maxGapHours = parseMaxGap(raw.maxGap);
   const replace = Boolean(raw.replace);
@@ -62,7 +64,7 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
   const geoip = GeoIpDatabase.open(config.mmdbPath);
   const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage);
   // Opened (and locked) before the first read, closed after the commit: one read-modify-write.
-  const store = openStatsStore(config.dataDir, { dryRun: config.dryRun, wait: Boolean(raw.wait) });
+  const store = openStatsStore(config.dataDir ?? '', { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });
   try {
     const result = await backfillIntoStore(
       store,

@@ -4,13 +4,14 @@ import { UsageError } from '../../errors.js';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { runTail, type TailControl } from '../../pipeline/tail-run.js';
-import { addRunOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
+import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
+import { sqlOptionsFrom, type StorageRawOptions } from '../storage-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 
 /** The state file's default name, beside the statistics in the data dir. */
 export const DEFAULT_STATE_FILE = 'monthly-visitors.tail-state.json';
 
-interface TailRawOptions extends RawOptions {
+interface TailRawOptions extends RawOptions, StorageRawOptions {
   state?: string;
   once?: boolean;
   fromEnd?: boolean;
@@ -34,7 +35,7 @@ export function tailCommand(program: Command): void {
     .addOption(new Option('--poll-interval <seconds>', 'following: look at the logs this often even without a change event').default('1'))
     .option('--wait', 'wait for another run holding the data dir to finish instead of failing')
     .option('--dry-run', 'read and count, write nothing (neither statistics nor checkpoint)');
-  addRunOptions(cmd);
+  addStorageOptions(addRunOptions(cmd));
   cmd.addHelpText(
     'after',
     `
@@ -71,12 +72,15 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   const config = buildRunConfig(raw);
   logs = [...logsToRead(logs, config)];
   if (logs.includes('-')) throw new UsageError('tail reads files it can come back to; for standard input use backfill');
-  if (config.dataDir === null) throw new UsageError('--data-dir is required: the Prosody data directory to write, e.g. /var/lib/prosody');
+  const sql = sqlOptionsFrom(raw);
+  // With SQL storage the data dir only holds the checkpoint, which --state can name instead.
+  const stateDir = config.dataDir ?? (sql !== undefined && (raw.state ?? config.statePath) != null ? '' : null);
+  if (stateDir === null) throw new UsageError('--data-dir is required: the Prosody data directory to write, e.g. /var/lib/prosody');
   if (config.mmdbPath === null) throw new UsageError('--mmdb is required: a GeoIP2/GeoLite2 City database (.mmdb)');
   const options = {
     once: Boolean(raw.once),
     fromEnd: Boolean(raw.fromEnd),
-    statePath: path.resolve(raw.state ?? config.statePath ?? path.join(config.dataDir, DEFAULT_STATE_FILE)),
+    statePath: path.resolve(raw.state ?? config.statePath ?? path.join(stateDir, DEFAULT_STATE_FILE)),
     commitIntervalMs: seconds(raw.commitInterval, '--commit-interval', 0),
     commitLines: count(raw.commitLines, '--commit-lines'),
     pollMs: seconds(raw.pollInterval, '--poll-interval', 0.01),
@@ -84,7 +88,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   const mmdbPath = config.mmdbPath;
   // Everything that can be checked is checked before the first write (SPEC §10).
   const geoip = GeoIpDatabase.open(mmdbPath);
-  const store = openStatsStore(config.dataDir, { dryRun: config.dryRun, wait: Boolean(raw.wait) });
+  const store = openStatsStore(stateDir, { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });
   const control: TailControl = { stopping: false, reload: false, wake: () => {} };
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {

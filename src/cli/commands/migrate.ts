@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { migrateStore, type StoreLocation } from '../../pipeline/migrate-store.js';
+import { addOutputOptions, addStorageOptions, reporterFor, type RawOptions } from '../common-options.js';
+import { sqlOptionsFrom, type StorageRawOptions } from '../storage-options.js';
+
+interface MigrateOptions extends Pick<RawOptions, 'dataDir' | 'dryRun' | 'json' | 'quiet' | 'verbose'>, StorageRawOptions {
+  from?: string;
+  to?: string;
+  wait?: boolean;
+}
+
+export function migrateCommand(program: Command): void {
+  const cmd = program
+    .command('migrate')
+    .description("copy the statistics between Prosody's internal (.dat files) and SQL storage, in one batch")
+    .requiredOption('--from <internal|sql>', 'the store to copy from')
+    .requiredOption('--to <internal|sql>', 'the store to copy to')
+    .option('--data-dir <dir>', "the internal store: Prosody's data directory (data_path)")
+    .option('--dry-run', 'count what would be copied, write nothing')
+    .option('--wait', 'wait for another run that holds the data dir lock, instead of failing');
+  addOutputOptions(addStorageOptions(cmd));
+  cmd.addHelpText(
+    'after',
+    `
+The SQL store is named by the --sql-* options (--storage is implied). Months of the source replace
+the target's months of the same name; other months of the target stay; each user's mark becomes
+the later of the two. Stop tail and backfill runs while migrating.
+
+Examples:
+  $ monthly-visitors migrate --from internal --to sql --data-dir /var/lib/prosody --sql-driver sqlite3 --sql-database /var/lib/prosody/prosody.sqlite
+  $ monthly-visitors migrate --from sql --to internal --data-dir ./copy --sql-driver postgresql --sql-host /var/run/postgresql --sql-database prosody`,
+  );
+  cmd.action((raw: MigrateOptions) => {
+    const reporter = reporterFor(raw);
+    const location = (kind: string | undefined, flag: string): StoreLocation => {
+      if (kind === 'internal') {
+        if (raw.dataDir === undefined) throw new UsageError('--data-dir is required for the internal store');
+        return { kind, dataDir: raw.dataDir };
+      }
+      if (kind === 'sql') return { kind, sql: sqlOptionsFrom({ ...raw, storage: 'sql' })! };
+      throw new UsageError(`${flag} ${JSON.stringify(kind)}: expected internal or sql`);
+    };
+    if (raw.storage !== undefined) throw new UsageError('migrate takes --from and --to, not --storage');
+    const from = location(raw.from, '--from');
+    const to = location(raw.to, '--to');
+    if (from.kind === to.kind) throw new UsageError('--from and --to name the same kind of store');
+    const result = migrateStore(from, to, { dryRun: Boolean(raw.dryRun), wait: Boolean(raw.wait) });
+    if (raw.json) process.stdout.write(`${JSON.stringify({ command: 'migrate', dryRun: Boolean(raw.dryRun), ...result })}\n`);
+    reporter.info(
+      `migrate: ${result.hosts} hosts, ${result.months} months, ${result.users} user marks; ${raw.dryRun ? 'would write' : 'wrote'} ${result.store.written} records, ${result.store.unchanged} unchanged`,
+    );
+  });
+}

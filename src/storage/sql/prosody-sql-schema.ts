@@ -1,0 +1,71 @@
+/**
+ * How Prosody 0.12's `mod_storage_sql` lays out a keyval store, so Prosody reads what we write and
+ * we read what it wrote. From Debian's prosody 0.12.3-1 package,
+ * /usr/lib/prosody/modules/mod_storage_sql.lua:
+ *
+ * - Table (lines 697-706): `prosody(host TEXT, user TEXT, store TEXT, key TEXT, type TEXT,
+ *   value MEDIUMTEXT)`, all NOT NULL, with a NON-unique index `prosody_index(host, user, store, key)`
+ *   (so `INSERT … ON CONFLICT` has nothing to conflict on; we lock instead, see sql-stats-store.ts).
+ * - Keyval layout (keyval_store_set, lines 89-117): one row per string key of the stored table;
+ *   `user` is the user name, or `""` for the host's own store (`user or ""`, lines 72, 94, 106).
+ *   `set` deletes all rows of (host, user, store) and inserts the new ones, in one transaction.
+ *   Non-string keys go together into one row with key `""` (lines 108-113); our stores have none.
+ * - Values (serialize/deserialize, lines 30-59): strings → type `string`, value as is; numbers →
+ *   `number`, `tostring(n)`; booleans → `boolean`; tables → `json`, util.json's encoding.
+ * - Reading (keyval_store_get, lines 64-87): all rows of (host, user, store) make the table; no rows
+ *   → no record.
+ *
+ * For mod_monthly_visitors (SPEC §3) that means: the host record is one row per month, user `""`,
+ * store `monthly-visitors`, key = month, type `json`, value `{"client-IOS":2,"geo-…":1}`; a user
+ * record is key `last-recorded`, type `string`, value `YYYY-MM`. Prosody writes JSON keys in table
+ * order; we write them sorted.
+ */
+import { StoreFormatError } from '../../errors.js';
+import { STORE_NAME } from '../prosody-paths.js';
+
+export const SQL_STORE = STORE_NAME;
+export const HOST_USER = '';
+export const LAST_RECORDED_KEY = 'last-recorded';
+
+/** The DDL Prosody's `create_table` runs (line 697 ff.), for a database Prosody has not set up yet. */
+export function createTableSql(): string[] {
+  // MEDIUMTEXT is turned into TEXT for drivers other than MySQL (util/sql.lua:267-268).
+  const valueType = "TEXT";
+  return [
+    `CREATE TABLE IF NOT EXISTS "prosody" ("host" TEXT NOT NULL, "user" TEXT NOT NULL, "store" TEXT NOT NULL, "key" TEXT NOT NULL, "type" TEXT NOT NULL, "value" ${valueType} NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS "prosody_index" ON "prosody" ("host", "user", "store", "key")`,
+  ];
+}
+
+/** A month's counts as Prosody's json row value (keys sorted, integers plain). */
+export function encodeMonth(counts: ReadonlyMap<string, number>): string {
+  const obj: Record<string, number> = {};
+  for (const k of [...counts.keys()].sort()) obj[k] = counts.get(k)!;
+  return JSON.stringify(obj);
+}
+
+/** Decodes a month row; anything but a json object of non-negative integers is a format error. */
+export function decodeMonth(type: string, value: string, where: string): Map<string, number> {
+  if (type !== 'json') throw new StoreFormatError(`${where}: expected a row of type "json", found type ${JSON.stringify(type)}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new StoreFormatError(`${where}: the value is not valid JSON`);
+  }
+  // util.json encodes an empty table as [] (an empty month is harmless).
+  if (Array.isArray(parsed) && parsed.length === 0) return new Map();
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new StoreFormatError(`${where}: expected a JSON object of counts`);
+  const counts = new Map<string, number>();
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new StoreFormatError(`${where}: count ${JSON.stringify(k)} is not a whole number ≥ 0`);
+    counts.set(k, v);
+  }
+  return counts;
+}
+
+/** A user's last-recorded row: Prosody stores strings as type `string`. */
+export function decodeLastRecorded(type: string, value: string, where: string): string {
+  if (type !== 'string') throw new StoreFormatError(`${where}: expected last-recorded of type "string", found type ${JSON.stringify(type)}`);
+  return value;
+}

@@ -1,0 +1,339 @@
+/**
+ * mod_monthly_visitors' statistics in Prosody's SQL storage (layout: prosody-sql-schema.ts), with
+ * the role ProsodyFileStore has for `internal`: reads cached per run, one commit per batch.
+ *
+ * Several processes (one `tail` per cluster node) may count into one database at once. What they
+ * counted is committed as *deltas*, not as whole records: each login the tally counted is reported
+ * through `noteCounted` (StatsView.counted) with the keys it incremented. A commit is one
+ * transaction that
+ * 1. locks the rows it will touch — PostgreSQL: transaction-scoped advisory locks, one per
+ *    (host, user) mark and per (host, month) row, taken in ascending key order so two commits never
+ *    deadlock (Prosody's index is not unique, so rows that do not exist yet cannot be row-locked or
+ *    `ON CONFLICT`-ed); SQLite: `BEGIN IMMEDIATE`, the database's write lock;
+ * 2. re-reads each counted user's `last-recorded`: a user another node has meanwhile marked with
+ *    this month (or a later one) is dropped — the other node's login counted first — and the rest
+ *    are marked;
+ * 3. adds the kept users' increments to the freshly read month rows.
+ * So whichever node *commits* a user's month first counts it; the others' logins are skipped.
+ * Changes that were not counted by a tally (backfill's recomputed months) are written as given;
+ * user marks are only ever raised.
+ */
+import { UsageError } from '../../errors.js';
+import type { HostRecord } from '../../core/monthly-tally.js';
+import type { StoreChanges } from '../prosody-file-store.js';
+import { SqlRetryableError } from './pg-connection.js';
+import type { SqlConnection } from './sql-connection.js';
+import { HOST_USER, LAST_RECORDED_KEY, SQL_STORE, createTableSql, decodeLastRecorded, decodeMonth, encodeMonth } from './prosody-sql-schema.js';
+
+export interface SqlCommitResult {
+  readonly written: number;
+  readonly unchanged: number;
+  readonly deleted: number;
+}
+
+interface HostEntry {
+  record: HostRecord;
+  /** month → the row's value as read (encoded our way), to tell what a backfill changed. */
+  stored: Map<string, string>;
+}
+
+interface CountedLogin {
+  readonly month: string;
+  readonly keys: readonly string[];
+}
+
+/** Arbitrary constant: the first key of our advisory locks, so they do not meet other users'. */
+const LOCK_CLASS = 0x6d765f31; // "mv_1"
+const MAX_ATTEMPTS = 5;
+
+export class SqlStats {
+  private readonly hosts = new Map<string, HostEntry>();
+  private readonly marks = new Map<string, Map<string, string | undefined>>();
+  /** host → user → the logins counted since the last commit, in order. */
+  private counted = new Map<string, Map<string, CountedLogin[]>>();
+
+  /** False in a dry run on a database Prosody has not set up: reads find nothing. */
+  private tableExists: boolean;
+
+  constructor(readonly conn: SqlConnection, opts: { dryRun: boolean }) {
+    this.tableExists = this.hasTable();
+    if (!opts.dryRun && !this.tableExists) {
+      this.begin();
+      try {
+        // Nodes starting together: PostgreSQL's CREATE … IF NOT EXISTS is not safe against a
+        // concurrent one (a unique violation in its catalog), so creators take turns.
+        if (conn.dialect === 'pg') conn.query('SELECT pg_advisory_xact_lock(?, 0)', [LOCK_CLASS]);
+        this.createTable();
+        conn.query('COMMIT');
+      } catch (err) {
+        this.rollbackQuietly();
+        throw err;
+      }
+      this.tableExists = true;
+    }
+  }
+
+  private createTable(): void {
+    for (const sql of createTableSql()) this.conn.query(sql);
+  }
+
+  private hasTable(): boolean {
+    const sql = this.conn.dialect === 'sqlite' ? `SELECT 1 AS t FROM sqlite_master WHERE type = 'table' AND name = 'prosody'` : `SELECT 1 AS t WHERE to_regclass('prosody') IS NOT NULL`;
+    return this.conn.query(sql).length > 0;
+  }
+
+  /** Reads rows; none while the table does not exist (dry run). */
+  private select(sql: string, params: readonly unknown[]): Array<Record<string, unknown>> {
+    return this.tableExists ? this.conn.query(sql, params) : [];
+  }
+
+  readHostRecord(host: string): HostRecord {
+    let e = this.hosts.get(host);
+    if (e === undefined) {
+      e = this.loadHost(host);
+      this.hosts.set(host, e);
+    }
+    return e.record;
+  }
+
+  readLastRecorded(host: string, user: string): string | undefined {
+    let m = this.marks.get(host);
+    if (m === undefined) this.marks.set(host, (m = new Map()));
+    if (!m.has(user)) m.set(user, this.selectMark(host, user));
+    return m.get(user);
+  }
+
+  /** Hosts that have monthly-visitors rows, sorted. */
+  listHosts(): string[] {
+    const rows = this.select('SELECT DISTINCT "host" FROM "prosody" WHERE "store" = ?', [SQL_STORE]);
+    return rows.map((r) => String(r.host)).sort();
+  }
+
+  /** The users of a host with a `last-recorded` mark (the latest, if rows repeat). */
+  listMarks(host: string): Map<string, string> {
+    const rows = this.select('SELECT "user", "type", "value" FROM "prosody" WHERE "host" = ? AND "store" = ? AND "key" = ? AND "user" <> ?', [host, SQL_STORE, LAST_RECORDED_KEY, HOST_USER]);
+    const marks = new Map<string, string>();
+    for (const row of rows) {
+      const m = decodeLastRecorded(String(row.type), String(row.value), this.where(host, '<user>', LAST_RECORDED_KEY));
+      const user = String(row.user);
+      if (!(marks.get(user)! >= m)) marks.set(user, m);
+    }
+    return marks;
+  }
+
+  /** The tally counted `user` in `month`, incrementing `keys` (StatsView.counted). */
+  noteCounted(host: string, user: string, month: string, keys: readonly string[]): void {
+    let users = this.counted.get(host);
+    if (users === undefined) this.counted.set(host, (users = new Map()));
+    const list = users.get(user);
+    if (list === undefined) users.set(user, [{ month, keys }]);
+    else list.push({ month, keys });
+  }
+
+  /** Commits the batch in one transaction (rolled back in a dry run), retrying a deadlock or serialization failure. */
+  commit(changes: StoreChanges, opts: { dryRun: boolean }): SqlCommitResult {
+    for (let attempt = 1; ; attempt++) {
+      this.begin();
+      try {
+        const result = this.apply(changes);
+        this.conn.query(opts.dryRun ? 'ROLLBACK' : 'COMMIT');
+        this.afterCommit(changes, result.marks, opts.dryRun);
+        return result.report;
+      } catch (err) {
+        this.rollbackQuietly();
+        if (!(err instanceof SqlRetryableError) || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+
+  private begin(): void {
+    this.conn.query(this.conn.dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+  }
+
+  private rollbackQuietly(): void {
+    try {
+      this.conn.query('ROLLBACK');
+    } catch {
+      // the transaction is gone already
+    }
+  }
+
+  private apply(changes: StoreChanges): { report: SqlCommitResult; marks: Map<string, Map<string, string | undefined>> } {
+    const report = { written: 0, unchanged: 0, deleted: 0 };
+    // A dry run on a new database: made inside the transaction, so rolled back with it.
+    if (!this.tableExists) this.createTable();
+    this.lockRows(changes);
+    // host → month → increments of the users this commit keeps.
+    const deltas = new Map<string, Map<string, Map<string, number>>>();
+    const countedMonths = new Map<string, Set<string>>();
+    const finalMarks = new Map<string, Map<string, string | undefined>>();
+
+    for (const host of sortedKeys(changes.users)) {
+      const byUser = changes.users.get(host)!;
+      const finals = new Map<string, string | undefined>();
+      finalMarks.set(host, finals);
+      for (const user of sortedKeys(byUser)) {
+        const stored = this.selectMark(host, user);
+        const logins = this.counted.get(host)?.get(user);
+        let mark = stored;
+        if (logins !== undefined) {
+          for (const login of logins) {
+            addTo(countedMonths, host, login.month);
+            if (mark !== undefined && login.month <= mark) continue; // another node counted it first
+            mark = login.month;
+            const delta = monthDelta(deltas, host, login.month);
+            for (const k of login.keys) delta.set(k, (delta.get(k) ?? 0) + 1);
+          }
+        } else {
+          const given = byUser.get(user);
+          mark = given === null || given === undefined ? undefined : stored !== undefined && stored > given ? stored : given;
+        }
+        finals.set(user, mark);
+        if (mark === stored) report.unchanged++;
+        else if (mark === undefined) {
+          this.deleteRow(host, user, LAST_RECORDED_KEY);
+          report.deleted++;
+        } else {
+          this.writeRow(host, user, LAST_RECORDED_KEY, 'string', mark);
+          report.written++;
+        }
+      }
+    }
+
+    for (const host of sortedKeys(changes.hosts)) {
+      const record = changes.hosts.get(host)!;
+      const entry = this.hosts.get(host);
+      const months = new Set([...record.keys(), ...(entry?.stored.keys() ?? [])]);
+      for (const month of [...months].sort()) {
+        if (countedMonths.get(host)?.has(month)) {
+          const delta = deltas.get(host)?.get(month);
+          if (delta === undefined || delta.size === 0) continue;
+          const now = this.selectMonth(host, month) ?? new Map<string, number>();
+          for (const [k, n] of delta) now.set(k, (now.get(k) ?? 0) + n);
+          this.writeRow(host, HOST_USER, month, 'json', encodeMonth(now));
+          report.written++;
+          continue;
+        }
+        // Not counted here (backfill): the month as given replaces the stored one.
+        const next = record.get(month);
+        const nextValue = next === undefined || next.size === 0 ? undefined : encodeMonth(next);
+        if (nextValue === entry?.stored.get(month)) {
+          report.unchanged++;
+        } else if (nextValue === undefined) {
+          this.deleteRow(host, HOST_USER, month);
+          report.deleted++;
+        } else {
+          this.writeRow(host, HOST_USER, month, 'json', nextValue);
+          report.written++;
+        }
+      }
+    }
+    return { report, marks: finalMarks };
+  }
+
+  /** PostgreSQL: one advisory lock per row this commit may touch, in ascending order. */
+  private lockRows(changes: StoreChanges): void {
+    if (this.conn.dialect !== 'pg') return; // SQLite: BEGIN IMMEDIATE holds the database's write lock
+    const keys = new Set<number>();
+    for (const [host, byUser] of changes.users) for (const user of byUser.keys()) keys.add(lockKey(host, user, LAST_RECORDED_KEY));
+    for (const [host, record] of changes.hosts) {
+      for (const month of record.keys()) keys.add(lockKey(host, HOST_USER, month));
+      for (const month of this.hosts.get(host)?.stored.keys() ?? []) keys.add(lockKey(host, HOST_USER, month));
+    }
+    for (const key of [...keys].sort((a, b) => a - b)) this.conn.query('SELECT pg_advisory_xact_lock(?, ?)', [LOCK_CLASS, key]);
+  }
+
+  private afterCommit(changes: StoreChanges, marks: Map<string, Map<string, string | undefined>>, dryRun: boolean): void {
+    for (const [host, finals] of marks) for (const [user, mark] of finals) this.marks.get(host)?.set(user, mark) ?? this.marks.set(host, new Map([[user, mark]]));
+    this.counted = new Map();
+    if (dryRun) {
+      // The database is unchanged; reading on as if written keeps later batches' reports right.
+      for (const [host, record] of changes.hosts) {
+        const e = this.hosts.get(host);
+        if (e !== undefined) e.stored = new Map([...record].filter(([, c]) => c.size > 0).map(([m, c]) => [m, encodeMonth(c)]));
+      }
+      return;
+    }
+    // Other nodes may have added to the same months: the next batch reads them afresh.
+    for (const host of changes.hosts.keys()) this.hosts.delete(host);
+  }
+
+  private loadHost(host: string): HostEntry {
+    const rows = this.select('SELECT "key", "type", "value" FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ?', [host, HOST_USER, SQL_STORE]);
+    const record: HostRecord = new Map();
+    const stored = new Map<string, string>();
+    for (const row of rows) {
+      const month = String(row.key);
+      const counts = decodeMonth(String(row.type), String(row.value), this.where(host, HOST_USER, month));
+      if (counts.size === 0) continue;
+      record.set(month, counts);
+      stored.set(month, encodeMonth(counts));
+    }
+    return { record, stored };
+  }
+
+  private selectMonth(host: string, month: string): Map<string, number> | undefined {
+    const rows = this.select('SELECT "type", "value" FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ? AND "key" = ?', [host, HOST_USER, SQL_STORE, month]);
+    const row = rows.at(-1); // duplicates (the index is not unique): the last one, as Prosody's read keeps
+    return row === undefined ? undefined : decodeMonth(String(row.type), String(row.value), this.where(host, HOST_USER, month));
+  }
+
+  /** A user's mark; of duplicate rows the latest month, so no duplicate lets a user count twice. */
+  private selectMark(host: string, user: string): string | undefined {
+    const rows = this.select('SELECT "type", "value" FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ? AND "key" = ?', [host, user, SQL_STORE, LAST_RECORDED_KEY]);
+    let mark: string | undefined;
+    for (const row of rows) {
+      const m = decodeLastRecorded(String(row.type), String(row.value), this.where(host, '<user>', LAST_RECORDED_KEY));
+      if (mark === undefined || m > mark) mark = m;
+    }
+    return mark;
+  }
+
+  private deleteRow(host: string, user: string, key: string): void {
+    this.conn.query('DELETE FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ? AND "key" = ?', [host, user, SQL_STORE, key]);
+  }
+
+  private writeRow(host: string, user: string, key: string, type: string, value: string): void {
+    this.deleteRow(host, user, key);
+    this.conn.query('INSERT INTO "prosody" ("host", "user", "store", "key", "type", "value") VALUES (?, ?, ?, ?, ?, ?)', [host, user, SQL_STORE, key, type, value]);
+  }
+
+  /** Names the row for a message; a user's name is not shown (privacy). */
+  private where(host: string, user: string, key: string): string {
+    return `${this.conn.label} row (host ${JSON.stringify(host)}, ${user === HOST_USER ? 'host record' : 'a user record'}, key ${JSON.stringify(key)})`;
+  }
+}
+
+/** A 32-bit key for (host, user, key) rows; a collision only makes two rows share a lock. */
+function lockKey(host: string, user: string, key: string): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(`${host}\0${user}\0${key}`, 'utf8')) h = Math.imul(h ^ b, 0x01000193);
+  return h | 0;
+}
+
+function sortedKeys<K extends string, V>(m: Map<K, V>): K[] {
+  return [...m.keys()].sort();
+}
+
+function addTo(m: Map<string, Set<string>>, host: string, month: string): void {
+  let s = m.get(host);
+  if (s === undefined) m.set(host, (s = new Set()));
+  s.add(month);
+}
+
+function monthDelta(deltas: Map<string, Map<string, Map<string, number>>>, host: string, month: string): Map<string, number> {
+  let byMonth = deltas.get(host);
+  if (byMonth === undefined) deltas.set(host, (byMonth = new Map()));
+  let d = byMonth.get(month);
+  if (d === undefined) byMonth.set(month, (d = new Map()));
+  return d;
+}
+
+/** What prune needs (listing users) is not there for SQL yet. */
+export function sqlUnsupported(what: string): never {
+  throw new UsageError(`${what} works on --storage internal only for now`);
+}

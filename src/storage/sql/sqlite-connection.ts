@@ -1,0 +1,29 @@
+import Database from 'better-sqlite3';
+import { StoreIoError } from '../../errors.js';
+import type { Row, SqlConnection } from './sql-connection.js';
+
+/** SQLite through better-sqlite3. Concurrent writers wait up to `busyMs` for the database lock. */
+export function openSqlite(file: string, opts: { label?: string; busyMs?: number } = {}): SqlConnection {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { timeout: opts.busyMs ?? 60_000 });
+  } catch (err) {
+    throw new StoreIoError(`${file}: cannot open the SQLite database: ${(err as Error).message}`);
+  }
+  const label = `sqlite3:${opts.label ?? file}`;
+  return {
+    dialect: 'sqlite',
+    label,
+    query(sql, params = []) {
+      try {
+        const stmt = db.prepare(sql);
+        if (stmt.reader) return stmt.all(...params) as Row[];
+        stmt.run(...params);
+        return [];
+      } catch (err) {
+        throw new StoreIoError(`${label}: ${(err as Error).message}`);
+      }
+    },
+    close: () => db.close(),
+  };
+}
