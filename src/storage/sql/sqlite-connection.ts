@@ -3,10 +3,10 @@ import { StoreIoError } from '../../errors.js';
 import type { Row, SqlConnection } from './sql-connection.js';
 
 /** SQLite through better-sqlite3. Concurrent writers wait up to `busyMs` for the database lock. */
-export function openSqlite(file: string, opts: { label?: string; busyMs?: number } = {}): SqlConnection {
+export function openSqlite(file: string, opts: { label?: string; busyMs?: number; readOnly?: boolean } = {}): SqlConnection {
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: opts.busyMs ?? 60_000 });
+    db = new Database(file, { timeout: opts.busyMs ?? 60_000, readonly: opts.readOnly ?? false });
   } catch (err) {
     throw new StoreIoError(`${file}: cannot open the SQLite database: ${(err as Error).message}`);
   }
