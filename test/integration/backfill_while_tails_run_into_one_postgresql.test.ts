@@ -1,10 +1,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, fixture } from '../helpers/paths.js';
-import { runCli } from '../helpers/run-cli.js';
+import { fixture } from '../helpers/paths.js';
+import { runCli, runCliAsync } from '../helpers/run-cli.js';
 import { readStoreWithLua, type StoreJson } from '../helpers/lua-dat-reader.js';
 import { tempDir } from '../helpers/tree.js';
 import { pgUnavailable, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
@@ -84,16 +83,6 @@ function scenario(seed: number): { tails: string[]; backfill: string; users: Map
   return { tails: tails.map(text), backfill: text(backfill), users };
 }
 
-function run(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', MONTHLY_VISITORS_PROSODY_CONFIG: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
-  });
-}
-
 function sums(store: StoreJson, host: string, month: string): { clients: number; places: number } {
   let clients = 0;
   let places = 0;
@@ -124,9 +113,9 @@ test(`backfill_while_tails_run_into_one_postgresql: old months added, nothing th
     const old = join(dir, 'old.log');
     writeFileSync(old, backfill);
     const tailRuns = (state: string) =>
-      logs.map((log, n) => run(['tail', '--once', '-q', ...sql, '--state', join(dir, `${state}${n}.json`), '--commit-lines', '3', ...COMMON, log]));
+      logs.map((log, n) => runCliAsync(['tail', '--once', '-q', ...sql, '--state', join(dir, `${state}${n}.json`), '--commit-lines', '3', ...COMMON, log]));
     // The backfill starts with the tails and commits while they are committing.
-    const results = await Promise.all([...tailRuns('node'), run(['backfill', '-q', ...sql, ...COMMON, old])]);
+    const results = await Promise.all([...tailRuns('node'), runCliAsync(['backfill', '-q', ...sql, ...COMMON, old])]);
     for (const r of results) assert.equal(r.code, 0, r.stderr);
 
     const store = readPgStore(pg, db);
