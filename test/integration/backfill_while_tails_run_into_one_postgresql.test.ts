@@ -24,6 +24,7 @@ const RESOURCES = ['Gajim', 'Conversations.a1', 'Dino', 'Zom-iPhone'];
 const HOSTS = ['example.com', 'chat.example.org'];
 const NODES = 4;
 const RUNS = Number(process.env.MV_CONCURRENCY_RUNS ?? (process.env.CI ? 10 : 2));
+const CROWD = 300;
 const MONTHS = { Jul: '2026-07', Aug: '2026-08', Oct: '2026-10' } as const;
 type Abbr = keyof typeof MONTHS;
 
@@ -79,6 +80,13 @@ function scenario(seed: number): { tails: string[]; backfill: string; users: Map
       seen(host, MONTHS[abbr], user);
     }
   }
+  // Node 0 also has a crowd of its own, committed in one batch (see the test): more users of one
+  // host than a batch locks row by row, so it locks the host exclusively, next to batches that
+  // lock rows.
+  for (let c = 0; c < CROWD; c++) {
+    tails[0]!.push(login('Oct', `crowd${c}`, 'example.com', pick(IPS), pick(RESOURCES)));
+    seen('example.com', MONTHS.Oct, `crowd${c}`);
+  }
   const text = (logins: Login[]) => logins.sort((a, b) => a.t - b.t).map((l) => l.text).join('');
   return { tails: tails.map(text), backfill: text(backfill), users };
 }
@@ -113,7 +121,7 @@ test(`backfill_while_tails_run_into_one_postgresql: old months added, nothing th
     const old = join(dir, 'old.log');
     writeFileSync(old, backfill);
     const tailRuns = (state: string) =>
-      logs.map((log, n) => runCliAsync(['tail', '--once', '-q', ...sql, '--state', join(dir, `${state}${n}.json`), '--commit-lines', '3', ...COMMON, log]));
+      logs.map((log, n) => runCliAsync(['tail', '--once', '-q', ...sql, '--state', join(dir, `${state}${n}.json`), '--commit-lines', n === 0 ? '100000' : '3', ...COMMON, log]));
     // The backfill starts with the tails and commits while they are committing.
     const results = await Promise.all([...tailRuns('node'), runCliAsync(['backfill', '-q', ...sql, ...COMMON, old])]);
     for (const r of results) assert.equal(r.code, 0, r.stderr);

@@ -68,6 +68,11 @@ export class SqlStats {
   private readonly marks = new Map<string, Map<string, string | undefined>>();
   /** host → user → the logins counted since the last commit, in order. */
   private counted = new Map<string, Map<string, CountedLogin[]>>();
+  /**
+   * Inside `transact`: the hosts it holds exclusively, and their marks once read (one query per
+   * host instead of one per user: other transactions of these hosts wait while this one runs).
+   */
+  private held: Map<string, Map<string, string> | null> | null = null;
 
   /** False in a dry run on a database Prosody has not set up: reads find nothing. */
   private tableExists: boolean;
@@ -178,6 +183,7 @@ export class SqlStats {
         // What was read before the locks may be stale: read again, under them.
         this.hosts.clear();
         this.marks.clear();
+        this.held = new Map([...hosts].map((h) => [h, null]));
         const { changes, result } = decide();
         for (const host of [...changes.hosts.keys(), ...changes.users.keys()]) {
           if (!hosts.has(host)) throw new Error(`internal: a change to host ${JSON.stringify(host)}, which this transaction did not lock`);
@@ -191,6 +197,8 @@ export class SqlStats {
         this.hosts.clear();
         this.marks.clear();
         if (!(err instanceof SqlRetryableError) || attempt >= MAX_ATTEMPTS) throw err;
+      } finally {
+        this.held = null;
       }
     }
   }
@@ -359,6 +367,11 @@ export class SqlStats {
 
   /** A user's mark; of duplicate rows the latest month, so no duplicate lets a user count twice. */
   private selectMark(host: string, user: string): string | undefined {
+    if (this.held?.has(host)) {
+      let all = this.held.get(host)!;
+      if (all === null) this.held.set(host, (all = this.listMarks(host)));
+      return all.get(user);
+    }
     const rows = this.select('SELECT "type", "value" FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ? AND "key" = ?', [host, user, SQL_STORE, LAST_RECORDED_KEY]);
     let mark: string | undefined;
     for (const row of rows) {
