@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { StoreIoError } from '../../errors.js';
 import type { Row, SqlConnection } from './sql-connection.js';
 
@@ -6,7 +7,9 @@ import type { Row, SqlConnection } from './sql-connection.js';
 export function openSqlite(file: string, opts: { label?: string; busyMs?: number } = {}): SqlConnection {
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: opts.busyMs ?? 60_000 });
+    // Loaded here, not at start-up: a cron run on the internal store must not pay for the driver.
+    const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    db = new SqliteDatabase(file, { timeout: opts.busyMs ?? 60_000 });
   } catch (err) {
     throw new StoreIoError(`${file}: cannot open the SQLite database: ${(err as Error).message}`);
   }
