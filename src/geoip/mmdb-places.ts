@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import type { GeoPlace } from '../core/geo-key.js';
 
 /** What the search tree needs from the database's metadata (as `maxmind` parsed it). */
@@ -214,7 +214,8 @@ export class MmdbPlaces {
 
 /** The 4 or 16 bytes of an IP address, or null for anything that is not one. */
 function addressBytes(address: string): Uint8Array | null {
-  if (isIPv4(address)) return Uint8Array.from(address.split('.'), Number);
+  const v4 = ipv4Bytes(address);
+  if (v4 !== null) return v4;
   const zone = address.indexOf('%');
   const bare = zone >= 0 ? address.slice(0, zone) : address;
   if (!isIPv6(bare)) return null;
@@ -237,6 +238,34 @@ function addressBytes(address: string): Uint8Array | null {
     out[i * 2 + 1] = g & 0xff;
   }
   return out;
+}
+
+const IPV4 = new Uint8Array(4);
+
+/**
+ * Dotted-quad IPv4 (what `net.isIPv4` accepts: four decimal octets, no leading zeros), parsed in
+ * one pass into a shared array: a log line's address is looked up once per new address, and
+ * `isIPv4` + `split` + `Uint8Array.from` was a tenth of a debug log's GeoIP time. Null otherwise.
+ */
+export function ipv4Bytes(s: string): Uint8Array | null {
+  if (s.length < 7 || s.length > 15) return null;
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || part > 3) return null;
+      IPV4[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return null; // leading zero
+      value = value * 10 + (c - 0x30);
+      if (++digits > 3 || value > 255) return null;
+    } else return null;
+  }
+  return part === 4 ? IPV4 : null;
 }
 
 /** The metadata of a MaxMind DB (the fields we use), from the file's last bytes. */

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Reader, type CityResponse } from 'maxmind';
-import { MmdbPlaces, readMetadata } from '../../src/geoip/mmdb-places.js';
+import { MmdbPlaces, ipv4Bytes, readMetadata } from '../../src/geoip/mmdb-places.js';
 import { ROOT } from '../helpers/paths.js';
 
 /**
@@ -85,4 +85,25 @@ test('a file that is not a MaxMind DB has no metadata', () => {
   assert.throws(() => readMetadata(Buffer.from('return {};\n')), /no MaxMind DB metadata marker/);
   const bytes = readFileSync(TEST_DB);
   assert.throws(() => readMetadata(bytes.subarray(0, bytes.length - 200)), Error); // cut inside the metadata
+});
+
+test('fuzz: the IPv4 fast path accepts exactly what net.isIPv4 accepts, with the same octets', async () => {
+  const fc = (await import('fast-check')).default;
+  const { isIPv4 } = await import('node:net');
+  const { checkProperty } = await import('../helpers/fuzz.js');
+  const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.stringMatching(/^[0-9]{1,4}$/));
+  const text = fc.oneof(
+    fc.array(octet, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('.')),
+    fc.string({ unit: fc.constantFrom('0', '1', '9', '2', '5', '.', ':', 'a', ' ', '-'), maxLength: 16 }),
+  );
+  checkProperty(
+    fc.property(text, (s) => {
+      const got = ipv4Bytes(s);
+      assert.equal(got !== null, isIPv4(s), s);
+      if (got !== null) assert.deepEqual([...got], s.split('.').map(Number), s);
+    }),
+    20000,
+  );
+  for (const bad of ['01.2.3.4', '1.2.3', '1.2.3.4.', '.1.2.3.4', '256.1.1.1', '1..2.3', ' 1.2.3.4']) assert.equal(ipv4Bytes(bad), null, bad);
+  assert.deepEqual([...ipv4Bytes('0.10.200.255')!], [0, 10, 200, 255]);
 });
