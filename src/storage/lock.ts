@@ -15,7 +15,8 @@
  *
  * Taking over is race-free between several waiters: only the holder of a short-lived guard file
  * (`monthly-visitors.lock.takeover`, also O_EXCL) may remove a stale lock, and it checks, holding
- * the guard, that the lock file is still the very file (same inode) it judged stale; then everybody
+ * the guard, that the lock file is still the file (same inode) it judged and is still stale (a
+ * fresh lock may have been made on a reused inode meanwhile); then everybody
  * competes for a fresh O_EXCL create again. A guard older than 10 s (its holder died in those few
  * milliseconds) is removed.
  */
@@ -123,7 +124,8 @@ interface Observed {
   mtimeMs: number;
 }
 
-function observe(p: string): Observed | undefined {
+/** Exported for tests. */
+export function observe(p: string): Observed | undefined {
   let fd: number;
   try {
     fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK); // a FIFO must not block
@@ -158,8 +160,8 @@ function tryCreate(p: string): { fd: number; ino: number } | undefined {
   return { fd, ino: fs.fstatSync(fd).ino };
 }
 
-/** Removes a stale lock, holding the takeover guard; false if someone else is doing it. */
-function removeStale(p: string, judged: Observed): boolean {
+/** Removes a stale lock, holding the takeover guard; false if someone else is doing it. Exported for tests. */
+export function removeStale(p: string, judged: Observed): boolean {
   const guard = p + GUARD_SUFFIX;
   const g = tryCreate(guard);
   if (g === undefined) {
@@ -175,8 +177,11 @@ function removeStale(p: string, judged: Observed): boolean {
   }
   try {
     fs.closeSync(g.fd);
-    const now = fs.lstatSync(p, { throwIfNoEntry: false });
-    if (now !== undefined && now.ino === judged.ino) fs.unlinkSync(p);
+    // Judged again under the guard: between our look and the guard, another process may have
+    // removed that lock and a live one been made, possibly on the very inode just freed (file
+    // systems reuse them), so the inode alone cannot tell. A live holder's lock is not stale.
+    const now = observe(p);
+    if (now !== undefined && now.ino === judged.ino && isStale(now)) fs.unlinkSync(p);
     return true;
   } catch (err) {
     throw ioError(p, 'remove the stale lock', err);
