@@ -70,20 +70,24 @@ function currentBootId(): string | undefined {
   return readTrimmed('/proc/sys/kernel/random/boot_id');
 }
 
-/** The start time (clock ticks since boot) of a process (Linux), to tell a reused pid. */
-function processStart(pid: number): string | undefined {
+/**
+ * A process's state letter and start time (clock ticks since boot) from /proc (Linux): the start
+ * tells a reused pid, the state a dead process its parent has not reaped yet (a zombie, which
+ * `kill(pid, 0)` still finds).
+ */
+function processStat(pid: number): { state: string; start: string | undefined } | undefined {
   const stat = readTrimmed(`/proc/${pid}/stat`);
   if (stat === undefined) return undefined;
   // "pid (comm) state ppid ..." — comm may contain spaces and parentheses: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19]; // field 22 overall; fields[0] is field 3
+  return { state: fields[0] ?? '', start: fields[19] }; // fields[0] is field 3, [19] field 22
 }
 
 function myInfo(): LockInfo {
   const info: LockInfo = { pid: process.pid, hostname: os.hostname(), started: new Date().toISOString() };
   const bootId = currentBootId();
   if (bootId !== undefined) info.bootId = bootId;
-  const start = processStart(process.pid);
+  const start = processStat(process.pid)?.start;
   if (start !== undefined) info.pidStart = start;
   return info;
 }
@@ -111,10 +115,9 @@ function holderIsGone(info: LockInfo): boolean {
     if (errnoOf(err) === 'ESRCH') return true;
     // EPERM: alive, but another user's
   }
-  if (info.pidStart !== undefined) {
-    const start = processStart(info.pid);
-    if (start !== undefined && start !== info.pidStart) return true;
-  }
+  const stat = processStat(info.pid);
+  if (stat !== undefined && (stat.state === 'Z' || stat.state === 'X')) return true;
+  if (info.pidStart !== undefined && stat?.start !== undefined && stat.start !== info.pidStart) return true;
   return false;
 }
 

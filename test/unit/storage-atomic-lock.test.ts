@@ -219,6 +219,39 @@ describe('lock', () => {
     assert.equal(readLockHolder(d)?.stale, true);
     acquireLock(d, { wait: false }).release();
   });
+  test('the lock of a killed holder its parent has not reaped yet (a zombie) is taken over', async (t) => {
+    if (!fs.existsSync('/proc/self/stat')) return t.skip('needs Linux /proc');
+    const d = freshDir();
+    // sh starts the holder in the background, then becomes `sleep`, which never reaps it: once
+    // killed, the holder stays a zombie that kill(pid, 0) still finds.
+    const holder = `${JSON.stringify(process.execPath)} --input-type=module -e ${JSON.stringify(
+      `import { acquireLock } from ${JSON.stringify(LOCK_JS)}; acquireLock(${JSON.stringify(d)}); process.stdout.write(process.pid + '\\n'); process.kill(process.pid, 'SIGKILL');`,
+    ).replace(/\$/g, '\\$')}`;
+    const parent = spawn('sh', ['-c', `${holder} & exec sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const pid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        parent.stdout!.on('data', (b: Buffer) => {
+          out += b.toString();
+          if (out.includes('\n')) resolve(Number(out.trim()));
+        });
+        parent.on('exit', () => reject(new Error('parent exited early')));
+      });
+      let state = '';
+      for (let i = 0; i < 100 && state !== 'Z'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
+      }
+      assert.equal(state, 'Z', 'the holder should be a zombie now');
+      process.kill(pid, 0); // still found: this is what fooled the old check
+      assert.equal(readLockHolder(d)?.stale, true);
+      acquireLock(d, { wait: false }).release();
+    } finally {
+      parent.kill('SIGKILL');
+      await exited(parent);
+    }
+  });
   test('released on normal exit without release()', async () => {
     const d = freshDir();
     const child = await lockingChild(d, 'exit');
