@@ -8,7 +8,21 @@
  *        --runs N (median of; default 3, 2 with --quick)  --seed N   --concurrency N   --rss-via auto|time|wrapper
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -205,6 +219,32 @@ interface Failure {
 }
 
 /** The run with the median time (the machine is shared: the median is steadier than the best). */
+/** The first quarter of a log, cut after a newline, cached next to the generated logs. */
+function quarterOf(file: string, cache: string): { path: string; bytes: number } {
+  const size = statSync(file).size;
+  const path = join(cache, `${file.split('/').pop()}.quarter-${size}`);
+  if (existsSync(path)) return { path, bytes: statSync(path).size };
+  const fd = openSync(file, 'r');
+  const probe = Buffer.alloc(1 << 20);
+  const n = readSync(fd, probe, 0, probe.length, Math.floor(size / 4));
+  closeSync(fd);
+  const nl = probe.subarray(0, n).indexOf(10);
+  const bytes = nl < 0 ? size : Math.floor(size / 4) + nl + 1;
+  const tmp = `${path}.tmp`;
+  const from = openSync(file, 'r');
+  const to = openSync(tmp, 'w');
+  const chunk = Buffer.alloc(8 << 20);
+  for (let at = 0; at < bytes; ) {
+    const got = readSync(from, chunk, 0, Math.min(chunk.length, bytes - at), at);
+    writeSync(to, chunk, 0, got);
+    at += got;
+  }
+  closeSync(from);
+  closeSync(to);
+  renameSync(tmp, path);
+  return { path, bytes };
+}
+
 function median<T extends { ms: number }>(xs: readonly T[]): T {
   return [...xs].sort((a, b) => a.ms - b.ms)[Math.floor((xs.length - 1) / 2)]!;
 }
@@ -320,6 +360,15 @@ interface FormatResult {
   linesPerSec: number | null;
   loginsPerSec: number | null;
   ratioToGrep: number | null;
+  /** Dry run of the log's first quarter (cut at a line end), for the steady-state rate. */
+  quarterMb: number | null;
+  quarterMs: number | null;
+  /**
+   * MB/s once running: (whole − quarter) bytes / (whole − quarter) seconds. Start-up, loading the
+   * GeoIP database and the end-of-run work per user cancel out; what is left is the replay speed
+   * a backfill of years of logs sees.
+   */
+  steadyMbPerSec: number | null;
   expected: { logins: number; counted: number };
   realMs: number | null;
   realRssMb: number | null;
@@ -331,6 +380,9 @@ interface FormatResult {
   cronRssMb: number | null;
   cronWrittenJson: number | null;
   cronChangedOnDisk: string[] | null;
+  /** `tail --once` with nothing new since its checkpoint: the cron line the README gives. */
+  tailNoopMs: number | null;
+  tailNoopChangedOnDisk: string[] | null;
   clientCheck: string[] | null;
   storeMonths: string[] | null;
 }
@@ -453,6 +505,9 @@ async function main(): Promise<void> {
       linesPerSec: dry?.best.summary?.lines !== undefined ? dry.best.summary.lines / (dry.best.ms / 1000) : null,
       loginsPerSec: dry?.best.summary?.logins !== undefined ? dry.best.summary.logins / (dry.best.ms / 1000) : null,
       ratioToGrep: dry ? dry.best.ms / g.ms : null,
+      quarterMb: null,
+      quarterMs: null,
+      steadyMbPerSec: null,
       expected,
       realMs: null,
       realRssMb: null,
@@ -464,10 +519,19 @@ async function main(): Promise<void> {
       cronRssMb: null,
       cronWrittenJson: null,
       cronChangedOnDisk: null,
+      tailNoopMs: null,
+      tailNoopChangedOnDisk: null,
       clientCheck: null,
       storeMonths: null,
     };
     formats.push(f);
+    const quarter = quarterOf(file, cache);
+    const qDry = dryRun(`${format} (first quarter)`, quarter.path);
+    if (qDry && f.dryMs !== null) {
+      f.quarterMb = quarter.bytes / 1048576;
+      f.quarterMs = qDry.best.ms;
+      f.steadyMbPerSec = f.dryMs > qDry.best.ms ? (mb - f.quarterMb) / ((f.dryMs - qDry.best.ms) / 1000) : null;
+    }
     if (!withStore) continue;
 
     // (c) real backfill into an empty data dir, each run afresh; the last one stays for the cron run
@@ -517,6 +581,23 @@ async function main(): Promise<void> {
       f.cronWrittenJson = Math.max(...crons.map((x) => x.summary.store?.written ?? 0));
       f.cronChangedOnDisk = changedFiles(before, snapshot(populated));
       say(`  cron no-op: ${(c.ms / 1000).toFixed(3)} s, ${f.cronWrittenJson} files written (JSON), ${f.cronChangedOnDisk.length} changed on disk`);
+    }
+    // (d2) cron as the README has it: `tail --once` after a checkpoint at the end of the log
+    const fromEnd = ['tail', '--once', '--from-end', ...common(populated), file];
+    if (check(`${format}: tail --once --from-end`, fromEnd, runner.cli(fromEnd), true) !== null) {
+      const beforeTail = snapshot(populated);
+      const tails: RunResult[] = [];
+      for (let k = 0; k < flags.runs; k++) {
+        const args = ['tail', '--once', ...common(populated), file];
+        const r = runner.cli(args);
+        if (check(`${format}: tail --once no-op`, args, r, true) === null) break;
+        tails.push(r);
+      }
+      if (tails.length > 0) {
+        f.tailNoopMs = median(tails).ms;
+        f.tailNoopChangedOnDisk = changedFiles(beforeTail, snapshot(populated));
+        say(`  tail --once no-op: ${(f.tailNoopMs / 1000).toFixed(3)} s, ${f.tailNoopChangedOnDisk.length} files changed on disk`);
+      }
     }
     rmSync(populated, { recursive: true, force: true });
   }
@@ -606,8 +687,8 @@ async function main(): Promise<void> {
   out.push(`data dirs and logs on ${fsType} (${cache}); load average at the end: ${load}`);
   out.push(`peak RSS via ${runner.rssVia === 'time' ? '/usr/bin/time' : 'in-process wrapper'}; times are wall clock incl. Node start-up, median of ${flags.runs}; dry run = backfill --dry-run --json`);
   out.push('');
-  const widths = [14, 8, 8, 8, 8, 8, 8, 9, 9, 8, 8, 9];
-  out.push(pad(['format', 'MB', 'lines', 'logins', 'grep s', 'ours s', 'MB/s', 'lines/s', 'logins/s', 'RSS MB', 'ours/grep', 'counted'], widths));
+  const widths = [14, 8, 8, 8, 8, 8, 8, 9, 9, 8, 8, 9, 9];
+  out.push(pad(['format', 'MB', 'lines', 'logins', 'grep s', 'ours s', 'MB/s', 'lines/s', 'logins/s', 'RSS MB', 'ours/grep', 'counted', 'steady MB/s'], widths));
   for (const f of formats) {
     out.push(
       pad(
@@ -624,11 +705,16 @@ async function main(): Promise<void> {
           n(f.dryRssMaxMb),
           f.ratioToGrep === null ? '—' : `${f.ratioToGrep.toFixed(1)}×`,
           k(f.summary?.counted ?? null),
+          n(f.steadyMbPerSec),
         ],
         widths,
       ),
     );
   }
+  out.push(
+    'steady MB/s = (whole − first quarter) MB / (whole − first quarter) s of the two dry runs: the replay rate once running, without ' +
+      'start-up, GeoIP loading and the end-of-run work per user',
+  );
   out.push('');
   for (const f of formats) {
     const exp = f.expected;
@@ -666,6 +752,13 @@ async function main(): Promise<void> {
         (f.cronChangedOnDisk && f.cronChangedOnDisk.length > 0 ? ` (${f.cronChangedOnDisk.slice(0, 5).join(', ')})` : ''),
     );
   }
+  for (const f of formats) {
+    if (f.tailNoopMs === null) continue;
+    out.push(
+      `cron no-op (${f.format} store, tail --once after its checkpoint at the log's end): ${(f.tailNoopMs / 1000).toFixed(3)} s wall incl. Node start-up, ` +
+        `${f.tailNoopChangedOnDisk?.length ?? '—'} files changed on disk`,
+    );
+  }
   out.push(
     `memory flatness (debug dry run): ${n(flat.smallMb)} MB log → ${n(flat.smallRssMb)} MB RSS; ${n(flat.bigMb)} MB log → ${n(flat.bigRssMb)} MB RSS` +
       (flat.smallRssMb && flat.bigRssMb ? ` (×${(flat.bigRssMb / flat.smallRssMb).toFixed(2)} for ×${(flat.bigMb / flat.smallMb).toFixed(1)} log)` : ''),
@@ -686,7 +779,9 @@ async function main(): Promise<void> {
   out.push('');
   out.push('targets (SPEC §11, issue 8):');
   const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'met' : 'NOT met');
-  const atLeast = (f: FormatResult | null, mbs: number) => `${n(f?.mbPerSec)} MB/s — ${verdict(f?.mbPerSec == null ? null : f.mbPerSec >= mbs)}`;
+  const atLeast = (f: FormatResult | null, mbs: number) =>
+    `${n(f?.mbPerSec)} MB/s end to end — ${verdict(f?.mbPerSec == null ? null : f.mbPerSec >= mbs)}; ` +
+    `steady ${n(f?.steadyMbPerSec)} MB/s — ${verdict(f?.steadyMbPerSec == null ? null : f.steadyMbPerSec >= mbs)}`;
   out.push(`  prosody debug dry run ≥ 400 MB/s: ${atLeast(d, 400)}`);
   out.push(`  prosody debug within 6× of grep -c: ${d.ratioToGrep === null ? '—' : d.ratioToGrep.toFixed(1)}× — ${verdict(d.ratioToGrep === null ? null : d.ratioToGrep <= 6)}`);
   out.push(`  prosody info ≥ 300 MB/s: ${atLeast(pinfo, 300)}`);
@@ -699,8 +794,10 @@ async function main(): Promise<void> {
   );
   out.push(`  store writes ≤ 1.5× plain: backfill ${n(storeScale.backfillRatio, 2)}×, cron ${n(storeScale.cronRatio, 2)}× — ${verdict(storeScale.backfillRatio === null ? null : storeScale.backfillRatio <= 1.5 && (storeScale.cronRatio ?? 99) <= 1.5)}`);
   out.push(
-    `  cron no-op ≤ 0.3 s, no file written: ${d.cronMs === null ? '—' : `${(d.cronMs / 1000).toFixed(3)} s, ${d.cronChangedOnDisk?.length ?? '?'} files`} — ` +
-      verdict(d.cronMs === null ? null : d.cronMs <= 300 && d.cronWrittenJson === 0 && d.cronChangedOnDisk?.length === 0),
+    `  cron no-op ≤ 0.3 s, no file written: backfill of an empty log ${d.cronMs === null ? '—' : `${(d.cronMs / 1000).toFixed(3)} s, ${d.cronChangedOnDisk?.length ?? '?'} files`} — ` +
+      verdict(d.cronMs === null ? null : d.cronMs <= 300 && d.cronWrittenJson === 0 && d.cronChangedOnDisk?.length === 0) +
+      `; tail --once ${d.tailNoopMs === null ? '—' : `${(d.tailNoopMs / 1000).toFixed(3)} s, ${d.tailNoopChangedOnDisk?.length ?? '?'} files`} — ` +
+      verdict(d.tailNoopMs === null ? null : d.tailNoopMs <= 300 && d.tailNoopChangedOnDisk?.length === 0),
   );
   if (!geo.real) out.push(`NOTE: ${geo.source}`);
   if (failures.length > 0) {

@@ -7,9 +7,17 @@ const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
 
+/** Our package.json is found upwards: the CLI runs from dist/src/cli or from the bundle in dist/bundle. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'monthly-visitors') return pkg.version;
+    } catch {
+      // not here: look one folder up
+    }
+    if (dir.pathname === '/') return 'unknown';
+  }
 }
 
 type Register = (program: Command) => void;

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { GeoPlace } from '../core/geo-key.js';
 import { GeoIpError } from '../errors.js';
 import { describeFsError } from '../sources/log-input.js';
+import { PagedFile } from './paged-file.js';
 import { METADATA_MAX_BYTES, MmdbPlaces, readMetadata, type MmdbMetadata } from './mmdb-places.js';
 
 // One server sees a bounded set of addresses per day, but the set over years is not bounded.
@@ -14,8 +15,9 @@ const IPV4_MAPPED = '::ffff:';
  * `hidden_by_ejabberd`, garbage) is simply unknown: the module would crash.
  *
  * Opening checks the file (readable, a MaxMind DB, a City or Country type) from its metadata
- * alone; the whole file (60 MB for GeoLite2-City) is read only at the first lookup, through the
- * descriptor opened then, so a cron run with nothing new never reads it.
+ * alone; the rest (60 MB for GeoLite2-City) is read on demand, only the blocks lookups reach,
+ * through the descriptor opened then (PagedFile): a cron run with nothing new reads none of it, one
+ * with a few logins a few hundred KiB.
  */
 export class GeoIpDatabase {
   private readonly cache = new Map<string, GeoPlace | null>();
@@ -90,25 +92,26 @@ export class GeoIpDatabase {
   private lookup(ip: string): GeoPlace | null {
     let address = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
     if (address.toLowerCase().startsWith(IPV4_MAPPED) && address.includes('.')) address = address.slice(IPV4_MAPPED.length);
-    const places = this.places ?? this.load();
+    const places = (this.places ??= this.pages());
     try {
       return places.locate(address);
-    } catch {
+    } catch (err) {
+      if (err instanceof GeoIpError) throw err; // the file could not be read: not an unknown place
       return null; // a record the reader cannot follow: unknown, as for any address without one
     }
   }
 
-  /** Reads the whole database, once, through the descriptor opened and checked by `open`. */
-  private load(): MmdbPlaces {
-    try {
-      this.places = new MmdbPlaces(readFully(this.fd!, 0, this.size), this.metadata);
-    } catch (err) {
-      throw new GeoIpError(`${this.path}: cannot read the GeoIP database: ${describeFsError(err)}`);
-    } finally {
-      closeSync(this.fd!);
-      this.fd = null;
-    }
-    return this.places;
+  /** The database read on demand through the descriptor opened and checked by `open`. */
+  private pages(): MmdbPlaces {
+    if (this.fd === null) throw new GeoIpError(`${this.path}: the GeoIP database was closed`);
+    const file = new PagedFile(this.fd, this.size, (err) => new GeoIpError(`${this.path}: cannot read the GeoIP database: ${describeFsError(err)}`));
+    return new MmdbPlaces(file, this.metadata);
+  }
+
+  /** Lets the file go (a follower that re-read the database on SIGHUP closes the old one). */
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
 

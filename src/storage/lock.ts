@@ -15,7 +15,8 @@
  *
  * Taking over is race-free between several waiters: only the holder of a short-lived guard file
  * (`monthly-visitors.lock.takeover`, also O_EXCL) may remove a stale lock, and it checks, holding
- * the guard, that the lock file is still the very file (same inode) it judged stale; then everybody
+ * the guard, that the lock file is still the file (same inode) it judged and is still stale (a
+ * fresh lock may have been made on a reused inode meanwhile); then everybody
  * competes for a fresh O_EXCL create again. A guard older than 10 s (its holder died in those few
  * milliseconds) is removed.
  */
@@ -69,20 +70,24 @@ function currentBootId(): string | undefined {
   return readTrimmed('/proc/sys/kernel/random/boot_id');
 }
 
-/** The start time (clock ticks since boot) of a process (Linux), to tell a reused pid. */
-function processStart(pid: number): string | undefined {
+/**
+ * A process's state letter and start time (clock ticks since boot) from /proc (Linux): the start
+ * tells a reused pid, the state a dead process its parent has not reaped yet (a zombie, which
+ * `kill(pid, 0)` still finds).
+ */
+function processStat(pid: number): { state: string; start: string | undefined } | undefined {
   const stat = readTrimmed(`/proc/${pid}/stat`);
   if (stat === undefined) return undefined;
   // "pid (comm) state ppid ..." — comm may contain spaces and parentheses: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19]; // field 22 overall; fields[0] is field 3
+  return { state: fields[0] ?? '', start: fields[19] }; // fields[0] is field 3, [19] field 22
 }
 
 function myInfo(): LockInfo {
   const info: LockInfo = { pid: process.pid, hostname: os.hostname(), started: new Date().toISOString() };
   const bootId = currentBootId();
   if (bootId !== undefined) info.bootId = bootId;
-  const start = processStart(process.pid);
+  const start = processStat(process.pid)?.start;
   if (start !== undefined) info.pidStart = start;
   return info;
 }
@@ -110,10 +115,9 @@ function holderIsGone(info: LockInfo): boolean {
     if (errnoOf(err) === 'ESRCH') return true;
     // EPERM: alive, but another user's
   }
-  if (info.pidStart !== undefined) {
-    const start = processStart(info.pid);
-    if (start !== undefined && start !== info.pidStart) return true;
-  }
+  const stat = processStat(info.pid);
+  if (stat !== undefined && (stat.state === 'Z' || stat.state === 'X')) return true;
+  if (info.pidStart !== undefined && stat?.start !== undefined && stat.start !== info.pidStart) return true;
   return false;
 }
 
@@ -123,7 +127,8 @@ interface Observed {
   mtimeMs: number;
 }
 
-function observe(p: string): Observed | undefined {
+/** Exported for tests. */
+export function observe(p: string): Observed | undefined {
   let fd: number;
   try {
     fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK); // a FIFO must not block
@@ -158,8 +163,8 @@ function tryCreate(p: string): { fd: number; ino: number } | undefined {
   return { fd, ino: fs.fstatSync(fd).ino };
 }
 
-/** Removes a stale lock, holding the takeover guard; false if someone else is doing it. */
-function removeStale(p: string, judged: Observed): boolean {
+/** Removes a stale lock, holding the takeover guard; false if someone else is doing it. Exported for tests. */
+export function removeStale(p: string, judged: Observed): boolean {
   const guard = p + GUARD_SUFFIX;
   const g = tryCreate(guard);
   if (g === undefined) {
@@ -175,8 +180,11 @@ function removeStale(p: string, judged: Observed): boolean {
   }
   try {
     fs.closeSync(g.fd);
-    const now = fs.lstatSync(p, { throwIfNoEntry: false });
-    if (now !== undefined && now.ino === judged.ino) fs.unlinkSync(p);
+    // Judged again under the guard: between our look and the guard, another process may have
+    // removed that lock and a live one been made, possibly on the very inode just freed (file
+    // systems reuse them), so the inode alone cannot tell. A live holder's lock is not stale.
+    const now = observe(p);
+    if (now !== undefined && now.ino === judged.ino && isStale(now)) fs.unlinkSync(p);
     return true;
   } catch (err) {
     throw ioError(p, 'remove the stale lock', err);

@@ -137,5 +137,24 @@ const TMP_SUFFIX_BYTES = 1;
  */
 export function isStorableName(host: string, user: string): boolean {
   if (host.length === 0 || user.length === 0 || !isWellFormedString(host) || !isWellFormedString(user)) return false;
-  return encodeNode(host).length <= NAME_MAX && encodeNode(user).length + DAT_EXT.length + TMP_SUFFIX_BYTES <= NAME_MAX;
+  return encodedNodeLength(host) <= NAME_MAX && encodedNodeLength(user) + DAT_EXT.length + TMP_SUFFIX_BYTES <= NAME_MAX;
+}
+
+/**
+ * `encodeNode(s).length` without building the string: asked for every login, and a host name
+ * always has a `.` to escape. `s` must be well-formed (no lone surrogate).
+ */
+export function encodedNodeLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isAsciiAlnum(c)) n += 1;
+    else if (c < 0x80) n += 3; // one byte, `%xx`
+    else if (c < 0x800) n += 6;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 12; // a surrogate pair is one 4-byte code point
+      i++;
+    } else n += 9;
+  }
+  return n;
 }

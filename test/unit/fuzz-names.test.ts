@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { NAME_MAX, decodeNode, encodeNode, hostRecordPath, isStorableName, userRecordPath } from '../../src/storage/prosody-paths.js';
+import { NAME_MAX, decodeNode, encodeNode, encodedNodeLength, hostRecordPath, isStorableName, userRecordPath } from '../../src/storage/prosody-paths.js';
 import { tempDir } from '../helpers/tree.js';
+import { isWellFormedString } from '../../src/storage/lua/lua-bytes.js';
 import { checkProperty } from '../helpers/fuzz.js';
 
 const name = fc.oneof(
@@ -29,6 +30,17 @@ test('fuzz: an encoded name is one safe file name that decodes back', () => {
     }),
     1000,
   );
+});
+
+test('fuzz: encodedNodeLength is the length of encodeNode, without building it', () => {
+  checkProperty(
+    fc.property(name.filter(isWellFormedString), (s) => {
+      assert.equal(encodedNodeLength(s), encodeNode(s).length);
+    }),
+    2000,
+  );
+  // by hand: `a` 1, `.` %2e 3, `é` %c3%a9 6, `€` 9, `𝕏` (U+1D54F, 4 bytes) 12
+  assert.equal(encodedNodeLength('a.é€𝕏'), 1 + 3 + 6 + 9 + 12);
 });
 
 test('fuzz: a storable name can really be created inside its folder; an unstorable one is really too long', () => {

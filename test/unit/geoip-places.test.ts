@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readFileSync, truncateSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Reader, type CityResponse } from 'maxmind';
-import { MmdbPlaces, readMetadata } from '../../src/geoip/mmdb-places.js';
+import { MmdbPlaces, ipv4Bytes, readMetadata } from '../../src/geoip/mmdb-places.js';
+import { PagedFile } from '../../src/geoip/paged-file.js';
+import { GeoIpDatabase } from '../../src/geoip/geoip-database.js';
+import { GeoIpError } from '../../src/errors.js';
+import { tempDir } from '../helpers/tree.js';
 import { ROOT } from '../helpers/paths.js';
 
 /**
@@ -27,13 +31,22 @@ function compare(path: string, addresses: Iterable<string>): number {
     [meta.nodeCount, meta.recordSize, meta.ipVersion, meta.searchTreeSize, meta.databaseType, meta.buildEpoch.getTime()],
     [want.nodeCount, want.recordSize, want.ipVersion, want.searchTreeSize, want.databaseType, want.buildEpoch.getTime()],
   );
-  const ours = new MmdbPlaces(bytes, meta);
+  const whole = new MmdbPlaces(bytes, meta);
+  // The same file read on demand, as the CLI reads it: every block a lookup reaches must be read first.
+  const fd = openSync(path, 'r');
+  const paged = new MmdbPlaces(new PagedFile(fd, bytes.length, (err) => err as Error), meta);
   let found = 0;
-  for (const ip of addresses) {
-    const want = expectedPlace(reader, ip);
-    const got = ours.locate(ip);
-    assert.deepEqual(got === null ? null : { country: got.country, subdivision: got.subdivision, city: got.city }, want, ip);
-    if (want !== null) found++;
+  try {
+    for (const ip of addresses) {
+      const want = expectedPlace(reader, ip);
+      for (const ours of [whole, paged]) {
+        const got = ours.locate(ip);
+        assert.deepEqual(got === null ? null : { country: got.country, subdivision: got.subdivision, city: got.city }, want, ip);
+      }
+      if (want !== null) found++;
+    }
+  } finally {
+    closeSync(fd);
   }
   return found;
 }
@@ -69,14 +82,18 @@ test('garbage and non-addresses have no place', () => {
   for (const s of ['', 'hidden_by_ejabberd', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.', '.1.2.3', '1..2.3', '1.2.3.4 ', 'fe80::1::2', 'example.org']) assert.equal(ours.locate(s), null, s);
 });
 
-test('real GeoLite2-City (geoip-database dev dependency): the fields maxmind decodes', (t) => {
-  let path: string | null = null;
+function realCityDb(): string | null {
   try {
-    path = (createRequire(join(ROOT, 'package.json'))('geoip-database') as { city: string }).city;
+    const path = (createRequire(join(ROOT, 'package.json'))('geoip-database') as { city: string }).city;
+    return existsSync(path) ? path : null;
   } catch {
-    path = null;
+    return null;
   }
-  if (path === null || !existsSync(path)) return t.skip('geoip-database is not installed');
+}
+
+test('real GeoLite2-City (geoip-database dev dependency): the fields maxmind decodes', (t) => {
+  const path = realCityDb();
+  if (path === null) return t.skip('geoip-database is not installed');
   const found = compare(path, addresses(5000));
   assert.ok(found > 5000, `only ${found} of 20000 addresses had a record`);
 });
@@ -85,4 +102,55 @@ test('a file that is not a MaxMind DB has no metadata', () => {
   assert.throws(() => readMetadata(Buffer.from('return {};\n')), /no MaxMind DB metadata marker/);
   const bytes = readFileSync(TEST_DB);
   assert.throws(() => readMetadata(bytes.subarray(0, bytes.length - 200)), Error); // cut inside the metadata
+});
+
+test('fuzz: the IPv4 fast path accepts exactly what net.isIPv4 accepts, with the same octets', async () => {
+  const fc = (await import('fast-check')).default;
+  const { isIPv4 } = await import('node:net');
+  const { checkProperty } = await import('../helpers/fuzz.js');
+  const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.stringMatching(/^[0-9]{1,4}$/));
+  const text = fc.oneof(
+    fc.array(octet, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('.')),
+    fc.string({ unit: fc.constantFrom('0', '1', '9', '2', '5', '.', ':', 'a', ' ', '-'), maxLength: 16 }),
+  );
+  checkProperty(
+    fc.property(text, (s) => {
+      const got = ipv4Bytes(s);
+      assert.equal(got !== null, isIPv4(s), s);
+      if (got !== null) assert.deepEqual([...got], s.split('.').map(Number), s);
+    }),
+    20000,
+  );
+  for (const bad of ['01.2.3.4', '1.2.3', '1.2.3.4.', '.1.2.3.4', '256.1.1.1', '1..2.3', ' 1.2.3.4']) assert.equal(ipv4Bytes(bad), null, bad);
+  assert.deepEqual([...ipv4Bytes('0.10.200.255')!], [0, 10, 200, 255]);
+});
+
+test('a cron run locating a few addresses reads a few hundred KiB of a 60 MB City database, not all of it', (t) => {
+  const path = realCityDb();
+  if (path === null) return t.skip('geoip-database is not installed');
+  const bytes = readFileSync(path);
+  const meta = readMetadata(bytes.subarray(bytes.length - 128 * 1024));
+  const fd = openSync(path, 'r');
+  try {
+    const file = new PagedFile(fd, bytes.length, (err) => err as Error);
+    const places = new MmdbPlaces(file, meta);
+    const reader = new Reader<CityResponse>(bytes);
+    for (const ip of ['81.2.69.142', '2a02:8109::1', '89.160.20.112', '175.16.199.1', '::ffff:81.2.69.160', '203.0.113.9']) {
+      const got = places.locate(ip.startsWith('::ffff:') ? ip.slice(7) : ip);
+      assert.deepEqual(got === null ? null : { country: got.country, subdivision: got.subdivision, city: got.city }, expectedPlace(reader, ip.startsWith('::ffff:') ? ip.slice(7) : ip), ip);
+    }
+    assert.ok(file.bytesRead > 0 && file.bytesRead < 2 * 1048576, `read ${file.bytesRead} of ${bytes.length} bytes`);
+  } finally {
+    closeSync(fd);
+  }
+});
+
+test('a database that shrinks under a run stops it with a GeoIpError naming the file, not "unknown place"', () => {
+  const dir = tempDir();
+  const path = join(dir, 'city.mmdb');
+  copyFileSync(TEST_DB, path);
+  const db = GeoIpDatabase.open(path);
+  truncateSync(path, 1000); // rewritten in place, not replaced by rename
+  assert.throws(() => db.locate('127.0.1.10'), (err: unknown) => err instanceof GeoIpError && err.message.startsWith(`${path}: cannot read the GeoIP database`));
+  db.close();
 });

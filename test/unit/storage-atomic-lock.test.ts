@@ -13,7 +13,7 @@ import {
   removeFileNoFollow,
   writeFileAtomic,
 } from '../../src/storage/atomic-write.js';
-import { LOCK_FILE, acquireLock, acquireLockAsync, readLockHolder } from '../../src/storage/lock.js';
+import { LOCK_FILE, acquireLock, acquireLockAsync, observe, readLockHolder, removeStale } from '../../src/storage/lock.js';
 import { OTHER_GID, OTHER_UID, isRoot, otherUserSkip, scratchDirs, storageModuleJs } from '../helpers/storage-fixtures.js';
 
 const LOCK_JS = storageModuleJs('lock');
@@ -219,6 +219,39 @@ describe('lock', () => {
     assert.equal(readLockHolder(d)?.stale, true);
     acquireLock(d, { wait: false }).release();
   });
+  test('the lock of a killed holder its parent has not reaped yet (a zombie) is taken over', async (t) => {
+    if (!fs.existsSync('/proc/self/stat')) return t.skip('needs Linux /proc');
+    const d = freshDir();
+    // sh starts the holder in the background, then becomes `sleep`, which never reaps it: once
+    // killed, the holder stays a zombie that kill(pid, 0) still finds.
+    const holder = `${JSON.stringify(process.execPath)} --input-type=module -e ${JSON.stringify(
+      `import { acquireLock } from ${JSON.stringify(LOCK_JS)}; acquireLock(${JSON.stringify(d)}); process.stdout.write(process.pid + '\\n'); process.kill(process.pid, 'SIGKILL');`,
+    ).replace(/\$/g, '\\$')}`;
+    const parent = spawn('sh', ['-c', `${holder} & exec sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const pid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        parent.stdout!.on('data', (b: Buffer) => {
+          out += b.toString();
+          if (out.includes('\n')) resolve(Number(out.trim()));
+        });
+        parent.on('exit', () => reject(new Error('parent exited early')));
+      });
+      let state = '';
+      for (let i = 0; i < 100 && state !== 'Z'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
+      }
+      assert.equal(state, 'Z', 'the holder should be a zombie now');
+      process.kill(pid, 0); // still found: this is what fooled the old check
+      assert.equal(readLockHolder(d)?.stale, true);
+      acquireLock(d, { wait: false }).release();
+    } finally {
+      parent.kill('SIGKILL');
+      await exited(parent);
+    }
+  });
   test('released on normal exit without release()', async () => {
     const d = freshDir();
     const child = await lockingChild(d, 'exit');
@@ -259,6 +292,24 @@ describe('lock', () => {
     assert.throws(() => acquireLock(join(d, 'file', 'data')), (e: unknown) => e instanceof StoreIoError && e.message === `${join(d, 'file', 'data')}: cannot examine it: a path component is not a directory (ENOTDIR)`);
     fs.symlinkSync(join(d, 'elsewhere'), join(d, LOCK_FILE));
     assert.throws(() => acquireLock(d), StoreIoError);
+  });
+  test('a lock judged stale, then replaced by a live one on the same inode, is not removed', () => {
+    // The race: we judge lock L stale; meanwhile another waiter removes L and a live holder makes
+    // a new lock that the file system puts on L's freed inode. Same inode, so the inode cannot be
+    // the test: rewriting L in place with a live holder's JSON gives exactly that state.
+    const d = freshDir();
+    const p = join(d, LOCK_FILE);
+    fs.writeFileSync(p, JSON.stringify({ pid: 999999999, hostname: os.hostname(), started: 'x' }));
+    const judged = observe(p)!;
+    assert.equal(readLockHolder(d)?.stale, true);
+    fs.writeFileSync(p, JSON.stringify({ pid: process.pid, hostname: os.hostname(), started: new Date().toISOString() }));
+    assert.equal(fs.statSync(p).ino, judged.ino);
+    removeStale(p, judged);
+    assert.ok(fs.existsSync(p), 'the live lock was removed');
+    assert.throws(() => acquireLock(d, { wait: false }), LockError);
+    fs.writeFileSync(p, JSON.stringify({ pid: 999999999, hostname: os.hostname(), started: 'x' }));
+    removeStale(p, observe(p)!);
+    assert.ok(!fs.existsSync(p), 'a lock still stale under the guard is removed');
   });
   test('mutual exclusion: 6 processes racing for a stale lock take turns', async () => {
     const d = freshDir();

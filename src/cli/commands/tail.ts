@@ -89,6 +89,8 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   const mmdbPath = config.mmdbPath;
   // Everything that can be checked is checked before the first write (SPEC §10).
   const geoip = GeoIpDatabase.open(mmdbPath);
+  /** The database in use: a SIGHUP replaces it, or keeps it when the new file is broken. */
+  let current = geoip;
   const store = openStatsStore(stateDir, { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });
   const control: TailControl = { stopping: false, reload: false, wake: () => {} };
   let signals = 0;
@@ -116,11 +118,12 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
           try {
             const fresh = GeoIpDatabase.open(mmdbPath);
             reporter.info(`re-read ${mmdbPath}`);
-            return fresh;
+            current.close();
+            current = fresh;
           } catch (err) {
             reporter.warn(`${err instanceof Error ? err.message : String(err)}; still using the database read before`);
-            return geoip;
           }
+          return current;
         },
       },
       options,

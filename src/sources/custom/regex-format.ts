@@ -5,6 +5,7 @@ import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
 import { UsageError } from '../../errors.js';
 import { SessionTable } from '../session-table.js';
+import { ParsedLogin } from '../parsed-login.js';
 
 /** Open sessions remembered for their address; more than this and the oldest are dropped. */
 const MAX_SESSIONS = 100_000;
@@ -82,14 +83,7 @@ class RegexParser implements LineParser {
       this.stats.unparsable++;
       return;
     }
-    this.ctx.emit({
-      ...stamp,
-      host: hostName,
-      user: userName,
-      ip,
-      resource: resource ? normalizeResource(resource) : null,
-      source: `${this.ctx.label}:${lineNo}`,
-    });
+    this.ctx.emit(new ParsedLogin(stamp, hostName, userName, ip, resource ? normalizeResource(resource) : null, this.ctx.label, lineNo));
   }
 
   nextFile(referenceMs: number): void {

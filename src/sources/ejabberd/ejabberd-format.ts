@@ -3,6 +3,7 @@ import { LogClock } from '../../time/log-clock.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
 import { ascii, digitsAt, indexOfPair, startsWithAt } from '../bytes.js';
 import { SessionTable } from '../session-table.js';
+import { ParsedLogin } from '../parsed-login.js';
 
 /** Sessions that connected but have not opened yet; more than this and the oldest are dropped. */
 export const MAX_OPEN_SESSIONS = 100_000;
@@ -137,16 +138,7 @@ class EjabberdParser implements LineParser {
       return;
     }
     const stamp = this.stamp(buf, start);
-    this.ctx.emit({
-      time: stamp.time,
-      month: stamp.month,
-      localTime: stamp.localTime,
-      host,
-      user,
-      ip,
-      resource: normalizeResource(jid.slice(slash + 1)),
-      source: `${this.ctx.label}:${lineNo}`,
-    });
+    this.ctx.emit(new ParsedLogin(stamp, host, user, ip, normalizeResource(jid.slice(slash + 1)), this.ctx.label, lineNo));
   }
 
   private stamp(buf: Buffer, p: number) {

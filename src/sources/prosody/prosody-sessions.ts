@@ -3,6 +3,7 @@ import type { Stamp } from '../../time/log-clock.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
 import { ascii, startsWithAt } from '../bytes.js';
 import { SessionTable } from '../session-table.js';
+import { ParsedLogin } from '../parsed-login.js';
 
 /** Sessions that connected but have not bound yet; more than this and the oldest are dropped. */
 export const MAX_OPEN_SESSIONS = 100_000;
@@ -165,16 +166,7 @@ export class ProsodySessions {
       return;
     }
     const resource = withResource && slash >= 0 ? normalizeResource(jid.slice(slash + 1)) : null;
-    this.ctx.emit({
-      time: stamp.time,
-      month: stamp.month,
-      localTime: stamp.localTime,
-      host,
-      user,
-      ip,
-      resource,
-      source: `${this.ctx.label}:${lineNo}`,
-    });
+    this.ctx.emit(new ParsedLogin(stamp, host, user, ip, resource, this.ctx.label, lineNo));
   }
 }
 

@@ -1,0 +1,32 @@
+import type { LoginEvent } from '../core/login-event.js';
+import type { Stamp } from '../time/log-clock.js';
+
+/**
+ * A login as a parser found it. `localTime` and `source` are text only `events` (and tail's
+ * checkpoint, for `localTime`) ever read, so they are made on demand rather than for every login.
+ */
+export class ParsedLogin implements LoginEvent {
+  readonly time: number;
+  readonly month: string;
+
+  constructor(
+    private readonly stamp: Stamp,
+    readonly host: string,
+    readonly user: string,
+    readonly ip: string | null,
+    readonly resource: string | null,
+    private readonly label: string,
+    private readonly line: number,
+  ) {
+    this.time = stamp.time;
+    this.month = stamp.month;
+  }
+
+  get localTime(): string {
+    return this.stamp.localTime;
+  }
+
+  get source(): string {
+    return `${this.label}:${this.line}`;
+  }
+}
