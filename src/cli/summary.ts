@@ -6,6 +6,18 @@ export interface StoreReport {
   readonly written: number;
   readonly unchanged: number;
   readonly deleted: number;
+  /** What was counted: `.dat` files (internal storage) or table rows (SQL storage). */
+  readonly unit: 'files' | 'rows';
+}
+
+/**
+ * A store report in JSON: `store` keeps the keys it always had; `storeUnit` says whether they count
+ * files or rows.
+ */
+export function storeJson(report: StoreReport | null): { store: object | null; storeUnit?: StoreReport['unit'] } {
+  if (report === null) return { store: null };
+  const { written, unchanged, deleted, unit } = report;
+  return { store: { written, unchanged, deleted }, storeUnit: unit };
 }
 
 /** What a counting run did: the summary line of SPEC §10, and its JSON form. */
@@ -32,7 +44,7 @@ export function summaryJson(s: RunSummary): object {
     patternGaveUp: s.outcomes.patternGaveUp,
     unparsable: total('unparsable'),
     inputs: s.inputs,
-    store: s.store,
+    ...storeJson(s.store),
   };
 }
 
@@ -52,7 +64,7 @@ export function reportSummary(s: RunSummary, reporter: Reporter): void {
   );
   if (s.store) {
     const verb = s.dryRun ? 'would write' : 'wrote';
-    reporter.info(`${verb} ${s.store.written} files, ${s.store.deleted} deleted, ${s.store.unchanged} unchanged`);
+    reporter.info(`${verb} ${s.store.written} ${s.store.unit}, ${s.store.deleted} deleted, ${s.store.unchanged} unchanged`);
   }
   if (j.unparsable > 0) reporter.warn(`${j.unparsable} lines were not in the log's format and were skipped`);
   if (j.unstorable > 0) {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { patternOverlap } from '../core/lua-pattern/overlap.js';
 import type { HostSettings, SourcedPattern } from './option-layers.js';
 import type { RunConfig } from './run-config.js';
+import { describeSql } from './storage-settings.js';
 
 /** What `check` says about the configuration: the effective options per host with their origin. */
 export interface ConfigReport {
@@ -28,12 +29,18 @@ export function describeConfig(config: RunConfig): ConfigReport {
     }
   }
   if (settings.statePath.value !== null) lines.push(`state: ${settings.statePath.value} (${settings.statePath.origin})`);
+  lines.push(`storage: ${settings.storage.value} (${settings.storage.origin})`);
+  const sql = describeSql(settings.sql);
+  if (settings.storage.value === 'sql' || sql.line !== 'password unset') lines.push(`sql: ${sql.line}`);
 
   const hosts: Array<[string, HostSettings]> = [[settings.hosts.size === 0 ? 'every host' : OTHER_HOSTS, settings.global], ...settings.hosts];
   const json: Record<string, unknown> = {
     dataDir: settings.dataDir,
     inputs: settings.inputs,
     statePath: settings.statePath,
+    storage: settings.storage,
+    // The password only as set or unset (describeSql), never its value.
+    sql: sql.json,
     hosts: Object.fromEntries([['*', hostJson(settings.global)], ...[...settings.hosts].map(([host, s]) => [host, hostJson(s)])]),
   };
   for (const [host, s] of hosts) {

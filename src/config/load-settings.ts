@@ -4,6 +4,7 @@ import { mergeLayers, type OptionLayer } from './option-layers.js';
 import { ownConfigLayer } from './own-config-file.js';
 import { prosodyLayer, type ProsodyFacts } from './prosody/prosody-layer.js';
 import type { HostOptions, RunConfig } from './run-config.js';
+import { storageFlagsLayer, type StorageFlags } from './storage-settings.js';
 
 /**
  * Read when no --data-dir, --prosody-config or --config is given and the file exists and is readable
@@ -14,7 +15,7 @@ export const DEFAULT_PROSODY_CONFIG = '/etc/prosody/prosody.cfg.lua';
 export const PROSODY_CONFIG_ENV = 'MONTHLY_VISITORS_PROSODY_CONFIG';
 
 /** Configuration as given on the command line, before validation. */
-export interface ConfigFlags {
+export interface ConfigFlags extends StorageFlags {
   readonly config?: string;
   readonly prosodyConfig?: string;
   readonly dataDir?: string;
@@ -88,5 +89,6 @@ function flagsLayer(flags: ConfigFlags): OptionLayer {
     },
     hosts: new Map(),
     dataDir: flags.dataDir === undefined ? undefined : { value: flags.dataDir, origin: '--data-dir' },
+    ...storageFlagsLayer(flags),
   };
 }

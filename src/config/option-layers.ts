@@ -1,5 +1,6 @@
 import type { ClientPattern } from '../core/client-classifier.js';
 import { CountryFilter } from '../core/country-filter.js';
+import { mergeSql, type SqlLayer, type StorageLayer } from './storage-settings.js';
 
 /** A value and where it came from: `file:line`, `--flag`, or `default`. */
 export interface Sourced<T> {
@@ -19,7 +20,7 @@ export interface CountingOptions {
 }
 
 /** Everything one source of configuration (Prosody's config, our file, the flags) says. */
-export interface OptionLayer {
+export interface OptionLayer extends StorageLayer {
   readonly global: CountingOptions;
   /** Per-host overrides; keys are normalised host names. */
   readonly hosts: ReadonlyMap<string, CountingOptions>;
@@ -41,6 +42,9 @@ export interface EffectiveSettings {
   readonly dataDir: Sourced<string | null>;
   readonly inputs: Sourced<readonly string[]>;
   readonly statePath: Sourced<string | null>;
+  /** `internal`, `sql` (or what else a Prosody config names: refused when the store is opened). */
+  readonly storage: Sourced<string>;
+  readonly sql: SqlLayer;
   /** What a host that no source names counts with. */
   readonly global: HostSettings;
   /** Every host some source names, in the order first named. */
@@ -83,6 +87,8 @@ export function mergeLayers(layers: readonly OptionLayer[]): EffectiveSettings {
     dataDir: pick<string | null>((l) => l.dataDir, null),
     inputs: pick<readonly string[]>((l) => l.inputs, []),
     statePath: pick<string | null>((l) => l.statePath, null),
+    storage: pick<string>((l) => l.storage, 'internal'),
+    sql: mergeSql(layers.map((l) => l.sql)),
     global: settingsFor(null),
     hosts: new Map([...hostNames].map((host) => [host, settingsFor(host)])),
   };

@@ -32,7 +32,9 @@ export interface BackfillResult {
  * SPEC §7: computes the months of the logs from scratch (a fresh tally, empty store), merges them
  * into the opened store (core/backfill-merge.ts has the rules) and commits in one batch. The caller
  * opened `store` before the first read and closes it after: a real run holds the data dir's lock
- * for the whole read-modify-write, so a concurrent `tail` or backfill waits or fails.
+ * for the whole read-modify-write, so a concurrent `tail` or backfill waits or fails. On SQL storage
+ * the merge runs inside one transaction holding the hosts' locks (StatsStore.update), so tails of
+ * other nodes keep counting and lose nothing.
  */
 export async function backfillIntoStore(
   store: StatsStore,
@@ -43,8 +45,12 @@ export async function backfillIntoStore(
   const fresh = emptyStatsView(store.view.storable?.bind(store.view));
   const collector = new CountedMonthsCollector();
   const { outcomes } = await count(fresh, (event, outcome) => collector.observe(event, outcome));
-  const merge = mergeBackfill(store.view, { hosts: fresh.hosts, counted: collector.counted }, { replace: opts.replace });
-  const written = store.commit(merge.changes);
+  // Read, decide and write as one step: a tail of another node committing in between (SQL
+  // storage) would otherwise have a month it just created overwritten as "added".
+  const { result: merge, store: written } = store.update([...fresh.hosts.keys()], (stored) => {
+    const m = mergeBackfill(stored, { hosts: fresh.hosts, counted: collector.counted }, { replace: opts.replace });
+    return { changes: m.changes, result: m };
+  });
   const covered = coverage.report(
     (month) => monthBounds(month, opts.monthZone),
     (time) => localIso(time, opts.monthZone),

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { planPrune, type HostPrune } from '../core/prune-plan.js';
 import type { StoreReport } from '../cli/summary.js';
-import { StoreIoError } from '../errors.js';
+import type { StoreLocation } from '../storage/store-reader.js';
 import { openStatsStore } from './stats-store.js';
 
 export interface PruneResult {
@@ -10,19 +9,26 @@ export interface PruneResult {
 }
 
 /**
- * Deletes months older than `oldestKept` from every host record of a data dir and the marks of
- * users last counted before it, in one journal batch, holding the data dir's lock from the first
- * read to the commit (a dry run reads without locking and writes nothing).
+ * Deletes months older than `oldestKept` from every host record of a store and the marks of users
+ * last counted before it, as one step: internal — one journal batch, holding the data dir's lock
+ * from the first read to the commit; SQL — one transaction holding every host's lock, so a tail
+ * that marks a user meanwhile either commits before prune reads (the mark is new: kept) or waits.
+ * A dry run writes nothing.
  */
-export function pruneStore(dataDir: string, opts: { oldestKept: string; dryRun: boolean; wait: boolean }): PruneResult {
-  // Unlike a counting run, prune has nothing to write into a data dir that does not exist.
-  if (!existsSync(dataDir)) throw new StoreIoError(`${dataDir}: no such data dir`);
-  const stats = openStatsStore(dataDir, { dryRun: opts.dryRun, wait: opts.wait });
+export function pruneStore(location: StoreLocation, opts: { oldestKept: string; dryRun: boolean; wait: boolean }): PruneResult {
+  const stats = openStatsStore(location.kind === 'internal' ? location.dataDir : '', {
+    dryRun: opts.dryRun,
+    wait: opts.wait,
+    sql: location.kind === 'sql' ? location.sql : undefined,
+    mustExist: true,
+  });
   try {
-    const files = stats.files;
-    const stored = files.listHosts().map((host) => ({ host, record: files.readHostRecord(host), users: files.listUsers(host) }));
-    const plan = planPrune(stored, opts.oldestKept);
-    return { hosts: plan.hosts, store: stats.commit(plan.changes) };
+    const { result, store } = stats.update('all', (reader) => {
+      const stored = reader.hosts().map((host) => ({ host, record: reader.hostRecord(host), users: reader.marks(host) }));
+      const plan = planPrune(stored, opts.oldestKept);
+      return { changes: plan.changes, result: plan.hosts };
+    });
+    return { hosts: result, store };
   } finally {
     stats.close();
   }

@@ -5,20 +5,32 @@ import { ProsodyFileStore, type StoreChanges } from '../storage/prosody-file-sto
 import { acquireLock } from '../storage/lock.js';
 import { recoverJournal, type BatchWrite } from '../storage/journal.js';
 import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
+import { StoreIoError } from '../errors.js';
 import { isStorableName } from '../storage/prosody-paths.js';
+import { fileStoreReader, type StoreReader } from '../storage/store-reader.js';
 import { openSqlStatsStore } from '../storage/sql/sql-stats-store.js';
 import type { SqlOptions } from '../storage/sql/sql-connection.js';
+
+/** What a read-decide-write step returns: the changes to commit, and what to tell the caller. */
+export type Decision<T> = (store: StoreReader) => { changes: StoreChanges; result: T };
 
 /** The statistics of one data dir for one run: locked, recovered, read lazily, committed at once. */
 export interface StatsStore {
   readonly view: StatsView;
-  /** The files themselves, for commands that list hosts and users (prune). */
-  readonly files: ProsodyFileStore;
+  /** What the store's reports count: files (internal) or rows (SQL). */
+  readonly unit: StoreReport['unit'];
   /**
    * Writes the changes (nothing in a dry run) and reports what was or would be written. `extra`
    * files (a checkpoint) are committed in the same crash-safe batch.
    */
   commit(changes: StoreChanges, extra?: readonly BatchWrite[]): StoreReport;
+  /**
+   * Reads what is stored, decides, and commits, with no other run's commit to these hosts in
+   * between (`all`: every host of the store): `internal` holds the data dir's lock for the whole
+   * run anyway; SQL does it all in one transaction holding the hosts' locks (storage/sql), so a
+   * backfill or prune next to running tails loses none of their counts.
+   */
+  update<T>(hosts: readonly string[] | 'all', decide: Decision<T>): { result: T; store: StoreReport };
   close(): void;
 }
 
@@ -26,9 +38,12 @@ export interface StatsStore {
  * Opens a data dir for counting. A real run first checks the dir is writable, takes the lock and
  * finishes a commit a crashed run left in its journal; a dry run only reads. With `sql` the
  * statistics are in Prosody's SQL storage instead (storage/sql), and `dataDir` is not used.
+ * `mustExist`: a missing data dir or SQLite file is an error (prune), not a store to create.
  */
-export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait?: boolean; sql?: SqlOptions }): StatsStore {
-  if (options.sql !== undefined) return openSqlStatsStore(options.sql, { dryRun: options.dryRun });
+export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait?: boolean; sql?: SqlOptions; mustExist?: boolean }): StatsStore {
+  if (options.sql !== undefined) return openSqlStatsStore(options.sql, { dryRun: options.dryRun, mustExist: options.mustExist });
+  // Unlike a counting run, prune has nothing to write into a data dir that does not exist.
+  if (options.mustExist && !existsSync(dataDir)) throw new StoreIoError(`${dataDir}: no such data dir`);
   const store = new ProsodyFileStore(dataDir);
   let release = () => {};
   if (!options.dryRun) {
@@ -52,13 +67,18 @@ export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait
     lastRecorded: (host, user) => store.readLastRecorded(host, user),
     storable: isStorableName,
   };
+  const commit = (changes: StoreChanges, extra?: readonly BatchWrite[]): StoreReport => {
+    // Counts only: the file list names users, and summaries must not.
+    const { written, unchanged, deleted } = store.commit(changes, { dryRun: options.dryRun, extra });
+    return { written, unchanged, deleted, unit: 'files' };
+  };
   return {
     view,
-    files: store,
-    commit: (changes, extra) => {
-      // Counts only: the file list names users, and summaries must not.
-      const { written, unchanged, deleted } = store.commit(changes, { dryRun: options.dryRun, extra });
-      return { written, unchanged, deleted };
+    unit: 'files',
+    commit,
+    update: (_hosts, decide) => {
+      const { changes, result } = decide(fileStoreReader(store));
+      return { result, store: commit(changes) };
     },
     close: release,
   };

@@ -9,6 +9,7 @@ import { TailReader, type TailReaderStats } from '../sources/tail/tail-reader.js
 import { ChangeWatcher } from '../sources/tail/change-watcher.js';
 import { createTally, emptyOutcomes, patternGaveUp, type OutcomeCounts } from './count-logins.js';
 import type { StatsStore } from './stats-store.js';
+import type { StoreReport } from '../cli/summary.js';
 import type { Notices } from './login-source.js';
 
 export interface TailOptions {
@@ -41,7 +42,7 @@ export interface TailInputReport extends TailReaderStats {
 export interface TailResult {
   readonly outcomes: OutcomeCounts;
   readonly inputs: TailInputReport[];
-  readonly store: { written: number; unchanged: number; deleted: number };
+  readonly store: StoreReport;
   readonly commits: number;
 }
 
@@ -76,7 +77,7 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
   );
   const { tally, policies } = createTally(store.view, config, () => deps.geoip);
   const outcomes: OutcomeCounts = emptyOutcomes();
-  const written = { written: 0, unchanged: 0, deleted: 0 };
+  const written = { written: 0, unchanged: 0, deleted: 0, unit: store.unit };
   let committedState = serializeState(state);
   let commits = 0;
   let linesAtCommit = 0;

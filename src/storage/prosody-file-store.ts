@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StoreIoError } from '../errors.js';
 import { checkDataDirWritable } from './check-writable.js';
+import { byCodePoint } from './store-reader.js';
 import { isDir, readDirEntries, readRegularFile } from './fs-util.js';
 import { commitBatch, readPendingJournal, type BatchWrite, type Durability } from './journal.js';
 import {
@@ -310,9 +311,4 @@ export class ProsodyFileStore {
   hostDir(host: string): string {
     return hostDir(this.dataDir, host);
   }
-}
-
-/** Sorts by Unicode code point (= UTF-8 byte order), not UTF-16 units. */
-function byCodePoint(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

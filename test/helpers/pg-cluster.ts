@@ -34,7 +34,8 @@ export function pgUnavailable(): string | null {
   return null;
 }
 
-export function startPgCluster(): PgCluster {
+/** `settings`: more `-c name=value` server settings (e.g. a small lock table). */
+export function startPgCluster(settings: readonly string[] = []): PgCluster {
   const bin = pgBinDir()!;
   const dir = tempDir('mv-pg-');
   const asRoot = process.getuid?.() === 0;
@@ -53,7 +54,7 @@ export function startPgCluster(): PgCluster {
   const data = join(dir, 'data');
   const username = 'postgres';
   run('initdb', ['-D', data, '-A', 'trust', '-U', username, '--no-sync', '-E', 'UTF8', '--locale', 'C']);
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-o', `-k ${dir} -c listen_addresses= -c fsync=off -c max_connections=40`, 'start']);
+  run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-o', `-k ${dir} -c listen_addresses= -c fsync=off -c max_connections=40${settings.map((x) => ` -c ${x}`).join('')}`, 'start']);
   const psql = (database: string, sql: string) => {
     const r = spawnSync(join(bin, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-U', username, '-d', database, '-c', sql], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);

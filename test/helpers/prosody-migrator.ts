@@ -7,19 +7,27 @@ import { chmodSync, chownSync, existsSync, readdirSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-export type MigratorStore = { type: 'sql'; sqliteFile: string } | { type: 'internal'; path: string };
+export type MigratorStore =
+  | { type: 'sql'; sqliteFile: string }
+  | { type: 'sql'; postgres: { host: string; database: string; username: string } }
+  | { type: 'internal'; path: string };
 
-/** Why the migrator cannot run here, or null. */
-export function migratorUnavailable(): string | null {
+/** Why the migrator cannot run here with this SQL driver, or null. */
+export function migratorUnavailable(driver: 'sqlite3' | 'postgresql' = 'sqlite3'): string | null {
   if (!existsSync('/usr/bin/prosody-migrator')) return 'prosody-migrator not installed (Debian package prosody)';
-  if (spawnSync('lua5.4', ['-e', 'require "DBI"; require "dbd.sqlite3"']).status !== 0) return 'LuaDBI for SQLite not installed (Debian package lua-dbi-sqlite3)';
+  if (spawnSync('lua5.4', ['-e', `require "DBI"; require "dbd.${driver}"`]).status !== 0) return `LuaDBI for ${driver} not installed (Debian package lua-dbi-${driver})`;
   return null;
 }
 
 function luaStore(name: string, s: MigratorStore, hosts: readonly string[]): string {
   // "-keyval": the migrator splits a store name at its last dash into name and type.
   const hostList = hosts.map((h) => `[${JSON.stringify(h)}] = { "monthly-visitors-keyval" }`).join('; ');
-  const where = s.type === 'sql' ? `driver = "SQLite3"; database = ${JSON.stringify(s.sqliteFile)}` : `path = ${JSON.stringify(s.path)}`;
+  const where =
+    s.type === 'internal'
+      ? `path = ${JSON.stringify(s.path)}`
+      : 'sqliteFile' in s
+        ? `driver = "SQLite3"; database = ${JSON.stringify(s.sqliteFile)}`
+        : `driver = "PostgreSQL"; database = ${JSON.stringify(s.postgres.database)}; host = ${JSON.stringify(s.postgres.host)}; username = ${JSON.stringify(s.postgres.username)}`;
   return `${name} { type = ${JSON.stringify(s.type)}; ${where}; hosts = { ${hostList} } }\n`;
 }
 

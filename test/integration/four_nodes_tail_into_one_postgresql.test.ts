@@ -1,10 +1,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, fixture } from '../helpers/paths.js';
-import { runCli } from '../helpers/run-cli.js';
+import { fixture } from '../helpers/paths.js';
+import { runCli, runCliAsync } from '../helpers/run-cli.js';
 import { readStoreWithLua, type StoreJson } from '../helpers/lua-dat-reader.js';
 import { tempDir } from '../helpers/tree.js';
 import { pgUnavailable, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
@@ -62,16 +61,6 @@ function monthLogs(month: { name: string; abbr: string }, seed: number, session:
   return { logs: lines.map((l) => l.sort((a, b) => a.t - b.t).map((x) => x.text).join('')), seen };
 }
 
-function runNode(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', MONTHLY_VISITORS_PROSODY_CONFIG: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
-  });
-}
-
 function sums(store: StoreJson, host: string, month: string): { clients: number; places: number } {
   const counts = store[host]?.months[month] ?? {};
   let clients = 0;
@@ -96,7 +85,7 @@ async function clusterRun(seed: number, flags: string[], read: () => StoreJson):
     seenByMonth.set(month.name, seen);
     texts.forEach((t, n) => appendFileSync(logs[n]!, t));
     const results = await Promise.all(
-      logs.map((log, n) => runNode(['tail', '--once', '-q', ...flags, '--state', join(dir, `node${n}.state.json`), '--commit-lines', '4', ...COMMON, log])),
+      logs.map((log, n) => runCliAsync(['tail', '--once', '-q', ...flags, '--state', join(dir, `node${n}.state.json`), '--commit-lines', '4', ...COMMON, log])),
     );
     for (const r of results) assert.equal(r.code, 0, r.stderr);
   }

@@ -36,7 +36,7 @@ test('migrate_dry_run_and_bad_options_write_nothing', () => {
   const db = join(dir, 'prosody.sqlite');
   const dry = runCli(['migrate', '--dry-run', '--from', 'internal', '--to', 'sql', '--data-dir', src, '--sql-database', db]);
   assert.equal(dry.code, 0, dry.stderr);
-  assert.match(dry.stderr, /would write 13 records/);
+  assert.match(dry.stderr, /would write 13 rows/);
   for (const args of [
     ['--from', 'internal', '--to', 'internal', '--data-dir', src],
     ['--from', 'files', '--to', 'sql', '--data-dir', src, '--sql-database', db],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture } from '../helpers/paths.js';
 import { MODULE_README_PATTERNS } from '../helpers/module-config.js';
@@ -8,40 +8,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { loadDatWithLua, readStoreWithLua } from '../helpers/lua-dat-reader.js';
 import { snapshotTree, tempDir } from '../helpers/tree.js';
 import { acquireLock } from '../../src/storage/lock.js';
-
-/** Months 2024-01 … 2026-12 (three years). */
-const MONTHS = Array.from({ length: 36 }, (_, i) => `${2024 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
-
-/** Month i (1-based) of example.com holds i visitors, all from one place with one client. */
-const counts = (i: number) => ({ 'client-IOS': i, 'geo-DE-HE-2925533': i });
-
-/**
- * A store spanning three years, written by hand the way Prosody's util.serialization writes it
- * (keys in any order, as Prosody's are). example.com has every month and users last counted at
- * various times; chat.example.org only months of 2024.
- */
-function threeYearStore(): string {
-  const data = join(tempDir(), 'data');
-  const host = join(data, 'example%2ecom');
-  const chat = join(data, 'chat%2eexample%2eorg');
-  mkdirSync(join(host, 'monthly%2dvisitors'), { recursive: true });
-  mkdirSync(join(chat, 'monthly%2dvisitors'), { recursive: true });
-  const months = [...MONTHS.entries()].reverse().map(
-    ([i, m]) => `\t["${m}"] = {\n\t\t["geo-DE-HE-2925533"] = ${i + 1};\n\t\t["client-IOS"] = ${i + 1};\n\t};\n`,
-  );
-  writeFileSync(join(host, 'monthly%2dvisitors.dat'), `return {\n${months.join('')}};\n`);
-  const user = (dir: string, file: string, body: string) => writeFileSync(join(dir, 'monthly%2dvisitors', file), `return {\n${body}};\n`);
-  user(host, 'old2024.dat', '\t["last-recorded"] = "2024-03";\n');
-  user(host, 'mid2025.dat', '\t["last-recorded"] = "2025-06";\n');
-  user(host, 'nov2025.dat', '\t["last-recorded"] = "2025-11";\n');
-  user(host, 'dec2025.dat', '\t["last-recorded"] = "2025-12";\n');
-  user(host, 'oct2026.dat', '\t["last-recorded"] = "2026-10";\n');
-  user(host, '%c3%a9mile.dat', '\t["last-recorded"] = "2025-01";\n');
-  user(host, 'keeper.dat', '\t["note"] = "kept by a newer module";\n\t["last-recorded"] = "2024-05";\n');
-  writeFileSync(join(chat, 'monthly%2dvisitors.dat'), 'return {\n\t["2024-02"] = {\n\t\t["client-?"] = 1;\n\t};\n\t["2024-07"] = {\n\t\t["client-?"] = 2;\n\t};\n};\n');
-  user(chat, 'heidi.dat', '\t["last-recorded"] = "2024-07";\n');
-  return data;
-}
+import { MONTHS, counts, threeYearStore } from '../helpers/three-year-store.js';
 
 const prune = (data: string, ...args: string[]) => runCli(['prune', '--data-dir', data, ...args]);
 

@@ -163,7 +163,7 @@ test('sql_corrupt_row_stops_the_run_naming_the_row_not_the_user', () => {
   for (const extra of [['--replace'], []]) {
     const r = runCli([...args, ...extra]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /row \(host "(chat\.example\.org|example\.com)", (host record|a user record), key "[^"]+"\): /);
+    assert.match(r.stderr, /row \(host "(chat\.example\.org|example\.com)", store "monthly-visitors", (host record|a user record), key "[^"]+"\): /);
     assert.ok(!r.stderr.includes('alice'));
   }
   assert.ok(readFileSync(file).equals(before), 'the database changed');

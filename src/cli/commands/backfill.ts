@@ -7,7 +7,7 @@ import { openStatsStore } from '../../pipeline/stats-store.js';
 import { backfillIntoStore } from '../../pipeline/backfill-into-store.js';
 import { RunCoverage } from '../../core/log-coverage.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
-import { sqlOptionsFrom, type StorageRawOptions } from '../storage-options.js';
+import { requireStore, type StorageRawOptions } from '../storage-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 import { safeJson } from '../safe-json.js';
 import { backfillJson, backfillTable, reportBackfillNotes } from '../backfill-report.js';
@@ -54,8 +54,8 @@ hours apart.`,
 async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> {
   const reporter = reporterFor(raw);
   const config = buildRunConfig(raw);
-  const sql = sqlOptionsFrom(raw);
-  if (config.dataDir === null && sql === undefined) throw new UsageError('--data-dir is required (or data_path in --config / --prosody-config): the Prosody data directory to write, e.g. /var/lib/prosody');
+  const location = requireStore(config, 'to write');
+  const sql = location.kind === 'sql' ? location.sql : undefined;
   if (config.mmdbPath === null) throw new UsageError('--mmdb is required (or mmdb_path in --config, mod_monthly_visitors_mmdb_path in --prosody-config): a GeoIP2/GeoLite2 City database (.mmdb)');
   const maxGapHours = parseMaxGap(raw.maxGap);
   const replace = Boolean(raw.replace);
@@ -64,7 +64,7 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
   const geoip = GeoIpDatabase.open(config.mmdbPath);
   const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage);
   // Opened (and locked) before the first read, closed after the commit: one read-modify-write.
-  const store = openStatsStore(config.dataDir ?? '', { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });
+  const store = openStatsStore(location.kind === 'internal' ? location.dataDir : '', { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });
   try {
     const result = await backfillIntoStore(
       store,

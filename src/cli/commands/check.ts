@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
-import { addRunOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { storageOf, type StorageRawOptions } from '../storage-options.js';
 import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
 
@@ -14,18 +15,20 @@ export function checkCommand(program: Command): void {
     .description('validate options, client patterns, the GeoIP database, the data dir and logs; writes nothing')
     .argument('[log...]', 'logs to read through: says which format they are and what statistics they can give')
     .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked");
-  addRunOptions(cmd);
+  addStorageOptions(addRunOptions(cmd));
   cmd.addHelpText(
     'after',
     `
-Exits 0 when everything can be used, 2 for bad options or configuration, 1 for an unusable data dir.
+Exits 0 when everything can be used, 2 for bad options or configuration, 1 for an unusable data dir
+or SQL store (a corrupt row is named by its host and key, never by user).
 
 Examples:
   $ monthly-visitors check --data-dir /var/lib/prosody --mmdb GeoLite2-City.mmdb --client-pattern '^Gajim=DESKTOP'
   $ monthly-visitors check --verbose /var/log/prosody/prosody.log
-  $ monthly-visitors check --prosody-config /etc/prosody/prosody.cfg.lua   # options per host, and where each came from`,
+  $ monthly-visitors check --prosody-config /etc/prosody/prosody.cfg.lua   # options per host, and where each came from
+  $ monthly-visitors check --storage sql --sql-driver sqlite3 --sql-database /var/lib/prosody/prosody.sqlite   # every row read`,
   );
-  cmd.action(async (logs: string[], raw: RawOptions) => {
+  cmd.action(async (logs: string[], raw: RawOptions & StorageRawOptions) => {
     const reporter = reporterFor(raw);
     const config = buildRunConfig(raw);
     const result: Record<string, unknown> = {
@@ -53,11 +56,16 @@ Examples:
     if (geoip.length > 0) result.geoip = geoip.length === 1 ? geoip[0] : geoip;
     else if (!config.recordCountry.isAll) reporter.warn('--record-country needs --mmdb: without a GeoIP database no login has a country');
 
-    if (config.dataDir !== null) {
-      const store = checkStore(config.dataDir);
+    const location = storageOf(config);
+    if (location.kind === 'sql') {
+      const store = checkStore(location);
+      result.sql = store;
+      reporter.info(`SQL store: ${store.path}: ${store.exists ? `${store.hosts.length} hosts, ${store.userRecords} user records` : 'no such database yet (a run creates it)'}`);
+    } else if (location.dataDir !== null) {
+      const store = checkStore(location as { kind: 'internal'; dataDir: string });
       result.dataDir = store;
       reporter.info(
-        `data dir: ${config.dataDir}: ${store.hosts.length} hosts, ${store.userRecords} user records, ${store.writable ? 'writable' : 'NOT writable'}`,
+        `data dir: ${location.dataDir}: ${store.hosts.length} hosts, ${store.userRecords} user records, ${store.writable ? 'writable' : 'NOT writable'}`,
       );
     }
 

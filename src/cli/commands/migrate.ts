@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { migrateStore, type StoreLocation } from '../../pipeline/migrate-store.js';
 import { addOutputOptions, addStorageOptions, reporterFor, type RawOptions } from '../common-options.js';
-import { sqlOptionsFrom, type StorageRawOptions } from '../storage-options.js';
+import { storeJson } from '../summary.js';
+import { sqlOptionsFromFlags, type StorageRawOptions } from '../storage-options.js';
 
 interface MigrateOptions extends Pick<RawOptions, 'dataDir' | 'dryRun' | 'json' | 'quiet' | 'verbose'>, StorageRawOptions {
   from?: string;
@@ -25,7 +26,8 @@ export function migrateCommand(program: Command): void {
     `
 The SQL store is named by the --sql-* options (--storage is implied). Months of the source replace
 the target's months of the same name; other months of the target stay; each user's mark becomes
-the later of the two. Stop tail and backfill runs while migrating.
+the later of the two. Into SQL storage the copy is one transaction holding the hosts' locks, so
+tails may keep running; into a data dir it holds the data dir's lock.
 
 Examples:
   $ monthly-visitors migrate --from internal --to sql --data-dir /var/lib/prosody --sql-driver sqlite3 --sql-database /var/lib/prosody/prosody.sqlite
@@ -38,7 +40,7 @@ Examples:
         if (raw.dataDir === undefined) throw new UsageError('--data-dir is required for the internal store');
         return { kind, dataDir: raw.dataDir };
       }
-      if (kind === 'sql') return { kind, sql: sqlOptionsFrom({ ...raw, storage: 'sql' })! };
+      if (kind === 'sql') return { kind, sql: sqlOptionsFromFlags(raw) };
       throw new UsageError(`${flag} ${JSON.stringify(kind)}: expected internal or sql`);
     };
     if (raw.storage !== undefined) throw new UsageError('migrate takes --from and --to, not --storage');
@@ -46,9 +48,9 @@ Examples:
     const to = location(raw.to, '--to');
     if (from.kind === to.kind) throw new UsageError('--from and --to name the same kind of store');
     const result = migrateStore(from, to, { dryRun: Boolean(raw.dryRun), wait: Boolean(raw.wait) });
-    if (raw.json) process.stdout.write(`${JSON.stringify({ command: 'migrate', dryRun: Boolean(raw.dryRun), ...result })}\n`);
+    if (raw.json) process.stdout.write(`${JSON.stringify({ command: 'migrate', dryRun: Boolean(raw.dryRun), ...result, ...storeJson(result.store) })}\n`);
     reporter.info(
-      `migrate: ${result.hosts} hosts, ${result.months} months, ${result.users} user marks; ${raw.dryRun ? 'would write' : 'wrote'} ${result.store.written} records, ${result.store.unchanged} unchanged`,
+      `migrate: ${result.hosts} hosts, ${result.months} months, ${result.users} user marks; ${raw.dryRun ? 'would write' : 'wrote'} ${result.store.written} ${result.store.unit}, ${result.store.unchanged} unchanged`,
     );
   });
 }

@@ -2,11 +2,14 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { isMonth, oldestKeptMonth } from '../../core/prune-plan.js';
 import { pruneStore, type PruneResult } from '../../pipeline/prune-store.js';
-import { addOutputOptions, reporterFor, type RawOptions } from '../common-options.js';
+import { addConfigOptions, addOutputOptions, addStorageOptions, reporterFor, type RawOptions } from '../common-options.js';
+import { loadCountingConfig } from '../../config/load-settings.js';
+import { requireStore, type StorageRawOptions } from '../storage-options.js';
+import { storeJson } from '../summary.js';
 import { stripControl } from '../reporter.js';
 import { textTable } from '../text-table.js';
 
-interface PruneOptions extends Pick<RawOptions, 'dataDir' | 'dryRun' | 'json' | 'quiet' | 'verbose'> {
+interface PruneOptions extends Pick<RawOptions, 'dataDir' | 'dryRun' | 'json' | 'quiet' | 'verbose' | 'config' | 'prosodyConfig'>, StorageRawOptions {
   keepMonths?: string;
   now?: string;
   wait?: boolean;
@@ -21,7 +24,7 @@ export function pruneCommand(program: Command): void {
     .option('--now <YYYY-MM>', "the current month (default: this machine's local date)")
     .option('--dry-run', 'print what would be deleted, delete nothing')
     .option('--wait', 'wait for another run that holds the data dir lock, instead of failing');
-  addOutputOptions(cmd);
+  addOutputOptions(addStorageOptions(addConfigOptions(cmd)));
   cmd.addHelpText(
     'after',
     `
@@ -30,11 +33,13 @@ export function pruneCommand(program: Command): void {
 and deletes the record of every user whose last-recorded month is 2025-11 or older (a user file
 that holds other keys keeps them). Keys that are not YYYY-MM months are never deleted.
 Prints per host how many months and user records it deleted (never names). All deletions are one
-atomic batch, made while holding the data dir's lock.
+atomic batch, made while holding the data dir's lock; in SQL storage one transaction that holds
+every host's lock, so tails of other nodes may keep running (they wait for it, briefly).
 
 Examples:
   $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 --dry-run
-  $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 --json`,
+  $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 --json
+  $ monthly-visitors prune --prosody-config /etc/prosody/prosody.cfg.lua --keep-months 24   # storage = "sql" there`,
   );
   cmd.action((raw: PruneOptions) => {
     runPrune(raw);
@@ -43,15 +48,15 @@ Examples:
 
 function runPrune(raw: PruneOptions): void {
   const reporter = reporterFor(raw);
-  if (raw.dataDir === undefined) throw new UsageError('--data-dir is required: the Prosody data directory, e.g. /var/lib/prosody');
+  const location = requireStore(loadCountingConfig({ ...raw, clientPattern: [] }), 'to prune');
   const keepMonths = parseKeepMonths(raw.keepMonths ?? '');
   const now = raw.now ?? currentMonth();
   if (!isMonth(now)) throw new UsageError(`--now ${JSON.stringify(raw.now)}: give a month as YYYY-MM`);
   const oldestKept = oldestKeptMonth(now, keepMonths);
   const dryRun = Boolean(raw.dryRun);
-  const result = pruneStore(raw.dataDir, { oldestKept, dryRun, wait: Boolean(raw.wait) });
+  const result = pruneStore(location, { oldestKept, dryRun, wait: Boolean(raw.wait) });
   if (raw.json) {
-    process.stdout.write(`${JSON.stringify({ command: 'prune', dryRun, keepMonths, now, oldestKept, hosts: result.hosts, store: result.store })}\n`);
+    process.stdout.write(`${JSON.stringify({ command: 'prune', dryRun, keepMonths, now, oldestKept, hosts: result.hosts, ...storeJson(result.store) })}\n`);
   } else if (!raw.quiet) {
     process.stdout.write(pruneTable(result, dryRun));
   }
@@ -60,12 +65,12 @@ function runPrune(raw: PruneOptions): void {
   reporter.info(
     `prune${dryRun ? ' (dry run)' : ''}: keeping ${keepMonths} months, ${oldestKept} to ${now}; ` +
       `${dryRun ? 'would remove' : 'removed'} ${removedMonths} host months and ${removedUsers} user records ` +
-      `(${result.store.written} files ${dryRun ? 'would be ' : ''}rewritten, ${result.store.deleted} ${dryRun ? 'would be ' : ''}deleted)`,
+      `(${result.store.written} ${result.store.unit} ${dryRun ? 'would be ' : ''}rewritten, ${result.store.deleted} ${dryRun ? 'would be ' : ''}deleted)`,
   );
 }
 
 function pruneTable(result: PruneResult, dryRun: boolean): string {
-  if (result.hosts.length === 0) return 'no monthly-visitors statistics in this data dir\n';
+  if (result.hosts.length === 0) return 'no monthly-visitors statistics in this store\n';
   const head = ['host', dryRun ? 'months to remove' : 'months removed', 'kept', 'oldest..newest removed', dryRun ? 'users to remove' : 'users removed', 'kept'];
   const rows = result.hosts.map((h) => [
     stripControl(h.host),

@@ -6,9 +6,15 @@ import { buildReport } from '../../report/build-report.js';
 import { REPORT_FORMATS, isReportFormat } from '../../report/formats/index.js';
 import { parseMonthOption } from '../../report/months.js';
 import { writeOutputAtomically } from '../../report/write-output.js';
+import { loadCountingConfig } from '../../config/load-settings.js';
+import { openStoreReader } from '../../pipeline/open-store-reader.js';
+import { addConfigOptions, addStorageOptions } from '../common-options.js';
+import { requireStore, type StorageRawOptions } from '../storage-options.js';
 
-interface ReportRawOptions {
+interface ReportRawOptions extends StorageRawOptions {
   dataDir?: string;
+  config?: string;
+  prosodyConfig?: string;
   host: string[];
   from?: string;
   to?: string;
@@ -22,10 +28,11 @@ interface ReportRawOptions {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function reportCommand(program: Command): void {
-  program
+  const cmd = program
     .command('report')
-    .description("print the statistics of a data dir (read-only): per host and month the unique visitors by country, subdivision, city and client")
-    .option('--data-dir <dir>', "Prosody's data directory (data_path), e.g. /var/lib/prosody")
+    .description("print the statistics of a data dir or SQL store (read-only): per host and month the unique visitors by country, subdivision, city and client")
+    .option('--data-dir <dir>', "Prosody's data directory (data_path), e.g. /var/lib/prosody");
+  addStorageOptions(addConfigOptions(cmd))
     .option('--host <host>', 'only this host (repeatable; default: every host with statistics)', collect, [])
     .option('--from <YYYY-MM>', 'first month to show')
     .option('--to <YYYY-MM>', 'last month to show')
@@ -40,8 +47,8 @@ export function reportCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-Reads only; takes no lock. Exits 0 on success, 2 for a bad option or locations file, 1 for a data dir
-that cannot be read (a corrupt .dat names the file).
+Reads only; takes no lock. Exits 0 on success, 2 for a bad option or locations file, 1 for a store
+that cannot be read (a corrupt .dat names the file; a corrupt SQL row its host and key).
 
 Examples:
   $ monthly-visitors report --data-dir /var/lib/prosody
@@ -50,7 +57,9 @@ Examples:
   $ monthly-visitors report --data-dir /var/lib/prosody --format csv --locations GeoLite2-City-Locations-en.csv
   $ monthly-visitors report --data-dir /var/lib/prosody --format prometheus \\
       --output /var/lib/prometheus/node-exporter/monthly_visitors.prom
-  $ monthly-visitors report --data-dir /var/lib/prosody --format html --min-count 5 --output visitors.html`,
+  $ monthly-visitors report --data-dir /var/lib/prosody --format html --min-count 5 --output visitors.html
+  $ monthly-visitors report --prosody-config /etc/prosody/prosody.cfg.lua   # data_path, or storage = "sql" and sql = { … }
+  $ monthly-visitors report --storage sql --sql-driver postgresql --sql-host /var/run/postgresql --sql-database prosody`,
     )
     .action((raw: ReportRawOptions) => {
       runReport(raw);
@@ -64,21 +73,20 @@ function parseMinCount(value: string | undefined): number {
 }
 
 function runReport(raw: ReportRawOptions): void {
-  if (raw.dataDir === undefined) throw new UsageError('--data-dir is required: the Prosody data directory to read, e.g. /var/lib/prosody');
+  const location = requireStore(loadCountingConfig({ ...raw, mmdb: undefined, clientPattern: [] }), 'to read');
   if (!isReportFormat(raw.format)) throw new UsageError(`--format ${raw.format}: not a report format`);
   const from = raw.from === undefined ? undefined : parseMonthOption(raw.from, '--from');
   const to = raw.to === undefined ? undefined : parseMonthOption(raw.to, '--to');
   if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
   const minCount = parseMinCount(raw.minCount);
   if (raw.mmdb !== undefined) GeoIpDatabase.open(raw.mmdb);
-  const report = buildReport({
-    dataDir: raw.dataDir,
-    hosts: raw.host.map(normalizeName),
-    from,
-    to,
-    minCount,
-    locationsFile: raw.locations,
-  });
+  const store = openStoreReader(location);
+  let report;
+  try {
+    report = buildReport({ store, hosts: raw.host.map(normalizeName), from, to, minCount, locationsFile: raw.locations });
+  } finally {
+    store.close();
+  }
   const text = REPORT_FORMATS[raw.format](report);
   if (raw.output !== undefined) writeOutputAtomically(raw.output, text);
   else process.stdout.write(text);

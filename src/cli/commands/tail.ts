@@ -5,7 +5,7 @@ import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { runTail, type TailControl } from '../../pipeline/tail-run.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
-import { sqlOptionsFrom, type StorageRawOptions } from '../storage-options.js';
+import { storageOf, type StorageRawOptions } from '../storage-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 
 /** The state file's default name, beside the statistics in the data dir. */
@@ -72,7 +72,8 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   const config = buildRunConfig(raw);
   logs = [...logsToRead(logs, config)];
   if (logs.includes('-')) throw new UsageError('tail reads files it can come back to; for standard input use backfill');
-  const sql = sqlOptionsFrom(raw);
+  const location = storageOf(config);
+  const sql = location.kind === 'sql' ? location.sql : undefined;
   // With SQL storage the data dir only holds the checkpoint, which --state can name instead.
   const stateDir = config.dataDir ?? (sql !== undefined && (raw.state ?? config.statePath) != null ? '' : null);
   if (stateDir === null) throw new UsageError('--data-dir is required: the Prosody data directory to write, e.g. /var/lib/prosody');

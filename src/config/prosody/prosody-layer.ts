@@ -3,6 +3,7 @@ import { GLOBAL, readLuaConfig, type DeclaredHost } from './read-lua-config.js';
 import { defaultLogFiles, logSinks, type LogLevel } from './log-sinks.js';
 import type { CountingOptions, OptionLayer } from '../option-layers.js';
 import { readCountingOptions, readPath } from '../read-options.js';
+import { prosodyStorage } from './prosody-storage.js';
 
 /** The module's own option names in prosody.cfg.lua. */
 export const MODULE_OPTIONS = {
@@ -39,10 +40,12 @@ export function prosodyLayer(path: string): { layer: OptionLayer; facts: Prosody
   const dataPath = global?.get('data_path');
   const sinks = logSinks(global?.get('log'));
   const logs = defaultLogFiles(sinks);
+  const dataDir = dataPath ? readPath(dataPath, 'data_path') : { value: PROSODY_DEFAULT_DATA_PATH, origin: `${path}: no data_path, Prosody's default` };
   const layer: OptionLayer = {
     global: readCountingOptions(global, MODULE_OPTIONS),
     hosts,
-    dataDir: dataPath ? readPath(dataPath, 'data_path') : { value: PROSODY_DEFAULT_DATA_PATH, origin: `${path}: no data_path, Prosody's default` },
+    dataDir,
+    ...prosodyStorage(config, virtualHosts, dataDir.value),
     inputs: logs.files.length > 0 ? { value: logs.files, origin: logs.origins.join(', ') } : undefined,
     declaredHosts: virtualHosts,
   };

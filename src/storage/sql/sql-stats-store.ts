@@ -6,13 +6,20 @@ import { removeFileNoFollow, writeFileAtomic } from '../atomic-write.js';
 import { openPostgres } from './pg-connection.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { SqlConnection, SqlOptions } from './sql-connection.js';
-import { SqlStats, sqlUnsupported } from './sql-stats.js';
+import { SqlStats, sqlStoreReader } from './sql-stats.js';
+import { StoreIoError } from '../../errors.js';
 
-export function openSqlConnection(options: SqlOptions, opts: { dryRun: boolean }): SqlConnection {
+/**
+ * Connects. `mustExist` (report, check, prune, a migrate source; implied by `readOnly`): a missing
+ * SQLite file is an error, not an empty database made on the spot.
+ */
+export function openSqlConnection(options: SqlOptions, opts: { dryRun: boolean; mustExist?: boolean; readOnly?: boolean }): SqlConnection {
   if (options.driver === 'sqlite3') {
+    const exists = fs.existsSync(options.database);
+    if ((opts.mustExist || opts.readOnly) && !exists) throw new StoreIoError(`${options.database}: no such SQLite database`);
     // A dry run leaves no trace, not even an empty database file.
-    const missing = opts.dryRun && !fs.existsSync(options.database);
-    return openSqlite(missing ? ':memory:' : options.database, { label: options.database });
+    const missing = opts.dryRun && !exists;
+    return openSqlite(missing ? ':memory:' : options.database, { label: options.database, readOnly: opts.readOnly });
   }
   return openPostgres(options);
 }
@@ -22,21 +29,23 @@ export function openSqlConnection(options: SqlOptions, opts: { dryRun: boolean }
  * database commit: a crash between the two makes the next run re-read logins already counted,
  * which the per-user marks make harmless (SPEC §6).
  */
-export function openSqlStatsStore(options: SqlOptions, opts: { dryRun: boolean }): StatsStore {
-  const stats = new SqlStats(openSqlConnection(options, opts), { dryRun: opts.dryRun });
+export function openSqlStatsStore(options: SqlOptions, opts: { dryRun: boolean; mustExist?: boolean }): StatsStore {
+  const stats = new SqlStats(openSqlConnection(options, opts), { dryRun: opts.dryRun || Boolean(opts.mustExist) });
   return {
     view: {
       hostRecord: (host) => stats.readHostRecord(host),
       lastRecorded: (host, user) => stats.readLastRecorded(host, user),
       counted: (host, user, month, keys) => stats.noteCounted(host, user, month, keys),
     },
-    get files(): never {
-      return sqlUnsupported('this command');
-    },
+    unit: 'rows',
     commit: (changes, extra) => {
       const report = stats.commit(changes, { dryRun: opts.dryRun });
       if (!opts.dryRun) writeExtra(extra ?? []);
-      return report;
+      return { ...report, unit: 'rows' };
+    },
+    update: (hosts, decide) => {
+      const { result, report } = stats.transact(() => (hosts === 'all' ? stats.listHosts() : hosts), () => decide(sqlStoreReader(stats)), { dryRun: opts.dryRun });
+      return { result, store: { ...report, unit: 'rows' } };
     },
     close: () => stats.close(),
   };

@@ -10,6 +10,9 @@
  *    (host, user) mark and per (host, month) row, taken in ascending key order so two commits never
  *    deadlock (Prosody's index is not unique, so rows that do not exist yet cannot be row-locked or
  *    `ON CONFLICT`-ed); SQLite: `BEGIN IMMEDIATE`, the database's write lock;
+ *    Before the row locks it takes a lock per host, *shared*, so many batches of one host run side
+ *    by side; a batch that would need more row locks than MAX_ROW_LOCKS_PER_HOST (PostgreSQL's lock
+ *    table is small) takes its host's lock *exclusively* instead of row locks;
  * 2. re-reads each counted user's `last-recorded`: a user another node has meanwhile marked with
  *    this month (or a later one) is dropped — the other node's login counted first — and the rest
  *    are marked;
@@ -17,10 +20,17 @@
  * So whichever node *commits* a user's month first counts it; the others' logins are skipped.
  * Changes that were not counted by a tally (backfill's recomputed months) are written as given;
  * user marks are only ever raised.
+ *
+ * A run that must decide on what is stored *now* (backfill: add, keep or replace a month; prune:
+ * which months and marks are old; migrate) uses `transact`: it takes the exclusive lock of every
+ * host it works on (PostgreSQL; SQLite: BEGIN IMMEDIATE), then reads, decides and writes in that one
+ * transaction, so no tail batch of those hosts commits in between and nothing a tail counted is
+ * overwritten. Locks are always taken hosts first, then rows, each in ascending key order: no two
+ * transactions wait for each other in a circle.
  */
-import { UsageError } from '../../errors.js';
 import type { HostRecord } from '../../core/monthly-tally.js';
 import type { StoreChanges } from '../prosody-file-store.js';
+import { byCodePoint, type StoreReader } from '../store-reader.js';
 import { SqlRetryableError } from './pg-connection.js';
 import type { SqlConnection } from './sql-connection.js';
 import { HOST_USER, LAST_RECORDED_KEY, SQL_STORE, createTableSql, decodeLastRecorded, decodeMonth, encodeMonth } from './prosody-sql-schema.js';
@@ -42,15 +52,27 @@ interface CountedLogin {
   readonly keys: readonly string[];
 }
 
-/** Arbitrary constant: the first key of our advisory locks, so they do not meet other users'. */
-const LOCK_CLASS = 0x6d765f31; // "mv_1"
+/** Arbitrary constants: the first key of our advisory locks, so they do not meet other users'. */
+const LOCK_CLASS = 0x6d765f31; // "mv_1": rows (and table creation, key 0)
+const HOST_LOCK_CLASS = 0x6d765f32; // "mv_2": hosts
 const MAX_ATTEMPTS = 5;
+/**
+ * Advisory locks live in PostgreSQL's shared lock table, which holds about
+ * max_locks_per_transaction (64) × max_connections entries for all sessions together; a batch that
+ * would take more row locks than this for one host locks the whole host instead.
+ */
+const MAX_ROW_LOCKS_PER_HOST = 256;
 
 export class SqlStats {
   private readonly hosts = new Map<string, HostEntry>();
   private readonly marks = new Map<string, Map<string, string | undefined>>();
   /** host → user → the logins counted since the last commit, in order. */
   private counted = new Map<string, Map<string, CountedLogin[]>>();
+  /**
+   * Inside `transact`: the hosts it holds exclusively, and their marks once read (one query per
+   * host instead of one per user: other transactions of these hosts wait while this one runs).
+   */
+  private held: Map<string, Map<string, string> | null> | null = null;
 
   /** False in a dry run on a database Prosody has not set up: reads find nothing. */
   private tableExists: boolean;
@@ -103,10 +125,10 @@ export class SqlStats {
     return m.get(user);
   }
 
-  /** Hosts that have monthly-visitors rows, sorted. */
+  /** Hosts that have monthly-visitors rows, sorted by code point. */
   listHosts(): string[] {
     const rows = this.select('SELECT DISTINCT "host" FROM "prosody" WHERE "store" = ?', [SQL_STORE]);
-    return rows.map((r) => String(r.host)).sort();
+    return rows.map((r) => String(r.host)).sort(byCodePoint);
   }
 
   /** The users of a host with a `last-recorded` mark (the latest, if rows repeat). */
@@ -135,13 +157,48 @@ export class SqlStats {
     for (let attempt = 1; ; attempt++) {
       this.begin();
       try {
-        const result = this.apply(changes);
+        const result = this.apply(changes, { rowLocks: true });
         this.conn.query(opts.dryRun ? 'ROLLBACK' : 'COMMIT');
         this.afterCommit(changes, result.marks, opts.dryRun);
         return result.report;
       } catch (err) {
         this.rollbackQuietly();
         if (!(err instanceof SqlRetryableError) || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /**
+   * Reads, decides and writes in one transaction that holds every host `hostsOf` names (asked
+   * inside the transaction) exclusively: `decide` reads through this object (readHostRecord,
+   * readLastRecorded, listMarks…) what is committed now, and its changes may touch only those
+   * hosts. Rolled back in a dry run; retried whole on a deadlock or serialization failure.
+   */
+  transact<T>(hostsOf: () => readonly string[], decide: () => { changes: StoreChanges; result: T }, opts: { dryRun: boolean }): { result: T; report: SqlCommitResult } {
+    for (let attempt = 1; ; attempt++) {
+      this.begin();
+      try {
+        const hosts = new Set(hostsOf());
+        this.lockHosts([...hosts].map((h) => [h, true]));
+        // What was read before the locks may be stale: read again, under them.
+        this.hosts.clear();
+        this.marks.clear();
+        this.held = new Map([...hosts].map((h) => [h, null]));
+        const { changes, result } = decide();
+        for (const host of [...changes.hosts.keys(), ...changes.users.keys()]) {
+          if (!hosts.has(host)) throw new Error(`internal: a change to host ${JSON.stringify(host)}, which this transaction did not lock`);
+        }
+        const applied = this.apply(changes, { rowLocks: false });
+        this.conn.query(opts.dryRun ? 'ROLLBACK' : 'COMMIT');
+        this.afterCommit(changes, applied.marks, opts.dryRun);
+        return { result, report: applied.report };
+      } catch (err) {
+        this.rollbackQuietly();
+        this.hosts.clear();
+        this.marks.clear();
+        if (!(err instanceof SqlRetryableError) || attempt >= MAX_ATTEMPTS) throw err;
+      } finally {
+        this.held = null;
       }
     }
   }
@@ -162,11 +219,11 @@ export class SqlStats {
     }
   }
 
-  private apply(changes: StoreChanges): { report: SqlCommitResult; marks: Map<string, Map<string, string | undefined>> } {
+  private apply(changes: StoreChanges, opts: { rowLocks: boolean }): { report: SqlCommitResult; marks: Map<string, Map<string, string | undefined>> } {
     const report = { written: 0, unchanged: 0, deleted: 0 };
     // A dry run on a new database: made inside the transaction, so rolled back with it.
-    if (!this.tableExists) this.createTable();
-    this.lockRows(changes);
+    if (!this.tableExists && (changes.hosts.size > 0 || changes.users.size > 0)) this.createTable();
+    if (opts.rowLocks) this.lockRows(changes);
     // host → month → increments of the users this commit keeps.
     const deltas = new Map<string, Map<string, Map<string, number>>>();
     const countedMonths = new Map<string, Set<string>>();
@@ -235,16 +292,42 @@ export class SqlStats {
     return { report, marks: finalMarks };
   }
 
-  /** PostgreSQL: one advisory lock per row this commit may touch, in ascending order. */
+  /**
+   * PostgreSQL: per host a shared lock, then one advisory lock per row this commit may touch, in
+   * ascending order; a host with too many rows is locked exclusively instead of row by row.
+   */
   private lockRows(changes: StoreChanges): void {
     if (this.conn.dialect !== 'pg') return; // SQLite: BEGIN IMMEDIATE holds the database's write lock
-    const keys = new Set<number>();
-    for (const [host, byUser] of changes.users) for (const user of byUser.keys()) keys.add(lockKey(host, user, LAST_RECORDED_KEY));
+    const byHost = new Map<string, Set<number>>();
+    const rowsOf = (host: string) => {
+      let keys = byHost.get(host);
+      if (keys === undefined) byHost.set(host, (keys = new Set()));
+      return keys;
+    };
+    for (const [host, byUser] of changes.users) for (const user of byUser.keys()) rowsOf(host).add(lockKey(host, user, LAST_RECORDED_KEY));
     for (const [host, record] of changes.hosts) {
+      const keys = rowsOf(host);
       for (const month of record.keys()) keys.add(lockKey(host, HOST_USER, month));
       for (const month of this.hosts.get(host)?.stored.keys() ?? []) keys.add(lockKey(host, HOST_USER, month));
     }
-    for (const key of [...keys].sort((a, b) => a - b)) this.conn.query('SELECT pg_advisory_xact_lock(?, ?)', [LOCK_CLASS, key]);
+    const whole = [...byHost].map(([host, keys]) => [host, keys.size > MAX_ROW_LOCKS_PER_HOST] as [string, boolean]);
+    this.lockHosts(whole);
+    const rows = new Set<number>();
+    for (const [host, exclusive] of whole) if (!exclusive) for (const k of byHost.get(host)!) rows.add(k);
+    for (const key of [...rows].sort((a, b) => a - b)) this.conn.query('SELECT pg_advisory_xact_lock(?, ?)', [LOCK_CLASS, key]);
+  }
+
+  /** PostgreSQL: each host's lock, exclusive or shared, in ascending key order (before any row lock). */
+  private lockHosts(hosts: ReadonlyArray<[host: string, exclusive: boolean]>): void {
+    if (this.conn.dialect !== 'pg') return;
+    const modes = new Map<number, boolean>();
+    for (const [host, exclusive] of hosts) {
+      const key = lockKey(host, HOST_USER, '');
+      modes.set(key, exclusive || (modes.get(key) ?? false));
+    }
+    for (const key of [...modes.keys()].sort((a, b) => a - b)) {
+      this.conn.query(modes.get(key) ? 'SELECT pg_advisory_xact_lock(?, ?)' : 'SELECT pg_advisory_xact_lock_shared(?, ?)', [HOST_LOCK_CLASS, key]);
+    }
   }
 
   private afterCommit(changes: StoreChanges, marks: Map<string, Map<string, string | undefined>>, dryRun: boolean): void {
@@ -284,6 +367,11 @@ export class SqlStats {
 
   /** A user's mark; of duplicate rows the latest month, so no duplicate lets a user count twice. */
   private selectMark(host: string, user: string): string | undefined {
+    if (this.held?.has(host)) {
+      let all = this.held.get(host)!;
+      if (all === null) this.held.set(host, (all = this.listMarks(host)));
+      return all.get(user);
+    }
     const rows = this.select('SELECT "type", "value" FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ? AND "key" = ?', [host, user, SQL_STORE, LAST_RECORDED_KEY]);
     let mark: string | undefined;
     for (const row of rows) {
@@ -304,7 +392,7 @@ export class SqlStats {
 
   /** Names the row for a message; a user's name is not shown (privacy). */
   private where(host: string, user: string, key: string): string {
-    return `${this.conn.label} row (host ${JSON.stringify(host)}, ${user === HOST_USER ? 'host record' : 'a user record'}, key ${JSON.stringify(key)})`;
+    return `${this.conn.label} row (host ${JSON.stringify(host)}, store ${JSON.stringify(SQL_STORE)}, ${user === HOST_USER ? 'host record' : 'a user record'}, key ${JSON.stringify(key)})`;
   }
 }
 
@@ -333,7 +421,13 @@ function monthDelta(deltas: Map<string, Map<string, Map<string, number>>>, host:
   return d;
 }
 
-/** What prune needs (listing users) is not there for SQL yet. */
-export function sqlUnsupported(what: string): never {
-  throw new UsageError(`${what} works on --storage internal only for now`);
+/** The statistics of an SQL store as a StoreReader (inside `transact`: what is committed now). */
+export function sqlStoreReader(stats: SqlStats): StoreReader {
+  return {
+    label: stats.conn.label,
+    hosts: () => stats.listHosts(),
+    hostRecord: (host) => stats.readHostRecord(host),
+    lastRecorded: (host, user) => stats.readLastRecorded(host, user),
+    marks: (host) => [...stats.listMarks(host)].sort(([a], [b]) => byCodePoint(a, b)).map(([user, lastRecorded]) => ({ user, lastRecorded })),
+  };
 }

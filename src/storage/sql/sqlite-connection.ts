@@ -3,13 +3,16 @@ import { createRequire } from 'node:module';
 import { StoreIoError } from '../../errors.js';
 import type { Row, SqlConnection } from './sql-connection.js';
 
-/** SQLite through better-sqlite3. Concurrent writers wait up to `busyMs` for the database lock. */
-export function openSqlite(file: string, opts: { label?: string; busyMs?: number } = {}): SqlConnection {
+/**
+ * SQLite through better-sqlite3. Concurrent writers wait up to `busyMs` for the database lock.
+ * `readOnly`: for readers (report, check), which must neither create nor change the file.
+ */
+export function openSqlite(file: string, opts: { label?: string; busyMs?: number; readOnly?: boolean } = {}): SqlConnection {
   let db: Database.Database;
   try {
     // Loaded here, not at start-up: a cron run on the internal store must not pay for the driver.
     const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
-    db = new SqliteDatabase(file, { timeout: opts.busyMs ?? 60_000 });
+    db = new SqliteDatabase(file, { timeout: opts.busyMs ?? 60_000, readonly: opts.readOnly ?? false });
   } catch (err) {
     throw new StoreIoError(`${file}: cannot open the SQLite database: ${(err as Error).message}`);
   }
