@@ -3,7 +3,8 @@ import { isDir } from '../storage/fs-util.js';
 import { ProsodyFileStore } from '../storage/prosody-file-store.js';
 import { fileStoreReader, type StoreLocation, type StoreReader } from '../storage/store-reader.js';
 import { openSqlConnection } from '../storage/sql/sql-stats-store.js';
-import { SqlStats, sqlStoreReader } from '../storage/sql/sql-stats.js';
+import { SqlStats } from '../storage/sql/sql-stats.js';
+import { sqlStoreReader } from '../storage/sql/sql-store-reader.js';
 
 /**
  * Opens a store that must exist, to read it only (report, check, a migrate source): no lock, no

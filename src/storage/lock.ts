@@ -26,6 +26,7 @@ import path from 'node:path';
 import { LockError, StoreIoError } from '../errors.js';
 import { errnoOf, ioError } from './fs-util.js';
 import { ensureDirsNoFollow } from './safe-paths.js';
+import { currentBootId, holderIsGone, processStat } from './process-liveness.js';
 
 export const LOCK_FILE = 'monthly-visitors.lock';
 const GUARD_SUFFIX = '.takeover';
@@ -57,32 +58,6 @@ export function lockPath(dataDir: string): string {
   return path.join(dataDir, LOCK_FILE);
 }
 
-function readTrimmed(p: string): string | undefined {
-  try {
-    return fs.readFileSync(p, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** The boot id of this machine (Linux), to tell a lock from before a reboot. */
-function currentBootId(): string | undefined {
-  return readTrimmed('/proc/sys/kernel/random/boot_id');
-}
-
-/**
- * A process's state letter and start time (clock ticks since boot) from /proc (Linux): the start
- * tells a reused pid, the state a dead process its parent has not reaped yet (a zombie, which
- * `kill(pid, 0)` still finds).
- */
-function processStat(pid: number): { state: string; start: string | undefined } | undefined {
-  const stat = readTrimmed(`/proc/${pid}/stat`);
-  if (stat === undefined) return undefined;
-  // "pid (comm) state ppid ..." — comm may contain spaces and parentheses: split after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', start: fields[19] }; // fields[0] is field 3, [19] field 22
-}
-
 function myInfo(): LockInfo {
   const info: LockInfo = { pid: process.pid, hostname: os.hostname(), started: new Date().toISOString() };
   const bootId = currentBootId();
@@ -102,23 +77,6 @@ function parseInfo(text: string): LockInfo | undefined {
     /* not JSON */
   }
   return undefined;
-}
-
-/** Whether the holder described by `info` is certainly gone (only decidable on this host). */
-function holderIsGone(info: LockInfo): boolean {
-  if (info.hostname !== os.hostname()) return false;
-  const bootId = currentBootId();
-  if (info.bootId !== undefined && bootId !== undefined && info.bootId !== bootId) return true;
-  try {
-    process.kill(info.pid, 0);
-  } catch (err) {
-    if (errnoOf(err) === 'ESRCH') return true;
-    // EPERM: alive, but another user's
-  }
-  const stat = processStat(info.pid);
-  if (stat !== undefined && (stat.state === 'Z' || stat.state === 'X')) return true;
-  if (info.pidStart !== undefined && stat?.start !== undefined && stat.start !== info.pidStart) return true;
-  return false;
 }
 
 interface Observed {

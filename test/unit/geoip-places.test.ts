@@ -4,7 +4,8 @@ import { closeSync, copyFileSync, existsSync, openSync, readFileSync, truncateSy
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Reader, type CityResponse } from 'maxmind';
-import { MmdbPlaces, ipv4Bytes, readMetadata } from '../../src/geoip/mmdb-places.js';
+import { MmdbPlaces, readMetadata } from '../../src/geoip/mmdb-places.js';
+import { ipv4Bytes } from '../../src/geoip/ip-address.js';
 import { PagedFile } from '../../src/geoip/paged-file.js';
 import { GeoIpDatabase } from '../../src/geoip/geoip-database.js';
 import { GeoIpError } from '../../src/errors.js';

@@ -2,6 +2,7 @@ import luaparse from 'luaparse';
 import type * as ast from 'luaparse';
 import { ConfigError } from '../../errors.js';
 import { DataTable, luaTypeOf, type LuaData, type LuaKey, type Where } from './lua-data.js';
+import { compare, describeCallee, isConcatenable, luaToString } from './lua-values.js';
 
 /**
  * Evaluates one configuration file as Lua *data*, never as code: literals, locals, options
@@ -324,37 +325,5 @@ class FileEvaluator {
       default:
         return this.unsupported(e, `the operator ${e.operator}`);
     }
-  }
-}
-
-function isConcatenable(v: LuaData): v is string | number {
-  return typeof v === 'string' || typeof v === 'number';
-}
-
-/** Lua's tostring for numbers: integers plainly, floats as %.14g. */
-function luaToString(v: string | number): string {
-  if (typeof v === 'string') return v;
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(14)));
-}
-
-function compare<T extends string | number>(op: string, a: T, b: T): boolean {
-  return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
-}
-
-/** `os.execute`, `t["x"]`, `require`: how a callee reads in an error message. */
-function describeCallee(e: ast.Expression): string {
-  switch (e.type) {
-    case 'Identifier':
-      return e.name;
-    case 'MemberExpression':
-      return `${describeCallee(e.base)}${e.indexer}${e.identifier.name}`;
-    case 'IndexExpression':
-      return `${describeCallee(e.base)}[…]`;
-    case 'CallExpression':
-    case 'StringCallExpression':
-    case 'TableCallExpression':
-      return `${describeCallee(e.base)}(…)`;
-    default:
-      return 'an expression';
   }
 }

@@ -6,7 +6,8 @@ import { removeFileNoFollow, writeFileAtomic } from '../atomic-write.js';
 import { openPostgres } from './pg-connection.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { SqlConnection, SqlOptions } from './sql-connection.js';
-import { SqlStats, sqlStoreReader } from './sql-stats.js';
+import { SqlStats } from './sql-stats.js';
+import { sqlStoreReader } from './sql-store-reader.js';
 import { StoreIoError } from '../../errors.js';
 
 /**

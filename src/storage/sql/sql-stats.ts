@@ -6,13 +6,8 @@
  * counted is committed as *deltas*, not as whole records: each login the tally counted is reported
  * through `noteCounted` (StatsView.counted) with the keys it incremented. A commit is one
  * transaction that
- * 1. locks the rows it will touch — PostgreSQL: transaction-scoped advisory locks, one per
- *    (host, user) mark and per (host, month) row, taken in ascending key order so two commits never
- *    deadlock (Prosody's index is not unique, so rows that do not exist yet cannot be row-locked or
- *    `ON CONFLICT`-ed); SQLite: `BEGIN IMMEDIATE`, the database's write lock;
- *    Before the row locks it takes a lock per host, *shared*, so many batches of one host run side
- *    by side; a batch that would need more row locks than MAX_ROW_LOCKS_PER_HOST (PostgreSQL's lock
- *    table is small) takes its host's lock *exclusively* instead of row locks;
+ * 1. locks its hosts (shared) and the rows it will touch (advisory-locks.ts; SQLite: BEGIN
+ *    IMMEDIATE, the database's write lock);
  * 2. re-reads each counted user's `last-recorded`: a user another node has meanwhile marked with
  *    this month (or a later one) is dropped — the other node's login counted first — and the rest
  *    are marked;
@@ -22,17 +17,17 @@
  * user marks are only ever raised.
  *
  * A run that must decide on what is stored *now* (backfill: add, keep or replace a month; prune:
- * which months and marks are old; migrate) uses `transact`: it takes the exclusive lock of every
- * host it works on (PostgreSQL; SQLite: BEGIN IMMEDIATE), then reads, decides and writes in that one
- * transaction, so no tail batch of those hosts commits in between and nothing a tail counted is
- * overwritten. Locks are always taken hosts first, then rows, each in ascending key order: no two
- * transactions wait for each other in a circle.
+ * which months and marks are old; migrate) uses `transact`: it locks every host it works on
+ * exclusively, then reads, decides and writes in that one transaction, so no tail batch of those
+ * hosts commits in between and nothing a tail counted is overwritten.
  */
 import type { HostRecord } from '../../core/monthly-tally.js';
 import type { StoreChanges } from '../prosody-file-store.js';
-import { byCodePoint, type StoreReader } from '../store-reader.js';
 import { SqlRetryableError } from './pg-connection.js';
 import type { SqlConnection } from './sql-connection.js';
+import { byCodePoint } from '../store-reader.js';
+import { ROW_LOCK_CLASS, lockHosts, lockRows } from './advisory-locks.js';
+import { addTo, monthDelta, sortedKeys } from './month-deltas.js';
 import { HOST_USER, LAST_RECORDED_KEY, SQL_STORE, createTableSql, decodeLastRecorded, decodeMonth, encodeMonth } from './prosody-sql-schema.js';
 
 export interface SqlCommitResult {
@@ -52,16 +47,7 @@ interface CountedLogin {
   readonly keys: readonly string[];
 }
 
-/** Arbitrary constants: the first key of our advisory locks, so they do not meet other users'. */
-const LOCK_CLASS = 0x6d765f31; // "mv_1": rows (and table creation, key 0)
-const HOST_LOCK_CLASS = 0x6d765f32; // "mv_2": hosts
 const MAX_ATTEMPTS = 5;
-/**
- * Advisory locks live in PostgreSQL's shared lock table, which holds about
- * max_locks_per_transaction (64) × max_connections entries for all sessions together; a batch that
- * would take more row locks than this for one host locks the whole host instead.
- */
-const MAX_ROW_LOCKS_PER_HOST = 256;
 
 export class SqlStats {
   private readonly hosts = new Map<string, HostEntry>();
@@ -84,7 +70,7 @@ export class SqlStats {
       try {
         // Nodes starting together: PostgreSQL's CREATE … IF NOT EXISTS is not safe against a
         // concurrent one (a unique violation in its catalog), so creators take turns.
-        if (conn.dialect === 'pg') conn.query('SELECT pg_advisory_xact_lock(?, 0)', [LOCK_CLASS]);
+        if (conn.dialect === 'pg') conn.query('SELECT pg_advisory_xact_lock(?, 0)', [ROW_LOCK_CLASS]);
         this.createTable();
         conn.query('COMMIT');
       } catch (err) {
@@ -179,7 +165,7 @@ export class SqlStats {
       this.begin();
       try {
         const hosts = new Set(hostsOf());
-        this.lockHosts([...hosts].map((h) => [h, true]));
+        lockHosts(this.conn, [...hosts].map((h) => [h, true]));
         // What was read before the locks may be stale: read again, under them.
         this.hosts.clear();
         this.marks.clear();
@@ -223,7 +209,7 @@ export class SqlStats {
     const report = { written: 0, unchanged: 0, deleted: 0 };
     // A dry run on a new database: made inside the transaction, so rolled back with it.
     if (!this.tableExists && (changes.hosts.size > 0 || changes.users.size > 0)) this.createTable();
-    if (opts.rowLocks) this.lockRows(changes);
+    if (opts.rowLocks) lockRows(this.conn, changes, (host) => this.hosts.get(host)?.stored.keys() ?? []);
     // host → month → increments of the users this commit keeps.
     const deltas = new Map<string, Map<string, Map<string, number>>>();
     const countedMonths = new Map<string, Set<string>>();
@@ -292,44 +278,6 @@ export class SqlStats {
     return { report, marks: finalMarks };
   }
 
-  /**
-   * PostgreSQL: per host a shared lock, then one advisory lock per row this commit may touch, in
-   * ascending order; a host with too many rows is locked exclusively instead of row by row.
-   */
-  private lockRows(changes: StoreChanges): void {
-    if (this.conn.dialect !== 'pg') return; // SQLite: BEGIN IMMEDIATE holds the database's write lock
-    const byHost = new Map<string, Set<number>>();
-    const rowsOf = (host: string) => {
-      let keys = byHost.get(host);
-      if (keys === undefined) byHost.set(host, (keys = new Set()));
-      return keys;
-    };
-    for (const [host, byUser] of changes.users) for (const user of byUser.keys()) rowsOf(host).add(lockKey(host, user, LAST_RECORDED_KEY));
-    for (const [host, record] of changes.hosts) {
-      const keys = rowsOf(host);
-      for (const month of record.keys()) keys.add(lockKey(host, HOST_USER, month));
-      for (const month of this.hosts.get(host)?.stored.keys() ?? []) keys.add(lockKey(host, HOST_USER, month));
-    }
-    const whole = [...byHost].map(([host, keys]) => [host, keys.size > MAX_ROW_LOCKS_PER_HOST] as [string, boolean]);
-    this.lockHosts(whole);
-    const rows = new Set<number>();
-    for (const [host, exclusive] of whole) if (!exclusive) for (const k of byHost.get(host)!) rows.add(k);
-    for (const key of [...rows].sort((a, b) => a - b)) this.conn.query('SELECT pg_advisory_xact_lock(?, ?)', [LOCK_CLASS, key]);
-  }
-
-  /** PostgreSQL: each host's lock, exclusive or shared, in ascending key order (before any row lock). */
-  private lockHosts(hosts: ReadonlyArray<[host: string, exclusive: boolean]>): void {
-    if (this.conn.dialect !== 'pg') return;
-    const modes = new Map<number, boolean>();
-    for (const [host, exclusive] of hosts) {
-      const key = lockKey(host, HOST_USER, '');
-      modes.set(key, exclusive || (modes.get(key) ?? false));
-    }
-    for (const key of [...modes.keys()].sort((a, b) => a - b)) {
-      this.conn.query(modes.get(key) ? 'SELECT pg_advisory_xact_lock(?, ?)' : 'SELECT pg_advisory_xact_lock_shared(?, ?)', [HOST_LOCK_CLASS, key]);
-    }
-  }
-
   private afterCommit(changes: StoreChanges, marks: Map<string, Map<string, string | undefined>>, dryRun: boolean): void {
     for (const [host, finals] of marks) for (const [user, mark] of finals) this.marks.get(host)?.set(user, mark) ?? this.marks.set(host, new Map([[user, mark]]));
     this.counted = new Map();
@@ -394,40 +342,4 @@ export class SqlStats {
   private where(host: string, user: string, key: string): string {
     return `${this.conn.label} row (host ${JSON.stringify(host)}, store ${JSON.stringify(SQL_STORE)}, ${user === HOST_USER ? 'host record' : 'a user record'}, key ${JSON.stringify(key)})`;
   }
-}
-
-/** A 32-bit key for (host, user, key) rows; a collision only makes two rows share a lock. */
-function lockKey(host: string, user: string, key: string): number {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(`${host}\0${user}\0${key}`, 'utf8')) h = Math.imul(h ^ b, 0x01000193);
-  return h | 0;
-}
-
-function sortedKeys<K extends string, V>(m: Map<K, V>): K[] {
-  return [...m.keys()].sort();
-}
-
-function addTo(m: Map<string, Set<string>>, host: string, month: string): void {
-  let s = m.get(host);
-  if (s === undefined) m.set(host, (s = new Set()));
-  s.add(month);
-}
-
-function monthDelta(deltas: Map<string, Map<string, Map<string, number>>>, host: string, month: string): Map<string, number> {
-  let byMonth = deltas.get(host);
-  if (byMonth === undefined) deltas.set(host, (byMonth = new Map()));
-  let d = byMonth.get(month);
-  if (d === undefined) byMonth.set(month, (d = new Map()));
-  return d;
-}
-
-/** The statistics of an SQL store as a StoreReader (inside `transact`: what is committed now). */
-export function sqlStoreReader(stats: SqlStats): StoreReader {
-  return {
-    label: stats.conn.label,
-    hosts: () => stats.listHosts(),
-    hostRecord: (host) => stats.readHostRecord(host),
-    lastRecorded: (host, user) => stats.readLastRecorded(host, user),
-    marks: (host) => [...stats.listMarks(host)].sort(([a], [b]) => byCodePoint(a, b)).map(([user, lastRecorded]) => ({ user, lastRecorded })),
-  };
 }
