@@ -67,7 +67,7 @@ export function ensureEjabberdLogs(prosodyDebugPath: string, startYear: number, 
     try {
       const meta = JSON.parse(readFileSync(p.meta, 'utf8')) as EjabberdLogs;
       if (existsSync(p.info) && existsSync(p.debug) && statSync(p.info).size === meta.infoBytes && statSync(p.debug).size === meta.debugBytes) {
-        return { ...meta, reused: true };
+        return { ...meta, infoPath: p.info, debugPath: p.debug, reused: true }; // this cache's files, even if copied from elsewhere
       }
     } catch {
       // make them again

@@ -787,10 +787,16 @@ async function main(): Promise<void> {
   out.push(`  prosody info ≥ 300 MB/s: ${atLeast(pinfo, 300)}`);
   out.push(`  ejabberd info ≥ 200 MB/s: ${atLeast(einfo, 200)}`);
   const maxRss = Math.max(...formats.map((f) => f.dryRssMaxMb ?? 0));
+  // The generator draws users Zipf-like, so the 4× log reaches more of them (and, GeoIP being read
+  // on demand, more of the database's blocks): RSS may grow with those, as issue #8 allows, but a
+  // few KB per user is all the per-user state (marks, caches) should take; more means log size.
+  const PER_USER_KB = 4;
+  const perUserKb =
+    flat.smallRssMb && flat.bigRssMb && flat.bigUsers > flat.smallUsers ? (Math.max(0, flat.bigRssMb - flat.smallRssMb) * 1024) / (flat.bigUsers - flat.smallUsers) : null;
   out.push(`  peak RSS ≤ 300 MB (all dry runs): ${n(maxRss)} MB — ${verdict(maxRss > 0 ? maxRss <= 300 : null)}`);
   out.push(
-    `  memory flat (4× log, < 1.25× RSS): ${flat.smallRssMb && flat.bigRssMb ? `×${(flat.bigRssMb / flat.smallRssMb).toFixed(2)}` : '—'} — ` +
-      verdict(flat.smallRssMb && flat.bigRssMb ? flat.bigRssMb / flat.smallRssMb < 1.25 : null),
+    `  memory grows with users, not log size (4× log: ≤ ${PER_USER_KB} KB per extra distinct user): ` +
+      (perUserKb === null ? '— — n/a' : `×${(flat.bigRssMb! / flat.smallRssMb!).toFixed(2)} RSS for ×${(flat.bigUsers / flat.smallUsers).toFixed(2)} users, ${perUserKb.toFixed(1)} KB per extra user — ${verdict(perUserKb <= PER_USER_KB)}`),
   );
   out.push(`  store writes ≤ 1.5× plain: backfill ${n(storeScale.backfillRatio, 2)}×, cron ${n(storeScale.cronRatio, 2)}× — ${verdict(storeScale.backfillRatio === null ? null : storeScale.backfillRatio <= 1.5 && (storeScale.cronRatio ?? 99) <= 1.5)}`);
   out.push(
