@@ -46,7 +46,7 @@ export class LogClock {
  */
 class ClockStamp implements Stamp {
   readonly year: number;
-  readonly month_: number;
+  readonly monthNumber: number;
   readonly day: number;
   readonly hour: number;
   readonly minute: number;
@@ -63,7 +63,7 @@ class ClockStamp implements Stamp {
     private readonly offsetMs: number,
   ) {
     this.year = w.year;
-    this.month_ = w.month;
+    this.monthNumber = w.month;
     this.day = w.day;
     this.hour = w.hour;
     this.minute = w.minute;
@@ -73,7 +73,7 @@ class ClockStamp implements Stamp {
 
   get localTime(): string {
     if (this.text === undefined) {
-      const wall = { year: this.year, month: this.month_, day: this.day, hour: this.hour, minute: this.minute, second: this.second, millisecond: this.millisecond };
+      const wall = { year: this.year, month: this.monthNumber, day: this.day, hour: this.hour, minute: this.minute, second: this.second, millisecond: this.millisecond };
       this.text = isoWithOffset(wall, this.zone === null ? this.offsetMs : this.zone.offsetAt(this.time));
     }
     return this.text;
