@@ -16,10 +16,8 @@
  * Changes that were not counted by a tally (backfill's recomputed months) are written as given;
  * user marks are only ever raised.
  *
- * A run that must decide on what is stored *now* (backfill: add, keep or replace a month; prune:
- * which months and marks are old; migrate) uses `transact`: it locks every host it works on
- * exclusively, then reads, decides and writes in that one transaction, so no tail batch of those
- * hosts commits in between and nothing a tail counted is overwritten.
+ * Backfill, prune and migrate decide on what is stored *now*: `transact` locks their hosts
+ * exclusively and reads, decides and writes in one transaction, so no tail batch comes between.
  */
 import type { HostRecord } from '../../core/monthly-tally.js';
 import type { StoreChanges } from '../prosody-file-store.js';
@@ -28,6 +26,7 @@ import type { SqlConnection } from './sql-connection.js';
 import { byCodePoint } from '../store-reader.js';
 import { ROW_LOCK_CLASS, lockHosts, lockRows } from './advisory-locks.js';
 import { addTo, monthDelta, sortedKeys } from './month-deltas.js';
+import { deleteUserRows, insertRows } from './row-writes.js';
 import { HOST_USER, LAST_RECORDED_KEY, SQL_STORE, createTableSql, decodeLastRecorded, decodeMonth, encodeMonth } from './prosody-sql-schema.js';
 
 export interface SqlCommitResult {
@@ -219,6 +218,9 @@ export class SqlStats {
       const byUser = changes.users.get(host)!;
       const finals = new Map<string, string | undefined>();
       finalMarks.set(host, finals);
+      // Written after the loop, many rows per statement (row-writes.ts).
+      const replaced: string[] = [];
+      const inserted: Array<[string, string, string, string, string]> = [];
       for (const user of sortedKeys(byUser)) {
         const stored = this.selectMark(host, user);
         const logins = this.counted.get(host)?.get(user);
@@ -238,13 +240,16 @@ export class SqlStats {
         finals.set(user, mark);
         if (mark === stored) report.unchanged++;
         else if (mark === undefined) {
-          this.deleteRow(host, user, LAST_RECORDED_KEY);
+          replaced.push(user);
           report.deleted++;
         } else {
-          this.writeRow(host, user, LAST_RECORDED_KEY, 'string', mark);
+          replaced.push(user);
+          inserted.push([host, user, LAST_RECORDED_KEY, 'string', mark]);
           report.written++;
         }
       }
+      deleteUserRows(this.conn, host, LAST_RECORDED_KEY, replaced);
+      insertRows(this.conn, inserted);
     }
 
     for (const host of sortedKeys(changes.hosts)) {
@@ -330,12 +335,12 @@ export class SqlStats {
   }
 
   private deleteRow(host: string, user: string, key: string): void {
-    this.conn.query('DELETE FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ? AND "key" = ?', [host, user, SQL_STORE, key]);
+    deleteUserRows(this.conn, host, key, [user]);
   }
 
   private writeRow(host: string, user: string, key: string, type: string, value: string): void {
     this.deleteRow(host, user, key);
-    this.conn.query('INSERT INTO "prosody" ("host", "user", "store", "key", "type", "value") VALUES (?, ?, ?, ?, ?, ?)', [host, user, SQL_STORE, key, type, value]);
+    insertRows(this.conn, [[host, user, key, type, value]]);
   }
 
   /** Names the row for a message; a user's name is not shown (privacy). */
