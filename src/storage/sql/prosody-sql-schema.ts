@@ -69,3 +69,8 @@ export function decodeLastRecorded(type: string, value: string, where: string): 
   if (type !== 'string') throw new StoreFormatError(`${where}: expected last-recorded of type "string", found type ${JSON.stringify(type)}`);
   return value;
 }
+
+/** Names a row for a message; a user's name is never shown (privacy). */
+export function describeRow(label: string, host: string, user: string, key: string): string {
+  return `${label} row (host ${JSON.stringify(host)}, store ${JSON.stringify(SQL_STORE)}, ${user === HOST_USER ? 'host record' : 'a user record'}, key ${JSON.stringify(key)})`;
+}

@@ -26,8 +26,8 @@ import type { SqlConnection } from './sql-connection.js';
 import { byCodePoint } from '../store-reader.js';
 import { ROW_LOCK_CLASS, lockHosts, lockRows } from './advisory-locks.js';
 import { addTo, monthDelta, sortedKeys } from './month-deltas.js';
-import { deleteUserRows, insertRows } from './row-writes.js';
-import { HOST_USER, LAST_RECORDED_KEY, SQL_STORE, createTableSql, decodeLastRecorded, decodeMonth, encodeMonth } from './prosody-sql-schema.js';
+import { deleteUserRows, insertRows, replaceRow, selectUserRows } from './row-batches.js';
+import { HOST_USER, LAST_RECORDED_KEY, SQL_STORE, createTableSql, decodeLastRecorded, decodeMonth, describeRow, encodeMonth } from './prosody-sql-schema.js';
 
 export interface SqlCommitResult {
   readonly written: number;
@@ -47,10 +47,14 @@ interface CountedLogin {
 }
 
 const MAX_ATTEMPTS = 5;
+/** Marks of one host read one query each before the rest of the host's marks are read at once. */
+const MARKS_READ_ONE_BY_ONE = 256;
 
 export class SqlStats {
   private readonly hosts = new Map<string, HostEntry>();
   private readonly marks = new Map<string, Map<string, string | undefined>>();
+  /** Hosts whose stored marks were all read into `marks` (a user not there has none). */
+  private readonly allMarksRead = new Set<string>();
   /** host → user → the logins counted since the last commit, in order. */
   private counted = new Map<string, Map<string, CountedLogin[]>>();
   /**
@@ -106,7 +110,12 @@ export class SqlStats {
   readLastRecorded(host: string, user: string): string | undefined {
     let m = this.marks.get(host);
     if (m === undefined) this.marks.set(host, (m = new Map()));
-    if (!m.has(user)) m.set(user, this.selectMark(host, user));
+    if (!m.has(user) && !this.allMarksRead.has(host) && m.size >= MARKS_READ_ONE_BY_ONE) {
+      // A log with many users asks for each once: past a few hundred, one query for them all.
+      for (const [u, mark] of this.listMarks(host)) if (!m.has(u)) m.set(u, mark);
+      this.allMarksRead.add(host);
+    }
+    if (!m.has(user)) m.set(user, this.allMarksRead.has(host) ? undefined : this.selectMark(host, user));
     return m.get(user);
   }
 
@@ -117,11 +126,14 @@ export class SqlStats {
   }
 
   /** The users of a host with a `last-recorded` mark (the latest, if rows repeat). */
-  listMarks(host: string): Map<string, string> {
-    const rows = this.select('SELECT "user", "type", "value" FROM "prosody" WHERE "host" = ? AND "store" = ? AND "key" = ? AND "user" <> ?', [host, SQL_STORE, LAST_RECORDED_KEY, HOST_USER]);
+  listMarks(host: string, users?: readonly string[]): Map<string, string> {
+    const rows =
+      users === undefined
+        ? this.select('SELECT "user", "type", "value" FROM "prosody" WHERE "host" = ? AND "store" = ? AND "key" = ? AND "user" <> ?', [host, SQL_STORE, LAST_RECORDED_KEY, HOST_USER])
+        : selectUserRows(this.conn, host, LAST_RECORDED_KEY, users);
     const marks = new Map<string, string>();
     for (const row of rows) {
-      const m = decodeLastRecorded(String(row.type), String(row.value), this.where(host, '<user>', LAST_RECORDED_KEY));
+      const m = decodeLastRecorded(String(row.type), String(row.value), describeRow(this.conn.label, host, '<user>', LAST_RECORDED_KEY));
       const user = String(row.user);
       if (!(marks.get(user)! >= m)) marks.set(user, m);
     }
@@ -218,11 +230,14 @@ export class SqlStats {
       const byUser = changes.users.get(host)!;
       const finals = new Map<string, string | undefined>();
       finalMarks.set(host, finals);
-      // Written after the loop, many rows per statement (row-writes.ts).
+      // Written after the loop, many rows per statement (row-batches.ts).
       const replaced: string[] = [];
       const inserted: Array<[string, string, string, string, string]> = [];
-      for (const user of sortedKeys(byUser)) {
-        const stored = this.selectMark(host, user);
+      const users = sortedKeys(byUser);
+      // Read again under the locks just taken: another node may have marked them meanwhile.
+      const storedMarks = this.held?.has(host) ? null : this.listMarks(host, users);
+      for (const user of users) {
+        const stored = storedMarks === null ? this.selectMark(host, user) : storedMarks.get(user);
         const logins = this.counted.get(host)?.get(user);
         let mark = stored;
         if (logins !== undefined) {
@@ -262,7 +277,7 @@ export class SqlStats {
           if (delta === undefined || delta.size === 0) continue;
           const now = this.selectMonth(host, month) ?? new Map<string, number>();
           for (const [k, n] of delta) now.set(k, (now.get(k) ?? 0) + n);
-          this.writeRow(host, HOST_USER, month, 'json', encodeMonth(now));
+          replaceRow(this.conn, [host, HOST_USER, month, 'json', encodeMonth(now)]);
           report.written++;
           continue;
         }
@@ -272,10 +287,10 @@ export class SqlStats {
         if (nextValue === entry?.stored.get(month)) {
           report.unchanged++;
         } else if (nextValue === undefined) {
-          this.deleteRow(host, HOST_USER, month);
+          deleteUserRows(this.conn, host, month, [HOST_USER]);
           report.deleted++;
         } else {
-          this.writeRow(host, HOST_USER, month, 'json', nextValue);
+          replaceRow(this.conn, [host, HOST_USER, month, 'json', nextValue]);
           report.written++;
         }
       }
@@ -304,7 +319,7 @@ export class SqlStats {
     const stored = new Map<string, string>();
     for (const row of rows) {
       const month = String(row.key);
-      const counts = decodeMonth(String(row.type), String(row.value), this.where(host, HOST_USER, month));
+      const counts = decodeMonth(String(row.type), String(row.value), describeRow(this.conn.label, host, HOST_USER, month));
       if (counts.size === 0) continue;
       record.set(month, counts);
       stored.set(month, encodeMonth(counts));
@@ -315,7 +330,7 @@ export class SqlStats {
   private selectMonth(host: string, month: string): Map<string, number> | undefined {
     const rows = this.select('SELECT "type", "value" FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ? AND "key" = ?', [host, HOST_USER, SQL_STORE, month]);
     const row = rows.at(-1); // duplicates (the index is not unique): the last one, as Prosody's read keeps
-    return row === undefined ? undefined : decodeMonth(String(row.type), String(row.value), this.where(host, HOST_USER, month));
+    return row === undefined ? undefined : decodeMonth(String(row.type), String(row.value), describeRow(this.conn.label, host, HOST_USER, month));
   }
 
   /** A user's mark; of duplicate rows the latest month, so no duplicate lets a user count twice. */
@@ -325,26 +340,6 @@ export class SqlStats {
       if (all === null) this.held.set(host, (all = this.listMarks(host)));
       return all.get(user);
     }
-    const rows = this.select('SELECT "type", "value" FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ? AND "key" = ?', [host, user, SQL_STORE, LAST_RECORDED_KEY]);
-    let mark: string | undefined;
-    for (const row of rows) {
-      const m = decodeLastRecorded(String(row.type), String(row.value), this.where(host, '<user>', LAST_RECORDED_KEY));
-      if (mark === undefined || m > mark) mark = m;
-    }
-    return mark;
-  }
-
-  private deleteRow(host: string, user: string, key: string): void {
-    deleteUserRows(this.conn, host, key, [user]);
-  }
-
-  private writeRow(host: string, user: string, key: string, type: string, value: string): void {
-    this.deleteRow(host, user, key);
-    insertRows(this.conn, [[host, user, key, type, value]]);
-  }
-
-  /** Names the row for a message; a user's name is not shown (privacy). */
-  private where(host: string, user: string, key: string): string {
-    return `${this.conn.label} row (host ${JSON.stringify(host)}, store ${JSON.stringify(SQL_STORE)}, ${user === HOST_USER ? 'host record' : 'a user record'}, key ${JSON.stringify(key)})`;
+    return this.listMarks(host, [user]).get(user);
   }
 }
