@@ -47,10 +47,12 @@ export async function countLogins(
 ): Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }> {
   const { tally, policies } = createTally(view, config, () => geoip);
   const outcomes = emptyOutcomes();
-  for await (const event of source.logins()) {
-    const outcome = tally.record(event);
-    outcomes[outcome]++;
-    observe?.(event, outcome);
+  for await (const batch of source.loginBatches()) {
+    for (const event of batch) {
+      const outcome = tally.record(event);
+      outcomes[outcome]++;
+      observe?.(event, outcome);
+    }
   }
   outcomes.patternGaveUp = patternGaveUp(policies);
   return { outcomes, changes: tally.takeChanges() };

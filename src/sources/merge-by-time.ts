@@ -5,10 +5,16 @@ import type { LoginStream } from './login-stream.js';
  * Several inputs as one stream in time order: a k-way merge that reads each input a chunk at a
  * time, so inputs in any order give what one concatenated, ordered log gives (SPEC §4). Ties keep
  * the order the inputs were given in.
+ *
+ * Yields batches, not single events: every `yield` of an async generator is a promise round trip,
+ * and per login that cost as much as counting the login. A batch ends when an input has to be
+ * read again, so at most a chunk's worth of events per input is held.
  */
-export async function* mergeByTime(streams: readonly LoginStream[]): AsyncGenerator<LoginEvent> {
+export async function* mergeByTime(streams: readonly LoginStream[]): AsyncGenerator<LoginEvent[]> {
   if (streams.length === 1) {
-    for (let batch = await streams[0].next(); batch !== null; batch = await streams[0].next()) yield* batch;
+    for (let batch = await streams[0].next(); batch !== null; batch = await streams[0].next()) {
+      if (batch.length > 0) yield batch;
+    }
     return;
   }
   const queues: LoginEvent[][] = streams.map(() => []);
@@ -28,12 +34,23 @@ export async function* mergeByTime(streams: readonly LoginStream[]): AsyncGenera
     }
   };
   await Promise.all([...live].map(fill));
+  let out: LoginEvent[] = [];
   while (live.size > 0) {
     let best = -1;
     for (const i of live) {
       if (best < 0 || queues[i][heads[i]].time < queues[best][heads[best]].time) best = i;
     }
-    yield queues[best][heads[best]++];
-    await fill(best);
+    out.push(queues[best][heads[best]++]);
+    if (heads[best] >= queues[best].length) {
+      yield out;
+      out = [];
+      await fill(best);
+    }
   }
+  if (out.length > 0) yield out;
+}
+
+/** The events of a batched stream one by one (for consumers that are not on the hot path). */
+export async function* eachEvent(batches: AsyncIterable<LoginEvent[]>): AsyncGenerator<LoginEvent> {
+  for await (const batch of batches) yield* batch;
 }

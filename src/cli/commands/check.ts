@@ -71,7 +71,7 @@ Examples:
 
     if (logs.length > 0) {
       const source = await LoginSource.open(logs, config, reporter);
-      for await (const _ of source.logins()); // read through: formats, capabilities, unparsable lines
+      for await (const _ of source.loginBatches()); // read through: formats, capabilities, unparsable lines
       result.inputs = source.reports();
       for (const input of source.reports()) {
         reporter.info(
