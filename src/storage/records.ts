@@ -22,7 +22,7 @@ import {
   type LuaTable,
   type LuaValue,
 } from './lua/read-literal.js';
-import { serializeLuaReturnChunk } from './lua/write-literal.js';
+import { isPlainLuaString, serializeLuaReturnChunk } from './lua/write-literal.js';
 
 /** month (`YYYY-MM`) → counter key (`client-…`, `geo-…`) → count. */
 export type HostRecord = Map<string, Map<string, number>>;
@@ -52,7 +52,54 @@ function showValue(v: LuaValue): string {
 
 /** Parses a host record file. Missing data (`return nil`) is an empty record. */
 export function parseHostRecord(buf: Buffer | string, file: string): HostRecord {
-  return hostRecordFromLua(parseLuaTableChunk(buf, file), file);
+  return plainHostRecord(typeof buf === 'string' ? buf : buf.toString('latin1')) ?? hostRecordFromLua(parseLuaTableChunk(buf, file), file);
+}
+
+// The layout util.serialization writes (ours and Prosody's): one entry per line, plain keys.
+const PLAIN_KEY = '([\\x20\\x21\\x23-\\x26\\x28-\\x5b\\x5d-\\x7e]*)';
+const MONTH_OPEN = new RegExp(`\\n\\t\\["${PLAIN_KEY}"\\] = \\{`, 'y');
+const COUNT = new RegExp(`\\n\\t\\t\\["${PLAIN_KEY}"\\] = (0|[1-9][0-9]{0,15});`, 'y');
+const MONTH_CLOSE = /\n\t\};/y;
+const EMPTY_MONTH = /\};/y;
+
+/**
+ * A host record in exactly the layout util.serialization writes, with plain keys and integer
+ * counts, read without the general Lua reader: a busy host's file has tens of thousands of lines
+ * and is read by every run. Null for anything else, which the general reader then reads (or
+ * rejects with its message): this path only ever accepts text that reader reads the same way.
+ */
+function plainHostRecord(text: string): HostRecord | null {
+  if (!text.startsWith('return {')) return null;
+  const rec: HostRecord = new Map();
+  let pos = 'return {'.length;
+  for (;;) {
+    MONTH_OPEN.lastIndex = pos;
+    const month = MONTH_OPEN.exec(text);
+    if (month === null) break;
+    pos = MONTH_OPEN.lastIndex;
+    const counts = new Map<string, number>();
+    EMPTY_MONTH.lastIndex = pos;
+    if (EMPTY_MONTH.test(text)) {
+      pos = EMPTY_MONTH.lastIndex;
+    } else {
+      for (;;) {
+        COUNT.lastIndex = pos;
+        const entry = COUNT.exec(text);
+        if (entry === null) break;
+        const n = Number(entry[2]);
+        if (!Number.isSafeInteger(n)) return null;
+        counts.set(entry[1]!, n);
+        pos = COUNT.lastIndex;
+      }
+      MONTH_CLOSE.lastIndex = pos;
+      if (counts.size === 0 || !MONTH_CLOSE.test(text)) return null;
+      pos = MONTH_CLOSE.lastIndex;
+    }
+    rec.set(month[1]!, counts);
+  }
+  const rest = text.slice(pos);
+  if (rec.size === 0 ? rest !== '};\n' : rest !== '\n};\n') return null;
+  return rec;
 }
 
 /** Checks and converts the table of a host record. */
@@ -96,7 +143,41 @@ export function hostRecordToLua(rec: HostRecord): LuaTable {
 
 /** The `.dat` bytes of a host record (sorted keys). An empty record gives `return {};\n`. */
 export function serializeHostRecord(rec: HostRecord): Buffer {
-  return serializeLuaReturnChunk(hostRecordToLua(rec));
+  return plainHostRecordChunk(rec) ?? serializeLuaReturnChunk(hostRecordToLua(rec));
+}
+
+/**
+ * The same bytes, written straight from the record when every key is plain printable ASCII (the
+ * module's `YYYY-MM`, `client-…` and `geo-…` keys): a busy host has tens of thousands of keys and
+ * is rewritten on every commit, and the general writer's Lua table copy and per-key checks were
+ * most of that. Null for a record with any other key: the general writer handles it.
+ */
+function plainHostRecordChunk(rec: HostRecord): Buffer | null {
+  const months = [...rec.keys()];
+  if (months.length === 0 || !months.every(isPlainLuaString)) return null;
+  let s = 'return {';
+  for (const month of months.sort(byCodeUnit)) {
+    const counts = rec.get(month)!;
+    const keys = [...counts.keys()];
+    if (!keys.every(isPlainLuaString)) return null;
+    if (keys.length === 0) {
+      s += `\n\t["${month}"] = {};`;
+      continue;
+    }
+    s += `\n\t["${month}"] = {`;
+    for (const key of keys.sort(byCodeUnit)) {
+      const n = counts.get(key)!;
+      if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`host record: month ${month}, key ${key}: count ${n} is not a non-negative integer`);
+      s += `\n\t\t["${key}"] = ${n};`;
+    }
+    s += '\n\t};';
+  }
+  return Buffer.from(`${s}\n};\n`, 'latin1');
+}
+
+/** Plain ASCII keys: code unit order is byte order, the general writer's key order. */
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Parses a user record file. Missing data (`return nil`) is a record without `last-recorded`. */

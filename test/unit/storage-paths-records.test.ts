@@ -17,7 +17,12 @@ import {
   userRecordDir,
   userRecordPath,
 } from '../../src/storage/prosody-paths.js';
+import fc from 'fast-check';
+import { serializeLuaReturnChunk } from '../../src/storage/lua/write-literal.js';
+import { parseLuaTableChunk } from '../../src/storage/lua/read-literal.js';
 import {
+  hostRecordFromLua,
+  hostRecordToLua,
   parseHostRecord,
   parseUserRecord,
   serializeHostRecord,
@@ -128,6 +133,70 @@ describe('records', () => {
     assert.deepEqual(parseHostRecord(serializeHostRecord(rec), F), rec);
     assert.throws(() => serializeHostRecord(new Map([['m', new Map([['k', -1]])]])), TypeError);
     assert.throws(() => serializeHostRecord(new Map([['m', new Map([['k', 0.5]])]])), TypeError);
+  });
+  test('serialize host record: the direct writer gives the same bytes as the general Lua writer, for any keys', () => {
+    // Plain keys take the direct path; a quote, backslash, control byte, non-ASCII or astral
+    // character anywhere sends the record to the general writer (checked against Lua elsewhere).
+    const keyArb = fc.oneof(
+      fc.stringMatching(/^(client|geo)-[A-Za-z0-9?.-]{0,12}$/),
+      fc.string({ unit: fc.constantFrom('a', 'Z', '-', '?', ' ', '"', "'", '\\', '\n', 'é', '\u{1F600}', '\uE000', '~'), maxLength: 6 }),
+    );
+    const countsArb = fc.dictionary(keyArb, fc.nat({ max: 2 ** 40 }), { maxKeys: 12 });
+    const recordArb = fc.dictionary(fc.oneof(fc.constantFrom('2026-07', '2026-08', '2025-12'), keyArb), countsArb, { maxKeys: 4 });
+    fc.assert(
+      fc.property(recordArb, (obj) => {
+        const rec: HostRecord = new Map(Object.entries(obj).map(([m, c]) => [m, new Map(Object.entries(c))]));
+        assert.deepEqual(serializeHostRecord(rec), serializeLuaReturnChunk(hostRecordToLua(rec)));
+      }),
+      { numRuns: 2000 },
+    );
+    // Counts are checked on the direct path too.
+    assert.throws(() => serializeHostRecord(new Map([['2026-07', new Map([['client-?', -0.5]])]])), TypeError);
+  });
+  test('parse host record: the direct reader reads what the general Lua reader reads, and nothing it rejects', () => {
+    const keyArb = fc.oneof(
+      fc.stringMatching(/^(client|geo)-[A-Za-z0-9?.-]{0,12}$/),
+      fc.string({ unit: fc.constantFrom('a', '-', '?', ' ', '"', '\\', 'é', '}', '\n', '\t', ';', '='), maxLength: 5 }),
+    );
+    const countsArb = fc.dictionary(keyArb, fc.oneof(fc.nat({ max: 99 }), fc.constantFrom(2 ** 53 - 1, 2 ** 53)), { maxKeys: 6 });
+    const recordArb = fc.dictionary(fc.oneof(fc.constantFrom('2026-07', '2026-08'), keyArb), countsArb, { maxKeys: 3 });
+    // The general reader alone: what parseHostRecord gave before the direct path existed.
+    const general = (text: string) => {
+      try {
+        return hostRecordFromLua(parseLuaTableChunk(Buffer.from(text, 'latin1'), F), F);
+      } catch (e) {
+        return e instanceof StoreFormatError ? 'rejected' : e;
+      }
+    };
+    const direct = (text: string) => {
+      try {
+        return parseHostRecord(Buffer.from(text, 'latin1'), F);
+      } catch (e) {
+        return e instanceof StoreFormatError ? 'rejected' : e;
+      }
+    };
+    const edit = fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.constantFrom('', '"', ';', '\n', '\t', ' ', '{', '}', '-', '0', '9', 'x', ']'));
+    fc.assert(
+      fc.property(recordArb, fc.array(edit, { maxLength: 3 }), (obj, edits) => {
+        const rec: HostRecord = new Map(Object.entries(obj).map(([m, c]) => [m, new Map(Object.entries(c))]));
+        let text: string;
+        try {
+          text = serializeLuaReturnChunk(hostRecordToLua(rec)).toString('latin1');
+        } catch {
+          return; // a count the writer refuses (2^53)
+        }
+        // Damage the text here and there: the direct reader must read it as the general one does.
+        for (const [at, cut, insert] of edits) {
+          const p = at % (text.length + 1);
+          text = text.slice(0, p) + insert + text.slice(p + cut);
+        }
+        assert.deepEqual(direct(text), general(text), JSON.stringify(text));
+      }),
+      { numRuns: 5000 },
+    );
+    // Prosody's own files (random key order) and the empty record.
+    assert.deepEqual(parseHostRecord('return {\n\t["2026-09"] = {\n\t\t["geo-?"] = 2;\n\t\t["client-?"] = 2;\n\t};\n};\n', F), new Map([['2026-09', new Map([['geo-?', 2], ['client-?', 2]])]]));
+    assert.deepEqual(parseHostRecord('return {};\n', F), new Map());
   });
   test('user record: last-recorded, unknown keys kept on rewrite', () => {
     const U = '/d/h/monthly%2dvisitors/alice.dat';
