@@ -477,9 +477,11 @@ async function main(): Promise<void> {
     return s;
   };
 
-  const dryRun = (what: string, file: string) => {
+  /** `beforeEach`: a measurement to interleave with the runs (grep), so a change in the machine's load hits both alike. */
+  const dryRun = (what: string, file: string, beforeEach?: () => void) => {
     const runs: (RunResult & { summary: Summary | null })[] = [];
     for (let k = 0; k < flags.runs; k++) {
+      beforeEach?.();
       const dir = mkdtempSync(join(tmpRoot, 'dry-'));
       const args = ['backfill', '--dry-run', ...common(dir), file];
       const r = runner.cli(args);
@@ -509,10 +511,14 @@ async function main(): Promise<void> {
     say(`${format}: ${file}`);
     const bytes = statSync(file).size;
     const mb = bytes / 1048576;
-    const greps = Array.from({ length: flags.runs }, () => runner.grep(file, marker));
+    // grep and the dry run take turns: this machine's speed drifts within minutes, and a ratio of
+    // two medians measured minutes apart would carry that drift.
+    const greps: { ms: number; count: number }[] = [];
+    const dry = dryRun(format, file, () => {
+      greps.push(runner.grep(file, marker));
+      say(`  grep -c: ${(greps[greps.length - 1]!.ms / 1000).toFixed(2)} s`);
+    });
     const g = median(greps);
-    say(`  grep -c: ${(g.ms / 1000).toFixed(2)} s`);
-    const dry = dryRun(format, file);
     const f: FormatResult = {
       format,
       file,
@@ -563,7 +569,10 @@ async function main(): Promise<void> {
     if (!withStore) continue;
 
     // (c) real backfill into an empty data dir, each run afresh; the last one stays for the cron run
+    // Each real backfill is followed by plain writes of as many files: the file system's speed
+    // drifts too, and the two are compared as medians of runs that took turns.
     const reals: (RunResult & { summary: Summary; dir: string })[] = [];
+    const plains: number[] = [];
     for (let k = 0; k < flags.runs; k++) {
       const dir = mkdtempSync(join(tmpRoot, 'data-'));
       const args = ['backfill', ...common(dir), file];
@@ -572,6 +581,11 @@ async function main(): Promise<void> {
       if (summary === null) break;
       say(`  ${format} backfill ${k + 1}: ${(r.ms / 1000).toFixed(2)} s, wrote ${summary.store?.written ?? '?'} files`);
       reals.push({ ...r, summary, dir });
+      const written = summary.store?.written;
+      if (written !== undefined) {
+        const hosts = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).length || 1;
+        plains.push(plainWrites(tmpRoot, written, hosts));
+      }
     }
     if (reals.length === 0) continue;
     const real = median(reals);
@@ -581,9 +595,8 @@ async function main(): Promise<void> {
     f.realRssMb = mbOf(Math.max(...reals.map((r) => r.rssKb ?? 0)));
     f.written = real.summary.store?.written ?? null;
     if (f.dryMs !== null) f.storeWriteMs = real.ms - f.dryMs;
-    if (f.written !== null) {
-      const hosts = readdirSync(populated, { withFileTypes: true }).filter((e) => e.isDirectory()).length || 1;
-      f.plainWriteMs = Math.min(...Array.from({ length: flags.runs }, () => plainWrites(tmpRoot, f.written!, hosts)));
+    if (f.written !== null && plains.length > 0) {
+      f.plainWriteMs = median(plains.map((ms) => ({ ms }))).ms;
       if (f.storeWriteMs !== null) f.storeVsPlain = f.storeWriteMs / f.plainWriteMs;
     }
     if (format === 'prosody debug') {
