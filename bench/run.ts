@@ -168,6 +168,7 @@ class Runner {
       argv = [this.wrapper, this.root, ...args];
       env['MV_BENCH_RSS_FILE'] = rssFile;
     }
+    settleFileSystem();
     const t0 = process.hrtime.bigint();
     const r = spawnSync(cmd, argv, { cwd: this.root, env, encoding: 'utf8', maxBuffer: 256 << 20 });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -284,10 +285,21 @@ function changedFiles(before: Map<string, string>, after: Map<string, string>): 
   return changed;
 }
 
+/**
+ * Writes back what earlier steps left dirty (their files, the removal of their folders), untimed.
+ * A durable commit ends with `sync -f`, which waits for every dirty page of the file system, not
+ * only its own: without this, a backfill's time would include writing back the previous step's
+ * plain files and removed folders.
+ */
+function settleFileSystem(): void {
+  spawnSync('sync');
+}
+
 /** What plain Node costs for `count` small files, the way Prosody writes them (`file~`, rename). */
 function plainWrites(parent: string, count: number, hosts: number): number {
   const dir = mkdtempSync(join(parent, 'plain-'));
   const content = 'return {\n\t["last-recorded"] = "2026-09";\n};\n';
+  settleFileSystem();
   const t0 = process.hrtime.bigint();
   const userDirs: string[] = [];
   for (let h = 0; h < hosts; h++) {
