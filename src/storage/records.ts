@@ -22,7 +22,7 @@ import {
   type LuaTable,
   type LuaValue,
 } from './lua/read-literal.js';
-import { isPlainLuaString, serializeLuaReturnChunk } from './lua/write-literal.js';
+import { PLAIN_CHAR_CLASS, isPlainLuaString, serializeLuaReturnChunk } from './lua/write-literal.js';
 
 /** month (`YYYY-MM`) → counter key (`client-…`, `geo-…`) → count. */
 export type HostRecord = Map<string, Map<string, number>>;
@@ -56,7 +56,7 @@ export function parseHostRecord(buf: Buffer | string, file: string): HostRecord 
 }
 
 // The layout util.serialization writes (ours and Prosody's): one entry per line, plain keys.
-const PLAIN_KEY = '([\\x20\\x21\\x23-\\x26\\x28-\\x5b\\x5d-\\x7e]*)';
+const PLAIN_KEY = `(${PLAIN_CHAR_CLASS}*)`;
 const MONTH_OPEN = new RegExp(`\\n\\t\\["${PLAIN_KEY}"\\] = \\{`, 'y');
 const COUNT = new RegExp(`\\n\\t\\t\\["${PLAIN_KEY}"\\] = (0|[1-9][0-9]{0,15});`, 'y');
 const MONTH_CLOSE = /\n\t\};/y;

@@ -55,8 +55,10 @@ const BYTE_TEXT: string[] = (() => {
   return out;
 })();
 
-/** A JS string that needs no escaping: printable ASCII except `"`, `'` and `\`. */
-const PLAIN = /^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]*$/;
+/** A character written as itself between the quotes: printable ASCII except `"`, `'` and `\` (a regex class). */
+export const PLAIN_CHAR_CLASS = '[\\x20\\x21\\x23-\\x26\\x28-\\x5b\\x5d-\\x7e]';
+/** A JS string that needs no escaping. */
+const PLAIN = new RegExp(`^${PLAIN_CHAR_CLASS}*$`);
 
 /** The quoted, escaped Lua string literal for these bytes, as Prosody writes it. */
 export function quoteLuaBytes(bytes: Uint8Array): string {
