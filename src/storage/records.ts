@@ -68,7 +68,7 @@ const EMPTY_MONTH = /\};/y;
  * and is read by every run. Null for anything else, which the general reader then reads (or
  * rejects with its message): this path only ever accepts text that reader reads the same way.
  */
-function plainHostRecord(text: string): HostRecord | null {
+export function plainHostRecord(text: string): HostRecord | null {
   if (!text.startsWith('return {')) return null;
   const rec: HostRecord = new Map();
   let pos = 'return {'.length;

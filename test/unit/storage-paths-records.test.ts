@@ -25,11 +25,12 @@ import {
   hostRecordToLua,
   parseHostRecord,
   parseUserRecord,
+  plainHostRecord,
   serializeHostRecord,
   serializeUserRecord,
   type HostRecord,
 } from '../../src/storage/records.js';
-import { PROSODY_DATA as DATA, PROSODY_FIXTURE as FIXTURE } from '../helpers/storage-fixtures.js';
+import { PROSODY_DATA as DATA, PROSODY_FIXTURE as FIXTURE, fixtureHostRecordFiles } from '../helpers/storage-fixtures.js';
 
 describe('paths: datamanager encode / store_encode / decode', () => {
   test('examples', () => {
@@ -194,6 +195,13 @@ describe('records', () => {
       }),
       { numRuns: 5000 },
     );
+    // The module's own files, as Prosody 0.12 wrote them, take the direct path.
+    for (const file of fixtureHostRecordFiles()) {
+      const text = readFileSync(file, 'latin1');
+      const fast = plainHostRecord(text);
+      assert.notEqual(fast, null, file);
+      assert.deepEqual(fast, general(text), file);
+    }
     // Prosody's own files (random key order) and the empty record.
     assert.deepEqual(parseHostRecord('return {\n\t["2026-09"] = {\n\t\t["geo-?"] = 2;\n\t\t["client-?"] = 2;\n\t};\n};\n', F), new Map([['2026-09', new Map([['geo-?', 2], ['client-?', 2]])]]));
     assert.deepEqual(parseHostRecord('return {};\n', F), new Map());
