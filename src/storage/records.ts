@@ -22,7 +22,7 @@ import {
   type LuaTable,
   type LuaValue,
 } from './lua/read-literal.js';
-import { PLAIN_CHAR_CLASS, isPlainLuaString, serializeLuaReturnChunk } from './lua/write-literal.js';
+import { PLAIN_CHAR_CLASS, byCodeUnit, isPlainLuaString, serializeLuaReturnChunk } from './lua/write-literal.js';
 
 /** month (`YYYY-MM`) → counter key (`client-…`, `geo-…`) → count. */
 export type HostRecord = Map<string, Map<string, number>>;
@@ -133,12 +133,17 @@ export function hostRecordToLua(rec: HostRecord): LuaTable {
   for (const [month, counts] of rec) {
     const m: LuaTable = new Map();
     for (const [key, n] of counts) {
-      if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`host record: month ${month}, key ${key}: count ${n} is not a non-negative integer`);
-      m.set(key, n + 0);
+      m.set(key, checkedCount(month, key, n));
     }
     t.set(month, m);
   }
   return t;
+}
+
+/** A count as written (-0 as 0). Throws TypeError for a count that is not a non-negative integer. */
+function checkedCount(month: string, key: string, n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`host record: month ${month}, key ${key}: count ${n} is not a non-negative integer`);
+  return n + 0;
 }
 
 /** The `.dat` bytes of a host record (sorted keys). An empty record gives `return {};\n`. */
@@ -166,19 +171,13 @@ function plainHostRecordChunk(rec: HostRecord): Buffer | null {
     }
     s += `\n\t["${month}"] = {`;
     for (const key of keys.sort(byCodeUnit)) {
-      const n = counts.get(key)!;
-      if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`host record: month ${month}, key ${key}: count ${n} is not a non-negative integer`);
-      s += `\n\t\t["${key}"] = ${n};`;
+      s += `\n\t\t["${key}"] = ${checkedCount(month, key, counts.get(key)!)};`;
     }
     s += '\n\t};';
   }
   return Buffer.from(`${s}\n};\n`, 'latin1');
 }
 
-/** Plain ASCII keys: code unit order is byte order, the general writer's key order. */
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Parses a user record file. Missing data (`return nil`) is a record without `last-recorded`. */
 export function parseUserRecord(buf: Buffer | string, file: string): UserRecord {

@@ -67,12 +67,12 @@ export function quoteLuaBytes(bytes: Uint8Array): string {
   return `${s}"`;
 }
 
-/** The quoted, escaped Lua string literal for a Lua string, as Prosody writes it. */
 /** True when `s` is written as is between double quotes (printable ASCII without `"`, `'`, `\\`). */
 export function isPlainLuaString(s: string): boolean {
   return PLAIN.test(s);
 }
 
+/** The quoted, escaped Lua string literal for a Lua string, as Prosody writes it. */
 export function quoteLuaString(s: string | LuaBytes): string {
   if (typeof s === 'string') {
     if (PLAIN.test(s)) return `"${s}"`;
@@ -193,7 +193,8 @@ function compareSorted(a: SortedKey, b: SortedKey): number {
 /** Strings whose UTF-16 code unit order is their UTF-8 byte order: no surrogates, nothing above them. */
 const BELOW_SURROGATES = /^[\u0000-\ud7ff]*$/;
 
-function byCodeUnit(a: string, b: string): number {
+/** JS's own string order (UTF-16 code units): the writer's order for strings BELOW_SURROGATES matches. */
+export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
