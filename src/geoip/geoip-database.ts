@@ -1,8 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import type { GeoPlace } from '../core/geo-key.js';
 import { GeoIpError } from '../errors.js';
 import { describeFsError } from '../sources/log-input.js';
-import { PagedFile } from './paged-file.js';
+import { PagedFile, readFullyAt } from './paged-file.js';
 import { METADATA_MAX_BYTES, MmdbPlaces, readMetadata, type MmdbMetadata } from './mmdb-places.js';
 
 // One server sees a bounded set of addresses per day, but the set over years is not bounded.
@@ -45,7 +45,8 @@ export class GeoIpDatabase {
       if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
       size = st.size;
       const n = Math.min(size, METADATA_MAX_BYTES);
-      tail = readFully(fd, size - n, n);
+      tail = Buffer.allocUnsafe(n);
+      readFullyAt(fd, tail, 0, n, size - n);
     } catch (err) {
       closeSync(fd);
       throw new GeoIpError(`${path}: cannot read the GeoIP database: ${describeFsError(err)}`);
@@ -113,15 +114,4 @@ export class GeoIpDatabase {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
-}
-
-function readFully(fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buf, done, length - done, position + done);
-    if (n === 0) throw new Error('the file is shorter than it was (changed while reading?)');
-    done += n;
-  }
-  return buf;
 }

@@ -41,15 +41,20 @@ export class PagedFile {
     const start = block << BLOCK_SHIFT;
     const end = Math.min(start + (1 << BLOCK_SHIFT), this.size);
     try {
-      for (let at = start; at < end; ) {
-        const n = readSync(this.fd, this.bytes, at, end - at, at);
-        if (n === 0) throw new Error('the file is shorter than it was (changed while reading?)');
-        at += n;
-      }
+      readFullyAt(this.fd, this.bytes, start, end - start, start);
     } catch (err) {
       throw this.failure(err);
     }
     this.loaded[block] = 1;
     this.bytesRead += end - start;
+  }
+}
+
+/** Reads `length` bytes at file `position` into `buf` at `offset`; a file shorter than that is an error. */
+export function readFullyAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number): void {
+  for (let done = 0; done < length; ) {
+    const n = readSync(fd, buf, offset + done, length - done, position + done);
+    if (n === 0) throw new Error('the file is shorter than it was (changed while reading?)');
+    done += n;
   }
 }

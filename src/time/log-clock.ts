@@ -13,28 +13,23 @@ export class LogClock {
   constructor(private readonly options: TimeOptions) {}
 
   stamp(w: WallClock): Stamp {
-    const { zone, monthZone } = this.options;
+    const { zone } = this.options;
     const time = zone.toEpoch(w);
-    let month: string;
-    if (monthZone === null) {
-      month = monthOf(w.year, w.month);
-    } else {
-      const m = monthZone.wallClock(time);
-      month = monthOf(m.year, m.month);
-    }
-    return new ClockStamp(time, month, w, zone, 0);
+    return new ClockStamp(time, this.monthOf(time, w), w, zone, 0);
   }
 
   /** For formats that log an instant with its offset (ejabberd): months on the log's wall clock. */
   stampWithOffset(w: WallClock, offsetMs: number): Stamp {
     const time = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond) - offsetMs;
+    return new ClockStamp(time, this.monthOf(time, w), w, null, offsetMs);
+  }
+
+  /** The month `time` counts in: the log's wall-clock month, or the month on `monthZone`'s clock. */
+  private monthOf(time: number, w: WallClock): string {
     const { monthZone } = this.options;
-    let month = monthOf(w.year, w.month);
-    if (monthZone !== null) {
-      const m = monthZone.wallClock(time);
-      month = monthOf(m.year, m.month);
-    }
-    return new ClockStamp(time, month, w, null, offsetMs);
+    if (monthZone === null) return monthOf(w.year, w.month);
+    const m = monthZone.wallClock(time);
+    return monthOf(m.year, m.month);
   }
 }
 
