@@ -14,7 +14,7 @@ import { storeContents } from '../helpers/tail-scenario.js';
  * systemd here; what they would run is run directly).
  */
 
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const README = readFileSync(join(ROOT, 'docs/tail.md'), 'utf8');
 const P1 = fixture('prosody-0.12-p1');
 
 /** A Prosody config like an operator's: data dir, a debug log file sink, the module's patterns. */
