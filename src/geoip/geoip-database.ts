@@ -4,6 +4,7 @@ import { GeoIpError } from '../errors.js';
 import { describeFsError } from '../sources/log-input.js';
 import { PagedFile, readFullyAt } from './paged-file.js';
 import { METADATA_MAX_BYTES, MmdbPlaces, readMetadata, type MmdbMetadata } from './mmdb-places.js';
+import { MmdbPlaceNames, type PlaceNamesFound, type PlacesToName } from './mmdb-place-names.js';
 
 // One server sees a bounded set of addresses per day, but the set over years is not bounded.
 const CACHE_LIMIT = 100_000;
@@ -107,6 +108,30 @@ export class GeoIpDatabase {
     if (this.fd === null) throw new GeoIpError(`${this.path}: the GeoIP database was closed`);
     const file = new PagedFile(this.fd, this.size, (err) => new GeoIpError(`${this.path}: cannot read the GeoIP database: ${describeFsError(err)}`));
     return new MmdbPlaces(file, this.metadata);
+  }
+
+  /** The languages the database has names in. */
+  get languages(): readonly string[] {
+    return this.metadata.languages;
+  }
+
+  /**
+   * Names of the wanted cities and subdivisions in `language` (else English), from the whole
+   * database read at once: for `report`, never for counting runs.
+   */
+  placeNames(wanted: PlacesToName, language: string): PlaceNamesFound {
+    if (this.fd === null) throw new GeoIpError(`${this.path}: the GeoIP database was closed`);
+    const bytes = Buffer.allocUnsafe(this.size);
+    try {
+      readFullyAt(this.fd, bytes, 0, this.size, 0);
+    } catch (err) {
+      throw new GeoIpError(`${this.path}: cannot read the GeoIP database: ${describeFsError(err)}`);
+    }
+    try {
+      return new MmdbPlaceNames(bytes, this.metadata).find(wanted, language);
+    } catch (err) {
+      throw new GeoIpError(`${this.path}: the GeoIP database cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Lets the file go (a follower that re-read the database on SIGHUP closes the old one). */

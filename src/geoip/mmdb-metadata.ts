@@ -4,6 +4,8 @@ import { ARRAY, BOOLEAN, INT32, MAP, POINTER, POINTER_BIAS, UINT16, UINT32, UTF8
 export interface MmdbMetadata extends TreeShape {
   readonly databaseType: string;
   readonly buildEpoch: Date;
+  /** Locale codes the database has names in (`en`, `de`, `pt-BR`…). */
+  readonly languages: readonly string[];
 }
 
 const METADATA_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex'); // "\xAB\xCD\xEFMaxMind.com"
@@ -37,7 +39,12 @@ export function readMetadata(tail: Buffer): MmdbMetadata {
     searchTreeSize: (nodeCount * recordSize) / 4,
     databaseType: typeof type === 'string' ? type : '',
     buildEpoch: new Date(num('build_epoch') * 1000),
+    languages: stringsOf(meta.get('languages')),
   };
+}
+
+function stringsOf(v: Value | undefined): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
 type Value = string | number | boolean | Buffer | Value[] | Map<string, Value>;

@@ -6,7 +6,8 @@ import { UsageError } from '../errors.js';
 import type { HostRecord } from '../storage/records.js';
 import type { StoreReader } from '../storage/store-reader.js';
 import { loadLocationNames } from './locations-csv.js';
-import { PlaceNames } from './place-names.js';
+import { PlaceNames, type LocationNames } from './place-names.js';
+import type { PlacesToName } from '../geoip/mmdb-place-names.js';
 import { hostReport, placesIn, type MonthRange, type Report } from './report-model.js';
 
 export interface ReportOptions extends MonthRange {
@@ -18,6 +19,16 @@ export interface ReportOptions extends MonthRange {
   readonly minCount: number;
   /** A GeoLite2 City locations CSV for city and subdivision names. */
   readonly locationsFile?: string;
+  /** A City database for the names the locations file does not give. */
+  readonly database?: PlaceNameDatabase;
+  /** Language of the names (`en`, `de`, `pt-BR`…). */
+  readonly language?: string;
+}
+
+/** What a City database gives a report: names of the places it shows. */
+export interface PlaceNameDatabase {
+  readonly languages: readonly string[];
+  placeNames(wanted: PlacesToName, language: string): { cities: Map<string, string>; subdivisions: Map<string, string> };
 }
 
 export function buildReport(opts: ReportOptions): Report {
@@ -31,7 +42,15 @@ export function buildReport(opts: ReportOptions): Report {
   const chosen = opts.hosts.length > 0 ? present.filter((h) => opts.hosts.includes(h)) : present;
   // Every record is read (and checked) before anything is printed.
   const records = new Map<string, HostRecord>(chosen.map((h) => [h, store.hostRecord(h)]));
-  const names = new PlaceNames(opts.locationsFile === undefined ? undefined : loadLocationNames(opts.locationsFile, placesIn(records.values())));
+  const wanted = placesIn(records.values());
+  const language = opts.language ?? 'en';
+  const sources: LocationNames[] = [];
+  if (opts.locationsFile !== undefined) sources.push(loadLocationNames(opts.locationsFile, wanted));
+  if (opts.database !== undefined) {
+    const found = opts.database.placeNames(wanted, opts.database.languages.includes(language) ? language : 'en');
+    sources.push({ city: (id) => found.cities.get(id), subdivision: (country, code) => found.subdivisions.get(`${country}-${code}`) });
+  }
+  const names = new PlaceNames(sources, language);
   return {
     minCount: opts.minCount > 1 ? opts.minCount : null,
     hosts: chosen.map((h) => hostReport(h, records.get(h)!, opts, opts.minCount, names)),

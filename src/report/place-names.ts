@@ -1,7 +1,8 @@
 /**
  * Human names for the parts of a geo key. Countries are named by the ICU data Node ships
- * (`Intl.DisplayNames`); subdivisions and cities only by a locations file (`--locations`), since a
- * geo key holds just an ISO code and a GeoNames id. Without a name the code or id itself is shown.
+ * (`Intl.DisplayNames`); subdivisions and cities by a locations file (`--locations`) or the City
+ * database (`--mmdb`), in that order, since a geo key holds just an ISO code and a GeoNames id.
+ * Without a name the code or id itself is shown.
  */
 import { UNKNOWN } from './counters.js';
 
@@ -20,9 +21,31 @@ export interface LocationNames {
 const UNKNOWN_NAME = 'unknown';
 
 export class PlaceNames {
-  private readonly regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+  private readonly regions: Intl.DisplayNames;
 
-  constructor(private readonly locations?: LocationNames) {}
+  /** `sources`: where city and subdivision names come from, the first that has one wins. */
+  constructor(
+    private readonly sources: readonly LocationNames[] = [],
+    language = 'en',
+  ) {
+    this.regions = new Intl.DisplayNames([language, 'en'], { type: 'region', fallback: 'code' });
+  }
+
+  private cityName(id: string): string | undefined {
+    for (const s of this.sources) {
+      const name = s.city(id);
+      if (name !== undefined) return name;
+    }
+    return undefined;
+  }
+
+  private subdivisionName(country: string, code: string): string | undefined {
+    for (const s of this.sources) {
+      const name = s.subdivision(country, code);
+      if (name !== undefined) return name;
+    }
+    return undefined;
+  }
 
   country(code: string): string {
     if (code === UNKNOWN) return UNKNOWN_NAME;
@@ -33,15 +56,15 @@ export class PlaceNames {
     }
   }
 
-  /** `Hesse, Germany`, or `HE, Germany` without a locations file. */
+  /** `Hesse, Germany`, or `HE, Germany` without a name for it. */
   subdivision(place: GeoPlaceKey): string {
-    const sub = place.subdivision === UNKNOWN ? UNKNOWN_NAME : (this.locations?.subdivision(place.country, place.subdivision) ?? place.subdivision);
+    const sub = place.subdivision === UNKNOWN ? UNKNOWN_NAME : (this.subdivisionName(place.country, place.subdivision) ?? place.subdivision);
     return `${sub}, ${this.country(place.country)}`;
   }
 
-  /** `Frankfurt am Main (DE-HE)`, or `2925533 (DE-HE)` without a locations file. */
+  /** `Frankfurt am Main (DE-HE)`, or `2925533 (DE-HE)` without a name for it. */
   city(place: GeoPlaceKey): string {
-    const city = place.city === UNKNOWN ? UNKNOWN_NAME : (this.locations?.city(place.city) ?? place.city);
+    const city = place.city === UNKNOWN ? UNKNOWN_NAME : (this.cityName(place.city) ?? place.city);
     return `${city} (${place.country}-${place.subdivision})`;
   }
 

@@ -4,7 +4,7 @@
  * figure has `count: null`; formats never see the number behind it.
  */
 import type { HostRecord } from '../storage/records.js';
-import { monthCounters, splitGeoKey, subdivisionKey, type MonthCounters } from './counters.js';
+import { monthCounters, splitGeoKey, subdivisionKey, UNKNOWN, type MonthCounters } from './counters.js';
 import { suppressBelow, type Hidden, type SuppressionNode } from './min-count.js';
 import { previousMonth } from './months.js';
 import type { PlaceNames } from './place-names.js';
@@ -140,13 +140,17 @@ export function hostReport(host: string, record: HostRecord, range: MonthRange, 
 
 /** The geoname ids and `CC-SUB` keys a set of host records mentions (to load only their names). */
 export function placesIn(records: Iterable<HostRecord>): { cities: Set<string>; subdivisions: Set<string> } {
+  // Unknown parts (`?`) have no name to look for.
   const cities = new Set<string>();
   const subdivisions = new Set<string>();
   for (const record of records) {
     for (const counts of record.values()) {
       const c = monthCounters(counts);
-      for (const key of c.cities.keys()) cities.add(splitGeoKey(key).city);
-      for (const key of c.subdivisions.keys()) subdivisions.add(key);
+      for (const key of c.cities.keys()) {
+        const city = splitGeoKey(key).city;
+        if (city !== UNKNOWN) cities.add(city);
+      }
+      for (const key of c.subdivisions.keys()) if (!key.endsWith(`-${UNKNOWN}`)) subdivisions.add(key);
     }
   }
   return { cities, subdivisions };

@@ -42,7 +42,7 @@ test('the locations file names the cities and subdivisions a report asks for, an
   assert.equal(names.city('2761369'), undefined, 'not asked for');
   assert.equal(names.subdivision('DE', 'HE'), 'Hesse');
   assert.equal(names.subdivision('US', 'DC'), 'District of Columbia');
-  const place = new PlaceNames(names);
+  const place = new PlaceNames([names]);
   assert.equal(place.city({ country: 'DE', subdivision: 'HE', city: '2925533' }), 'Frankfurt am Main (DE-HE)');
   assert.equal(place.subdivision({ country: 'DE', subdivision: 'HE', city: '?' }), 'Hesse, Germany');
   assert.equal(place.country('?'), 'unknown');

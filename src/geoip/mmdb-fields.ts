@@ -1,0 +1,162 @@
+import { ARRAY, BOOLEAN, DATA_SECTION_SEPARATOR, INT32, MAP, POINTER, POINTER_BIAS, UINT16, UINT32, UTF8, type TreeShape } from './mmdb-format.js';
+
+/** A database's bytes, and how to make a range of them readable first (storage read on demand). */
+export interface MmdbBytes {
+  readonly bytes: Buffer;
+  need(offset: number, length: number): void;
+}
+
+/** Header bytes at most: control byte, extended type, three size bytes (or a pointer's four). */
+const MAX_HEADER_BYTES = 5;
+
+/** Where the last `header` call found a value. */
+interface Header {
+  type: number;
+  /** Payload size in bytes, or the entry count of a map or array, or a boolean's value. */
+  size: number;
+  /** First byte of the payload (of the first entry for a map or array). */
+  payload: number;
+}
+
+/**
+ * The MaxMind DB format read field by field: the search tree's nodes, and values in the data
+ * section found by key without decoding what is around them. The readers built on it (places of
+ * addresses, names of places) visit only the fields they need and skip the rest by its size.
+ */
+export class MmdbFields {
+  protected readonly dataBase: number;
+  protected readonly h: Header = { type: 0, size: 0, payload: 0 };
+  protected readonly db: Buffer;
+  protected readonly source: MmdbBytes;
+  private readonly nodeBytes: number;
+
+  /** `source`: the whole file, or a file read on demand (every read below asks `need` first). */
+  constructor(
+    source: Buffer | MmdbBytes,
+    protected readonly tree: TreeShape,
+  ) {
+    this.source = Buffer.isBuffer(source) ? { bytes: source, need: () => {} } : source;
+    this.db = this.source.bytes;
+    this.nodeBytes = tree.recordSize / 4;
+    if (tree.recordSize !== 24 && tree.recordSize !== 28 && tree.recordSize !== 32) {
+      throw new Error(`unsupported record size ${tree.recordSize}`);
+    }
+    this.dataBase = tree.searchTreeSize + DATA_SECTION_SEPARATOR;
+  }
+
+  /** The record of `node` for `bit`: a node number, `nodeCount` (no data) or a data pointer. */
+  protected child(node: number, bit: number): number {
+    const db = this.db;
+    this.source.need(node * this.nodeBytes, this.nodeBytes);
+    switch (this.tree.recordSize) {
+      case 24: {
+        const o = node * 6 + bit * 3;
+        return (db[o] << 16) | (db[o + 1] << 8) | db[o + 2];
+      }
+      case 28: {
+        const o = node * 7;
+        return bit === 0
+          ? ((db[o + 3] & 0xf0) << 20) | (db[o] << 16) | (db[o + 1] << 8) | db[o + 2]
+          : ((db[o + 3] & 0x0f) << 24) | (db[o + 4] << 16) | (db[o + 5] << 8) | db[o + 6];
+      }
+      default:
+        return db.readUInt32BE(node * 8 + bit * 4);
+    }
+  }
+
+  /** Offset of the value under `key` in the map at `offset` (pointers followed), or -1. */
+  protected valueOf(offset: number, key: Uint8Array): number {
+    if (offset < 0 || this.header(offset).type !== MAP) return -1;
+    const count = this.h.size;
+    let pos = this.h.payload;
+    for (let i = 0; i < count; i++) {
+      const keyStart = pos;
+      const matches = this.header(keyStart).type === UTF8 && this.bytesEqual(this.h.payload, this.h.size, key);
+      pos = this.skip(keyStart);
+      if (matches) return pos;
+      pos = this.skip(pos);
+    }
+    return -1;
+  }
+
+  /** A string or unsigned number at `offset`; undefined for anything else (or -1). */
+  protected scalarAt(offset: number): string | number | undefined {
+    if (offset < 0) return undefined;
+    const { type, size, payload } = this.header(offset);
+    this.source.need(payload, size);
+    if (type === UTF8) return this.db.toString('utf8', payload, payload + size);
+    if (type === UINT16 || type === UINT32 || (type === INT32 && size < 4)) return size === 0 ? 0 : this.db.readUIntBE(payload, size);
+    return undefined;
+  }
+
+  protected bytesEqual(at: number, size: number, key: Uint8Array): boolean {
+    if (size !== key.length) return false;
+    this.source.need(at, size);
+    for (let i = 0; i < size; i++) if (this.db[at + i] !== key[i]) return false;
+    return true;
+  }
+
+  /** Offset just past the value at `offset` (a pointer is skipped, not followed). */
+  protected skip(offset: number): number {
+    this.source.need(offset, 1);
+    const ctrl = this.db[offset];
+    if (ctrl >> 5 === POINTER) return offset + 2 + ((ctrl >> 3) & 3);
+    const { type, size, payload } = this.rawHeader(offset);
+    if (type === MAP) {
+      let pos = payload;
+      for (let i = 0; i < size * 2; i++) pos = this.skip(pos);
+      return pos;
+    }
+    if (type === ARRAY) {
+      let pos = payload;
+      for (let i = 0; i < size; i++) pos = this.skip(pos);
+      return pos;
+    }
+    return type === BOOLEAN ? payload : payload + size;
+  }
+
+  /** The header of the value at `offset`, following a pointer; fills and returns `this.h`. */
+  protected header(offset: number): Header {
+    this.source.need(offset, 1);
+    const ctrl = this.db[offset];
+    if (ctrl >> 5 === POINTER) return this.rawHeader(this.pointerTarget(offset));
+    return this.rawHeader(offset);
+  }
+
+  protected pointerTarget(offset: number): number {
+    const db = this.db;
+    this.source.need(offset, MAX_HEADER_BYTES);
+    const ctrl = db[offset];
+    const size = (ctrl >> 3) & 3;
+    const p = offset + 1;
+    let packed: number;
+    if (size === 0) packed = ((ctrl & 7) << 8) | db[p];
+    else if (size === 1) packed = ((ctrl & 7) << 16) | (db[p] << 8) | db[p + 1];
+    else if (size === 2) packed = ((ctrl & 7) << 24) | (db[p] << 16) | (db[p + 1] << 8) | db[p + 2];
+    else packed = db.readUInt32BE(p);
+    return this.dataBase + POINTER_BIAS[size]! + packed;
+  }
+
+  protected rawHeader(offset: number): Header {
+    const db = this.db;
+    this.source.need(offset, MAX_HEADER_BYTES);
+    const ctrl = db[offset];
+    let p = offset + 1;
+    let type = ctrl >> 5;
+    if (type === 0) type = 7 + db[p++]!; // extended type
+    let size = ctrl & 0x1f;
+    if (size === 29) size = 29 + db[p++]!;
+    else if (size === 30) {
+      size = 285 + ((db[p]! << 8) | db[p + 1]!);
+      p += 2;
+    } else if (size === 31) {
+      size = 65821 + ((db[p]! << 16) | (db[p + 1]! << 8) | db[p + 2]!);
+      p += 3;
+    }
+    const h = this.h;
+    h.type = type;
+    h.size = size;
+    h.payload = p;
+    return h;
+  }
+}
