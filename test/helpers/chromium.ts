@@ -35,6 +35,6 @@ export function screenshot(htmlFile: string, png: string, size = '1000,1200'): {
 }
 
 /** The DOM Chromium built from a local HTML file, serialised. */
-export function dumpDom(htmlFile: string): { code: number; stdout: string; stderr: string } {
-  return runChromium(['--dump-dom', pathToFileURL(htmlFile).href]);
+export function dumpDom(htmlFile: string, size?: string): { code: number; stdout: string; stderr: string } {
+  return runChromium(['--dump-dom', ...(size === undefined ? [] : [`--window-size=${size}`]), pathToFileURL(htmlFile).href]);
 }

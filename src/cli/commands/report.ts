@@ -23,6 +23,8 @@ interface ReportRawOptions extends StorageRawOptions {
   minCount?: string;
   mmdb?: string;
   lang?: string;
+  top: string;
+  mapMonth?: string;
   locations?: string;
   output?: string;
 }
@@ -43,6 +45,8 @@ export function reportCommand(program: Command): void {
     .option('--mmdb <file>', 'GeoIP2/GeoLite2 City database: names of cities and subdivisions (read whole, once: about 2 s and 130 MB for GeoLite2-City)')
     .option('--lang <code>', 'language of place names: en, de, es, fr, ja, pt-BR, ru, zh-CN (default: the locale\'s, else en)')
     .option('--locations <file>', 'GeoLite2-City-Locations-en.csv (or another language): city and subdivision names; wins over --mmdb')
+    .option('--top <n>', 'html: categories named in the share charts; the others are "other"', '8')
+    .option('--map-month <YYYY-MM>', "html: the month of the world map (default: each host's latest month shown)")
     .option('--output <file>', 'write to this file (replaced atomically: temporary file + rename) instead of standard output')
     .addHelpText(
       'after',
@@ -80,6 +84,9 @@ function runReport(raw: ReportRawOptions): void {
   const to = raw.to === undefined ? undefined : parseMonthOption(raw.to, '--to');
   if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
   const minCount = parseMinCount(raw.minCount);
+  if (!/^\d{1,3}$/.test(raw.top) || Number(raw.top) < 1 || Number(raw.top) > 100) throw new UsageError(`--top ${JSON.stringify(raw.top)}: expected a whole number from 1 to 100`);
+  const top = Number(raw.top);
+  const mapMonth = raw.mapMonth === undefined ? undefined : parseMonthOption(raw.mapMonth, '--map-month');
   const language = reportLanguage(raw.lang);
   const database = raw.mmdb === undefined ? undefined : GeoIpDatabase.open(raw.mmdb);
   const store = openStoreReader(location);
@@ -90,7 +97,7 @@ function runReport(raw: ReportRawOptions): void {
     store.close();
     database?.close();
   }
-  const text = REPORT_FORMATS[raw.format](report);
+  const text = REPORT_FORMATS[raw.format](report, { top, mapMonth });
   if (raw.output !== undefined) writeOutputAtomically(raw.output, text);
   else process.stdout.write(text);
 }

@@ -1,5 +1,8 @@
 /** The output formats of `report`, by name. */
 import type { Report } from '../report-model.js';
+import type { RenderOptions } from './render-options.js';
+
+export { DEFAULT_RENDER_OPTIONS, type RenderOptions } from './render-options.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
@@ -12,7 +15,7 @@ export const REPORT_FORMATS = {
   csv: renderCsv,
   prometheus: renderPrometheus,
   html: renderHtml,
-} as const satisfies Record<string, (r: Report) => string>;
+} as const satisfies Record<string, (r: Report, opts: RenderOptions) => string>;
 
 export type ReportFormat = keyof typeof REPORT_FORMATS;
 
