@@ -35,6 +35,7 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
   ['report', async () => (await import('./commands/report.js')).reportCommand],
   ['prune', async () => (await import('./commands/prune.js')).pruneCommand],
   ['migrate', async () => (await import('./commands/migrate.js')).migrateCommand],
+  ['nodes', async () => (await import('./commands/nodes.js')).nodesCommand],
 ];
 
 /** The program with the command `argv` names, or with all of them (for help, version, errors). */

@@ -26,7 +26,7 @@ export interface ConfigFlags extends StorageFlags {
 
 export type CountingConfig = Pick<
   RunConfig,
-  'dataDir' | 'mmdbPath' | 'clientPatterns' | 'recordCountry' | 'hostOptions' | 'inputs' | 'statePath' | 'settings' | 'prosody'
+  'dataDir' | 'mmdbPath' | 'clientPatterns' | 'recordCountry' | 'hostOptions' | 'inputs' | 'statePath' | 'nodeName' | 'settings' | 'prosody'
 >;
 
 /**
@@ -58,6 +58,7 @@ export function loadCountingConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = 
     hostOptions,
     inputs: settings.inputs.value,
     statePath: settings.statePath.value,
+    nodeName: settings.nodeName.value,
     settings,
     prosody,
   };

@@ -27,6 +27,8 @@ export interface OptionLayer extends StorageLayer {
   readonly dataDir?: Sourced<string>;
   readonly inputs?: Sourced<readonly string[]>;
   readonly statePath?: Sourced<string>;
+  /** This node's name in a cluster (`node_name`). */
+  readonly nodeName?: Sourced<string>;
   /** Hosts this source declares even without options of their own (Prosody's VirtualHosts). */
   readonly declaredHosts?: readonly string[];
 }
@@ -42,6 +44,7 @@ export interface EffectiveSettings {
   readonly dataDir: Sourced<string | null>;
   readonly inputs: Sourced<readonly string[]>;
   readonly statePath: Sourced<string | null>;
+  readonly nodeName: Sourced<string | null>;
   /** `internal`, `sql` (or what else a Prosody config names: refused when the store is opened). */
   readonly storage: Sourced<string>;
   readonly sql: SqlLayer;
@@ -87,6 +90,7 @@ export function mergeLayers(layers: readonly OptionLayer[]): EffectiveSettings {
     dataDir: pick<string | null>((l) => l.dataDir, null),
     inputs: pick<readonly string[]>((l) => l.inputs, []),
     statePath: pick<string | null>((l) => l.statePath, null),
+    nodeName: pick<string | null>((l) => l.nodeName, null),
     storage: pick<string>((l) => l.storage, 'internal'),
     sql: mergeSql(layers.map((l) => l.sql)),
     global: settingsFor(null),

@@ -3,19 +3,19 @@ import { normalizeName } from '../core/normalize.js';
 import { ConfigError } from '../errors.js';
 import { describeFsError } from '../sources/log-input.js';
 import type { CountingOptions, OptionLayer } from './option-layers.js';
-import { readCountingOptions, readPath, readPathList } from './read-options.js';
+import { readCountingOptions, readPath, readPathList, readString } from './read-options.js';
 import { DataTable, formatWhere, type TableEntry, type Where } from './prosody/lua-data.js';
 import { GLOBAL, readLuaConfig } from './prosody/read-lua-config.js';
 
 /**
  * Our own config file (`--config`), for servers without a prosody.cfg.lua (ejabberd): the module's
- * option names without the `mod_monthly_visitors_` prefix, plus `data_path`, `inputs`, `state` and
+ * option names without the `mod_monthly_visitors_` prefix, plus `data_path`, `inputs`, `state`, `node_name` and
  * per-host overrides under `hosts`. JSON, or (file name ending in `.lua`) the same as Lua data,
  * where `VirtualHost "example.com"` sections are per-host overrides too.
  */
 
 const NAMES = { mmdbPath: 'mmdb_path', clientPatterns: 'client_patterns', recordCountry: 'record_country' };
-const GLOBAL_KEYS = new Set(['data_path', 'inputs', 'state', 'hosts', ...Object.values(NAMES)]);
+const GLOBAL_KEYS = new Set(['data_path', 'inputs', 'state', 'node_name', 'hosts', ...Object.values(NAMES)]);
 const HOST_KEYS = new Set(Object.values(NAMES));
 
 export function ownConfigLayer(path: string): OptionLayer {
@@ -38,12 +38,14 @@ export function ownConfigLayer(path: string): OptionLayer {
   const data = global.get('data_path');
   const inputs = global.get('inputs');
   const state = global.get('state');
+  const nodeName = global.get('node_name');
   return {
     global: readCountingOptions(global, NAMES),
     hosts,
     dataDir: data && readPath(data, 'data_path'),
     inputs: inputs && readPathList(inputs, 'inputs'),
     statePath: state && readPath(state, 'state'),
+    nodeName: nodeName && readString(nodeName, 'node_name'),
   };
 }
 

@@ -31,6 +31,8 @@ export interface RunConfig {
   readonly inputs?: readonly string[];
   /** The checkpoint file of `tail` (`state` in our config file). */
   readonly statePath?: string | null;
+  /** This node's name in a cluster (`node_name` in our config file; `--node-name` wins). */
+  readonly nodeName?: string | null;
   /** Every option with where it came from, for `check`. */
   readonly settings?: EffectiveSettings;
   /** The Prosody config read, if any. */

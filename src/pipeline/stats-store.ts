@@ -1,4 +1,5 @@
 import type { StatsView } from '../core/monthly-tally.js';
+import type { NodeWatermark } from '../core/month-barrier.js';
 import type { StoreReport } from '../cli/summary.js';
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { ProsodyFileStore, type StoreChanges } from '../storage/prosody-file-store.js';
@@ -11,6 +12,14 @@ import { fileStoreReader, type StoreReader } from '../storage/store-reader.js';
 import { openSqlStatsStore } from '../storage/sql/sql-stats-store.js';
 import type { SqlOptions } from '../storage/sql/sql-connection.js';
 
+/** The nodes of a shared store (core/month-barrier.ts), as committed now. */
+export interface ClusterNodes {
+  nodes(): NodeWatermark[];
+  forget(name: string): boolean;
+  /** Registers a node not known yet (watermark 0: nothing counted); false if it is known. */
+  add(node: NodeWatermark): boolean;
+}
+
 /** What a read-decide-write step returns: the changes to commit, and what to tell the caller. */
 export type Decision<T> = (store: StoreReader) => { changes: StoreChanges; result: T };
 
@@ -21,9 +30,12 @@ export interface StatsStore {
   readonly unit: StoreReport['unit'];
   /**
    * Writes the changes (nothing in a dry run) and reports what was or would be written. `extra`
-   * files (a checkpoint) are committed in the same crash-safe batch.
+   * files (a checkpoint) are committed in the same crash-safe batch; `node` (a shared SQL store):
+   * this node's watermark, written in the batch's transaction.
    */
-  commit(changes: StoreChanges, extra?: readonly BatchWrite[]): StoreReport;
+  commit(changes: StoreChanges, extra?: readonly BatchWrite[], node?: NodeWatermark): StoreReport;
+  /** A store several nodes count into (SQL): their watermarks. Absent for `internal` (one node). */
+  readonly cluster?: ClusterNodes;
   /**
    * Reads what is stored, decides, and commits, with no other run's commit to these hosts in
    * between (`all`: every host of the store): `internal` holds the data dir's lock for the whole

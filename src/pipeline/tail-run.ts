@@ -11,6 +11,7 @@ import { createTally, emptyOutcomes, patternGaveUp, type OutcomeCounts } from '.
 import type { StatsStore } from './stats-store.js';
 import type { StoreReport } from '../cli/summary.js';
 import type { Notices } from './login-source.js';
+import { ClusterBarrier, type ClusterOptions, type LogProgress } from './cluster-barrier.js';
 
 export interface TailOptions {
   /** Stop at the end of the input (cron) instead of following. */
@@ -23,6 +24,8 @@ export interface TailOptions {
   readonly commitLines: number;
   /** How often a follower looks at its logs when no watch event came. */
   readonly pollMs: number;
+  /** A shared (SQL) store: this node's name and the barrier's settings (cluster-barrier.ts). */
+  readonly cluster?: ClusterOptions;
 }
 
 export interface TailControl {
@@ -44,6 +47,15 @@ export interface TailResult {
   readonly inputs: TailInputReport[];
   readonly store: StoreReport;
   readonly commits: number;
+  /** Cluster: where the run stopped at the month barrier (cron), and late logins by month. */
+  readonly cluster?: TailClusterReport;
+}
+
+export interface TailClusterReport {
+  readonly node: string;
+  /** The month whose first login this node waits at, and the nodes it waits for; null: not held. */
+  readonly held: { readonly month: string; readonly waitingFor: readonly string[] } | null;
+  readonly lateByMonth: Record<string, number>;
 }
 
 export interface TailDeps {
@@ -64,8 +76,14 @@ export interface TailDeps {
 export async function runTail(logs: readonly string[], deps: TailDeps, options: TailOptions, control: TailControl): Promise<TailResult> {
   const { config, store, notices } = deps;
   const state = readStateFile(options.statePath);
-  const readers = [...new Set(logs.map((l) => path.resolve(l)))].map(
-    (log) =>
+  const barrier = store.cluster !== undefined && options.cluster !== undefined ? new ClusterBarrier(store.cluster, options.cluster, (m) => notices.warn(m)) : null;
+  barrier?.refresh();
+  const registration = config.dryRun ? undefined : barrier?.registration();
+  if (registration !== undefined) {
+    store.commit({ hosts: new Map(), users: new Map() }, [], registration);
+    barrier!.committed(registration);
+  }
+  const readerFor = (log: string) =>
       new TailReader(log, state.inputs[log], {
         format: config.format,
         formatNamed: (name) => (config.format?.name === name ? config.format : formatByName(name)),
@@ -73,8 +91,12 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
         notice: (key, message) => notices.notice(key, message),
         warn: (message) => notices.warn(message),
         fromEnd: options.fromEnd,
-      }),
-  );
+        hold: barrier?.hold,
+      });
+  const readers = [...new Set(logs.map((l) => path.resolve(l)))].map(readerFor);
+  /** Stats of readers replaced after a held login (follow mode), by path. */
+  const pastStats = new Map<string, TailReaderStats>();
+  const lateByMonth: Record<string, number> = {};
   const { tally, policies } = createTally(store.view, config, () => deps.geoip);
   const outcomes: OutcomeCounts = emptyOutcomes();
   const written = { written: 0, unchanged: 0, deleted: 0, unit: store.unit };
@@ -84,7 +106,8 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
   let lastCommit = Date.now();
 
   const lines = () => readers.reduce((n, r) => n + r.stats.lines, 0);
-  const commit = () => {
+  /** `atEnd`: every log was read to its end just now (its watermark may follow the clock). */
+  const commit = (atEnd = false) => {
     const next: TailState = { inputs: { ...state.inputs } };
     for (const r of readers) {
       const cp: InputCheckpoint | null = r.checkpoint();
@@ -93,9 +116,13 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
     const stateBytes = serializeState(next);
     const changes = tally.takeChanges();
     const stateChanged = !stateBytes.equals(committedState);
-    if (changes.hosts.size === 0 && changes.users.size === 0 && !stateChanged) return;
-    const report = store.commit(changes, stateChanged ? [{ path: options.statePath, content: stateBytes }] : []);
+    const hasChanges = changes.hosts.size > 0 || changes.users.size > 0 || stateChanged;
+    const node = config.dryRun ? undefined : barrier?.next(readers.map((r) => progressOf(r, atEnd)), hasChanges);
+    if (!hasChanges && node === undefined) return;
+    const report = store.commit(changes, stateChanged ? [{ path: options.statePath, content: stateBytes }] : [], node);
     if (!config.dryRun) committedState = stateBytes;
+    if (node !== undefined) barrier!.committed(node);
+    barrier?.refresh(); // the others moved on meanwhile, perhaps
     Object.assign(state, next);
     written.written += report.written;
     written.unchanged += report.unchanged;
@@ -106,7 +133,11 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
   };
   const commitDue = () => lines() - linesAtCommit >= options.commitLines || Date.now() - lastCommit >= options.commitIntervalMs;
   const count = (events: LoginEvent[]) => {
-    for (const e of events) outcomes[tally.record(e) as Outcome]++;
+    for (const e of events) {
+      const outcome = tally.record(e) as Outcome;
+      outcomes[outcome]++;
+      if (outcome === 'late') lateByMonth[e.month] = (lateByMonth[e.month] ?? 0) + 1;
+    }
   };
 
   const watchers = options.once ? [] : readers.map((r) => new ChangeWatcher(r.path, () => control.wake()));
@@ -116,16 +147,17 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
         control.reload = false;
         deps.geoip = deps.reloadGeoip();
       }
+      if (barrier !== null && readers.some((r) => r.held !== null)) resumeOpened(readers, barrier, commit, readerFor, pastStats);
       await readRound(readers, control, count, () => {
         if (commitDue()) commit();
       });
       if (options.once || control.stopping) break;
-      if (Date.now() - lastCommit >= options.commitIntervalMs) commit();
+      if (Date.now() - lastCommit >= options.commitIntervalMs) commit(true);
       for (const w of watchers) w.ensure();
       await waitFor(Math.min(options.pollMs, Math.max(10, options.commitIntervalMs - (Date.now() - lastCommit))), control);
       if (control.stopping) break;
     }
-    commit();
+    commit(!control.stopping);
   } finally {
     for (const w of watchers) w.close();
   }
@@ -134,8 +166,44 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
     outcomes,
     commits,
     store: written,
-    inputs: readers.map((r) => ({ label: r.path, format: r.checkpoint()?.format ?? null, ...r.stats })),
+    inputs: readers.map((r) => ({ label: r.path, format: r.checkpoint()?.format ?? null, ...addStats(pastStats.get(r.path), r.stats) })),
+    cluster: barrier === null ? undefined : clusterReport(barrier, readers, lateByMonth),
   };
+}
+
+/** What a log contributes to the node's watermark now. */
+function progressOf(r: TailReader, atEnd: boolean): LogProgress {
+  const last = r.checkpoint()?.lastTime;
+  return { held: r.held, atEnd, lastLogin: last == null ? null : Date.parse(last) };
+}
+
+/**
+ * Following: a log held at the barrier whose month has opened since is read on by a new reader
+ * from the committed checkpoint (before the held login), as the next cron run would.
+ */
+function resumeOpened(readers: TailReader[], barrier: ClusterBarrier, commit: () => void, readerFor: (log: string) => TailReader, pastStats: Map<string, TailReaderStats>): void {
+  barrier.refresh();
+  if (!readers.some((r) => r.held !== null && !barrier.holdsMonth(r.held.month))) return;
+  commit(); // the held checkpoints are in the state the new readers start from
+  readers.forEach((r, i) => {
+    if (r.held === null || barrier.holdsMonth(r.held.month)) return;
+    pastStats.set(r.path, addStats(pastStats.get(r.path), r.stats));
+    readers[i] = readerFor(r.path);
+  });
+}
+
+function addStats(a: TailReaderStats | undefined, b: TailReaderStats): TailReaderStats {
+  if (a === undefined) return { ...b };
+  const sum = { ...a };
+  for (const k of Object.keys(b) as Array<keyof TailReaderStats>) sum[k] += b[k];
+  return sum;
+}
+
+function clusterReport(barrier: ClusterBarrier, readers: readonly TailReader[], lateByMonth: Record<string, number>): TailClusterReport {
+  const months = readers.flatMap((r) => (r.held === null ? [] : [r.held.month])).sort();
+  const held = months.length === 0 ? null : { month: months[0]!, waitingFor: barrier.state.holdingNodes };
+  // Alone, a late login is what it always was (an old log read again), not a closed month.
+  return { node: barrier.options.nodeName, held, lateByMonth: barrier.others ? lateByMonth : {} };
 }
 
 /**

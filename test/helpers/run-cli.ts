@@ -21,12 +21,14 @@ export function runCli(args: string[], options: { input?: string | Buffer; env?:
 }
 
 /** Runs `bin/monthly-visitors` in the background (several runs at once), resolving with its exit code and stderr. */
-export function runCliAsync(args: string[]): Promise<{ code: number; stderr: string }> {
+export function runCliAsync(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stderr: string; stdout: string; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', MONTHLY_VISITORS_PROSODY_CONFIG: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', MONTHLY_VISITORS_PROSODY_CONFIG: '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let stdout = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+    child.on('close', (code, signal) => resolve({ code: code ?? -1, stderr, stdout, signal }));
   });
 }

@@ -1,4 +1,6 @@
+import os from 'node:os';
 import path from 'node:path';
+import { clock, duration, nodeNameOf } from '../cluster-options.js';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
@@ -7,6 +9,7 @@ import { runTail, type TailControl } from '../../pipeline/tail-run.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { storageOf, type StorageRawOptions } from '../storage-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
+import { reportCluster } from '../cluster-summary.js';
 
 /** The state file's default name, beside the statistics in the data dir. */
 export const DEFAULT_STATE_FILE = 'monthly-visitors.tail-state.json';
@@ -19,6 +22,8 @@ interface TailRawOptions extends RawOptions, StorageRawOptions {
   commitLines: string;
   pollInterval: string;
   wait?: boolean;
+  nodeName?: string;
+  nodeTimeout: string;
 }
 
 export function tailCommand(program: Command): void {
@@ -33,6 +38,8 @@ export function tailCommand(program: Command): void {
     .addOption(new Option('--commit-interval <seconds>', 'commit a batch at least this often while there is progress').default('10'))
     .addOption(new Option('--commit-lines <n>', 'commit a batch after this many log lines').default('100000'))
     .addOption(new Option('--poll-interval <seconds>', 'following: look at the logs this often even without a change event').default('1'))
+    .option('--node-name <name>', 'this node\'s name in a cluster counting into one SQL store (default: node_name in --config, else the host name)')
+    .addOption(new Option('--node-timeout <duration>', 'a node whose watermark has not moved for this long (90m, 2h, 1d) stops holding the month barrier').default('2h'))
     .option('--wait', 'wait for another run holding the data dir to finish instead of failing')
     .option('--dry-run', 'read and count, write nothing (neither statistics nor checkpoint)');
   addStorageOptions(addRunOptions(cmd));
@@ -85,6 +92,12 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
     commitIntervalMs: seconds(raw.commitInterval, '--commit-interval', 0),
     commitLines: count(raw.commitLines, '--commit-lines'),
     pollMs: seconds(raw.pollInterval, '--poll-interval', 0.01),
+    cluster: {
+      nodeName: nodeNameOf(raw.nodeName ?? config.nodeName ?? os.hostname()),
+      nodeTimeoutMs: duration(raw.nodeTimeout, '--node-timeout'),
+      monthZone: config.monthZone ?? config.zone,
+      now: clock(),
+    },
   };
   const mmdbPath = config.mmdbPath;
   // Everything that can be checked is checked before the first write (SPEC §10).
@@ -146,7 +159,8 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
       outcomes: result.outcomes,
       store: result.store,
     };
-    if (raw.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(summary), commits: result.commits })}\n`);
+    if (result.cluster !== undefined) reportCluster(result.cluster, reporter);
+    if (raw.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(summary), commits: result.commits, ...(result.cluster && { cluster: result.cluster }) })}\n`);
     reportSummary(summary, reporter);
   } finally {
     // The handlers stay until the process exits: a SIGTERM that arrives after the last commit

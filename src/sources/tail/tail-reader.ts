@@ -29,6 +29,18 @@ export interface TailReaderOptions {
   readonly warn: (message: string) => void;
   /** Without a checkpoint: start at the end of what the log holds now. */
   readonly fromEnd: boolean;
+  /**
+   * A login this says yes to is not counted yet (a cluster's month barrier): the reader stops
+   * there, and its checkpoint points before that login's line, so a later reader counts it.
+   */
+  readonly hold?: (event: LoginEvent) => boolean;
+}
+
+/** Where a reader stopped for a held login: the login's time and month, and the checkpoint before it. */
+export interface HeldLogin {
+  readonly time: number;
+  readonly month: string;
+  readonly checkpoint: InputCheckpoint;
 }
 
 export interface TailReaderStats {
@@ -73,6 +85,8 @@ export class TailReader {
   private read: ReadPiece[] = [];
   private batch: LoginEvent[] = [];
   private lastFile: FileIdentity | null = null;
+  /** Set once a login is held: this reader reads no further (a new reader resumes from its checkpoint). */
+  private heldLogin: HeldLogin | null = null;
 
   constructor(
     readonly path: string,
@@ -95,7 +109,9 @@ export class TailReader {
    * Reads everything available now, one batch of logins per chunk. Stops early (at a chunk's
    * end) when `stopping()` says so; the checkpoint then covers exactly what was yielded.
    */
-  async *poll(stopping: () => boolean = () => false): AsyncGenerator<LoginEvent[]> {
+  async *poll(stop: () => boolean = () => false): AsyncGenerator<LoginEvent[]> {
+    const stopping = () => this.heldLogin !== null || stop();
+    if (this.heldLogin !== null) return;
     if (!this.started) {
       this.started = true;
       if (this.cursor === null && this.options.fromEnd) {
@@ -117,6 +133,7 @@ export class TailReader {
 
   /** Where a new process must start reading, and up to where the logins are committed. */
   checkpoint(): InputCheckpoint | null {
+    if (this.heldLogin !== null) return this.heldLogin.checkpoint;
     if (this.cursor === null) return null;
     const processed = this.cursor;
     const current = this.read.length > 0 ? this.read[this.read.length - 1] : null;
@@ -133,6 +150,29 @@ export class TailReader {
       }
     }
     return { ...base, resumeAt: processed.processedTo };
+  }
+
+  /** The login this reader stopped at, if `hold` said so. */
+  get held(): HeldLogin | null {
+    return this.heldLogin;
+  }
+
+  /**
+   * Stops before the line at `lineStart` (a position; `offset` in `file`): processed up to there,
+   * resuming where the oldest session still waiting then began — the held login's own included.
+   */
+  private holdAt(event: LoginEvent, file: FileIdentity, offset: number, lineStart: number): void {
+    const base = { file, processedTo: offset, format: this.format?.name ?? null, lastTime: this.lastTime };
+    let checkpoint: InputCheckpoint = { ...base, resumeAt: offset };
+    const pending = this.parser?.pendingSince?.();
+    if (pending !== undefined && pending < lineStart && pending >= lineStart - HOLD_BACK_BYTES) {
+      const piece = this.pieceAt(pending);
+      if (piece !== null) {
+        const resumeAt = piece.start + (pending - piece.base);
+        checkpoint = sameFile(piece.file, file) ? { ...base, resumeAt } : { ...base, resumeAt, resumeFile: piece.file };
+      }
+    }
+    this.heldLogin = { time: event.time, month: event.month, checkpoint };
   }
 
   private pieceAt(position: number): ReadPiece | null {
@@ -171,7 +211,7 @@ export class TailReader {
       yield this.takeBatch();
       if (stopping()) return;
     }
-    if (splitter !== null && !piece.live) {
+    if (splitter !== null && !piece.live && this.heldLogin === null) {
       // A rotated piece is complete: its last line counts even without a newline.
       splitter.flush();
       this.advance(record, file, piece.start, splitter.consumedBytes);
@@ -219,6 +259,11 @@ export class TailReader {
         const lineStart = c.record.start + (c.splitter()?.consumedBytes ?? 0);
         if (lineStart < c.replayUntil) {
           reader.stats.replayed++;
+          return;
+        }
+        if (reader.heldLogin !== null) return;
+        if (reader.options.hold?.(event)) {
+          reader.holdAt(event, c.record.file, lineStart, c.record.base + (c.splitter()?.consumedBytes ?? 0));
           return;
         }
         reader.stats.logins++;

@@ -39,8 +39,8 @@ export function openSqlStatsStore(options: SqlOptions, opts: { dryRun: boolean; 
       counted: (host, user, month, keys) => stats.noteCounted(host, user, month, keys),
     },
     unit: 'rows',
-    commit: (changes, extra) => {
-      const report = stats.commit(changes, { dryRun: opts.dryRun });
+    commit: (changes, extra, node) => {
+      const report = stats.commit(changes, { dryRun: opts.dryRun, node: opts.dryRun ? undefined : node });
       if (!opts.dryRun) writeExtra(extra ?? []);
       return { ...report, unit: 'rows' };
     },
@@ -48,6 +48,7 @@ export function openSqlStatsStore(options: SqlOptions, opts: { dryRun: boolean; 
       const { result, report } = stats.transact(() => (hosts === 'all' ? stats.listHosts() : hosts), () => decide(sqlStoreReader(stats)), { dryRun: opts.dryRun });
       return { result, store: { ...report, unit: 'rows' } };
     },
+    cluster: { nodes: () => stats.nodes(), forget: (name) => stats.forgetNode(name), add: (node) => stats.addNode(node) },
     close: () => stats.close(),
   };
 }

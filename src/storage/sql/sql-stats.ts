@@ -21,7 +21,10 @@
  */
 import type { HostRecord } from '../../core/monthly-tally.js';
 import type { StoreChanges } from '../prosody-file-store.js';
+import type { NodeWatermark } from '../../core/month-barrier.js';
+import { crashPoint } from '../../crash-points.js';
 import { SqlRetryableError } from './pg-connection.js';
+import { forgetNode, readNodes, writeNode } from './node-rows.js';
 import type { SqlConnection } from './sql-connection.js';
 import { byCodePoint } from '../store-reader.js';
 import { ROW_LOCK_CLASS, lockHosts, lockRows } from './advisory-locks.js';
@@ -149,13 +152,23 @@ export class SqlStats {
     else list.push({ month, keys });
   }
 
-  /** Commits the batch in one transaction (rolled back in a dry run), retrying a deadlock or serialization failure. */
-  commit(changes: StoreChanges, opts: { dryRun: boolean }): SqlCommitResult {
+  /**
+   * Commits the batch in one transaction (rolled back in a dry run), retrying a deadlock or
+   * serialization failure. `node`: the node's new watermark, written in the same transaction, so
+   * it is never ahead of the counts it vouches for.
+   */
+  commit(changes: StoreChanges, opts: { dryRun: boolean; node?: NodeWatermark }): SqlCommitResult {
     for (let attempt = 1; ; attempt++) {
       this.begin();
       try {
         const result = this.apply(changes, { rowLocks: true });
+        if (opts.node !== undefined) {
+          if (!this.tableExists) this.createTable();
+          writeNode(this.conn, opts.node);
+        }
+        if (!opts.dryRun) crashPoint('sql-rows-written');
         this.conn.query(opts.dryRun ? 'ROLLBACK' : 'COMMIT');
+        if (!opts.dryRun) crashPoint('sql-committed');
         this.afterCommit(changes, result.marks, opts.dryRun);
         return result.report;
       } catch (err) {
@@ -197,6 +210,40 @@ export class SqlStats {
       } finally {
         this.held = null;
       }
+    }
+  }
+
+  /** The cluster's nodes and their watermarks, as committed now (none before the table exists). */
+  nodes(): NodeWatermark[] {
+    return this.tableExists ? readNodes(this.conn) : [];
+  }
+
+  /** Removes a node's watermark (`nodes --forget`); true if it was there. */
+  forgetNode(name: string): boolean {
+    if (!this.tableExists) return false;
+    return this.inTransaction(() => forgetNode(this.conn, name));
+  }
+
+  /** Registers a node the store does not know yet (`nodes --add`); false if it knows it. */
+  addNode(node: NodeWatermark): boolean {
+    if (!this.tableExists) this.createTable();
+    this.tableExists = true;
+    return this.inTransaction(() => {
+      if (readNodes(this.conn).some((n) => n.name === node.name)) return false;
+      writeNode(this.conn, node);
+      return true;
+    });
+  }
+
+  private inTransaction<T>(work: () => T): T {
+    this.begin();
+    try {
+      const result = work();
+      this.conn.query('COMMIT');
+      return result;
+    } catch (err) {
+      this.rollbackQuietly();
+      throw err;
     }
   }
 
