@@ -1,3 +1,5 @@
+import type { Warning } from '../warnings.js';
+
 /** How much the run says on stderr. Quiet is for cron: only warnings and errors. */
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
@@ -30,6 +32,11 @@ export class Reporter {
   warn(message: string): void {
     this.write(`warning: ${message}`, 33);
   }
+
+  /** A coded warning (preflight checks): printed as any warning; `check --json` also lists it. */
+  readonly warning = (w: Warning): void => {
+    this.warn(w.message);
+  };
 
   info(message: string): void {
     if (this.verbosity !== 'quiet') this.write(message);

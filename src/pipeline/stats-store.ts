@@ -5,8 +5,8 @@ import { ProsodyFileStore, type StoreChanges } from '../storage/prosody-file-sto
 import { acquireLock } from '../storage/lock.js';
 import { recoverJournal, type BatchWrite } from '../storage/journal.js';
 import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
-import { StoreIoError } from '../errors.js';
 import { isStorableName } from '../storage/prosody-paths.js';
+import { checkDataDir } from './preflight.js';
 import { fileStoreReader, type StoreReader } from '../storage/store-reader.js';
 import { openSqlStatsStore } from '../storage/sql/sql-stats-store.js';
 import type { SqlOptions } from '../storage/sql/sql-connection.js';
@@ -43,7 +43,7 @@ export interface StatsStore {
 export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait?: boolean; sql?: SqlOptions; mustExist?: boolean }): StatsStore {
   if (options.sql !== undefined) return openSqlStatsStore(options.sql, { dryRun: options.dryRun, mustExist: options.mustExist });
   // Unlike a counting run, prune has nothing to write into a data dir that does not exist.
-  if (options.mustExist && !existsSync(dataDir)) throw new StoreIoError(`${dataDir}: no such data dir`);
+  if (options.mustExist) checkDataDir(dataDir, 'read', () => {});
   const store = new ProsodyFileStore(dataDir);
   let release = () => {};
   if (!options.dryRun) {

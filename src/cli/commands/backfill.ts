@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { GeoIpDatabase } from '../../geoip/geoip-database.js';
+import { checkDataDir, openGeoip, requireMmdb } from '../../pipeline/preflight.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { countLogins } from '../../pipeline/count-logins.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
@@ -56,12 +56,13 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
   const config = buildRunConfig(raw);
   const location = requireStore(config, 'to write');
   const sql = location.kind === 'sql' ? location.sql : undefined;
-  if (config.mmdbPath === null) throw new UsageError('--mmdb is required (or mmdb_path in --config, mod_monthly_visitors_mmdb_path in --prosody-config): a GeoIP2/GeoLite2 City database (.mmdb)');
+  const mmdbPath = requireMmdb(config.mmdbPath);
   const maxGapHours = parseMaxGap(raw.maxGap);
   const replace = Boolean(raw.replace);
   const coverage = new RunCoverage(maxGapHours * 3_600_000);
   // Everything that can be checked is checked before the first write (SPEC §10).
-  const geoip = GeoIpDatabase.open(config.mmdbPath);
+  if (location.kind === 'internal') checkDataDir(location.dataDir, 'create', reporter.warning, config.dryRun);
+  const geoip = openGeoip(mmdbPath, reporter.warning);
   const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage);
   // Opened (and locked) before the first read, closed after the commit: one read-modify-write.
   const store = openStatsStore(location.kind === 'internal' ? location.dataDir : '', { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { migrateStore, type StoreLocation } from '../../pipeline/migrate-store.js';
+import { checkDataDir } from '../../pipeline/preflight.js';
 import { addOutputOptions, addStorageOptions, reporterFor, type RawOptions } from '../common-options.js';
 import { storeJson } from '../summary.js';
 import { sqlOptionsFromFlags, type StorageRawOptions } from '../storage-options.js';
@@ -47,6 +48,8 @@ Examples:
     const from = location(raw.from, '--from');
     const to = location(raw.to, '--to');
     if (from.kind === to.kind) throw new UsageError('--from and --to name the same kind of store');
+    if (from.kind === 'internal') checkDataDir(from.dataDir, 'read', reporter.warning);
+    if (to.kind === 'internal') checkDataDir(to.dataDir, 'create', reporter.warning, Boolean(raw.dryRun));
     const result = migrateStore(from, to, { dryRun: Boolean(raw.dryRun), wait: Boolean(raw.wait) });
     if (raw.json) process.stdout.write(`${JSON.stringify({ command: 'migrate', dryRun: Boolean(raw.dryRun), ...result, ...storeJson(result.store) })}\n`);
     reporter.info(

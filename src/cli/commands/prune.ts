@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { isMonth, oldestKeptMonth } from '../../core/prune-plan.js';
+import { MAX_KEEP_MONTHS, isMonth, oldestKeptMonth } from '../../core/prune-plan.js';
 import { pruneStore, type PruneResult } from '../../pipeline/prune-store.js';
 import { addConfigOptions, addOutputOptions, addStorageOptions, reporterFor, type RawOptions } from '../common-options.js';
 import { loadCountingConfig } from '../../config/load-settings.js';
@@ -85,8 +85,8 @@ function pruneTable(result: PruneResult, dryRun: boolean): string {
 
 function parseKeepMonths(text: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`--keep-months ${JSON.stringify(text)}: give a whole number of months, 1 or more`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > MAX_KEEP_MONTHS) {
+    throw new UsageError(`--keep-months ${JSON.stringify(text)}: give a whole number of months from 1 to ${MAX_KEEP_MONTHS}`);
   }
   return n;
 }

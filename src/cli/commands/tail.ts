@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { GeoIpDatabase } from '../../geoip/geoip-database.js';
+import { checkDataDir, openGeoip, requireMmdb } from '../../pipeline/preflight.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { runTail, type TailControl } from '../../pipeline/tail-run.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
@@ -77,7 +77,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   // With SQL storage the data dir only holds the checkpoint, which --state can name instead.
   const stateDir = config.dataDir ?? (sql !== undefined && (raw.state ?? config.statePath) != null ? '' : null);
   if (stateDir === null) throw new UsageError('--data-dir is required: the Prosody data directory to write, e.g. /var/lib/prosody');
-  if (config.mmdbPath === null) throw new UsageError('--mmdb is required: a GeoIP2/GeoLite2 City database (.mmdb)');
+  const mmdbPath = requireMmdb(config.mmdbPath);
   const options = {
     once: Boolean(raw.once),
     fromEnd: Boolean(raw.fromEnd),
@@ -86,9 +86,9 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
     commitLines: count(raw.commitLines, '--commit-lines'),
     pollMs: seconds(raw.pollInterval, '--poll-interval', 0.01),
   };
-  const mmdbPath = config.mmdbPath;
   // Everything that can be checked is checked before the first write (SPEC §10).
-  const geoip = GeoIpDatabase.open(mmdbPath);
+  if (stateDir !== '') checkDataDir(stateDir, 'create', reporter.warning, config.dryRun);
+  const geoip = openGeoip(mmdbPath, reporter.warning);
   /** The database in use: a SIGHUP replaces it, or keeps it when the new file is broken. */
   let current = geoip;
   const store = openStatsStore(stateDir, { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });
@@ -116,7 +116,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
         geoip,
         reloadGeoip: () => {
           try {
-            const fresh = GeoIpDatabase.open(mmdbPath);
+            const fresh = openGeoip(mmdbPath, reporter.warning);
             reporter.info(`re-read ${mmdbPath}`);
             current.close();
             current = fresh;
