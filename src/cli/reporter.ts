@@ -38,6 +38,16 @@ export class Reporter {
     this.warn(w.message);
   };
 
+  /** What a long wait is about, only to a person at a terminal (not to a log or cron mail). */
+  onTerminal(message: string): void {
+    if (this.isTty && this.verbosity !== 'quiet') this.write(message);
+  }
+
+  /** For `--wait`: names the process the run waits for, on a terminal. */
+  readonly waiting = (holderPid: number | undefined): void => {
+    this.onTerminal(`waiting for ${holderPid === undefined ? 'the run' : `pid ${holderPid}`} that holds the data dir`);
+  };
+
   info(message: string): void {
     if (this.verbosity !== 'quiet') this.write(message);
   }

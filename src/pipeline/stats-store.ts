@@ -40,7 +40,10 @@ export interface StatsStore {
  * statistics are in Prosody's SQL storage instead (storage/sql), and `dataDir` is not used.
  * `mustExist`: a missing data dir or SQLite file is an error (prune), not a store to create.
  */
-export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait?: boolean; sql?: SqlOptions; mustExist?: boolean }): StatsStore {
+export function openStatsStore(
+  dataDir: string,
+  options: { dryRun: boolean; wait?: boolean; onWait?: (holderPid: number | undefined) => void; sql?: SqlOptions; mustExist?: boolean },
+): StatsStore {
   if (options.sql !== undefined) return openSqlStatsStore(options.sql, { dryRun: options.dryRun, mustExist: options.mustExist });
   // Unlike a counting run, prune has nothing to write into a data dir that does not exist.
   if (options.mustExist) checkDataDir(dataDir, 'read', () => {});
@@ -49,7 +52,7 @@ export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait
   if (!options.dryRun) {
     store.checkWritable();
     const created = createDataDir(dataDir);
-    const lock = acquireLock(dataDir, { wait: options.wait ?? false });
+    const lock = acquireLock(dataDir, { wait: options.wait ?? false, onWait: options.onWait });
     release = () => {
       lock.release();
       // A run that wrote nothing leaves no trace, not even the folder it made.

@@ -8,13 +8,18 @@ import { prosodyJournalJsonFormat } from './prosody/prosody-journal-json-format.
 /** Every log format we read. A new format is one new file and one line here. */
 export const FORMATS: readonly LogFormat[] = [prosodyFileFormat, prosodySyslogFormat, prosodyJournalJsonFormat, ejabberdFormat];
 
+/** The names --format takes, as --help and its errors list them. */
+export function formatNamesText(): string {
+  return `auto, ${FORMATS.map((f) => f.name).join(', ')}, regex (with --line-regex)`;
+}
+
 /** Lines of an input's start that detection looks at. */
 export const DETECT_SAMPLE_LINES = 50;
 
 export function formatByName(name: string): LogFormat {
   const format = FORMATS.find((f) => f.name === name);
   if (!format) {
-    throw new UsageError(`--format ${name}: unknown format; known: auto, ${FORMATS.map((f) => f.name).join(', ')}`);
+    throw new UsageError(`--format ${name}: unknown format; known: ${formatNamesText()}`);
   }
   return format;
 }

@@ -10,6 +10,7 @@ import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterF
 import { requireStore, type StorageRawOptions } from '../storage-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 import { safeJson } from '../safe-json.js';
+import { addHelpAfter } from '../help-format.js';
 import { backfillJson, backfillTable, reportBackfillNotes } from '../backfill-report.js';
 
 interface BackfillOptions extends RawOptions, StorageRawOptions {
@@ -29,15 +30,20 @@ export function backfillCommand(program: Command): void {
     .option('--max-gap <hours>', 'report a month as partial when its logs pause longer than this', '24')
     .option('--wait', 'wait for another run that holds the data dir lock, instead of failing');
   addStorageOptions(addRunOptions(cmd));
-  cmd.addHelpText(
-    'after',
+  addHelpAfter(
+    cmd,
     `
 Examples:
-  $ monthly-visitors backfill --data-dir /var/lib/prosody --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb \\
-      --client-pattern '^Conversations%..*=ANDROID' --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
-  $ zcat old.log.gz | monthly-visitors backfill --data-dir ./data --mmdb city.mmdb --year 2024 -
-  $ monthly-visitors backfill --dry-run --json --data-dir ./data --mmdb city.mmdb prosody.log
-  $ monthly-visitors backfill --prosody-config /etc/prosody/prosody.cfg.lua   # data dir, logs, options from there
+  $ monthly-visitors backfill --data-dir /var/lib/prosody \\
+      --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb \\
+      --client-pattern '^Conversations%..*=ANDROID' \\
+      --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
+  $ zcat old.log.gz | monthly-visitors backfill --data-dir ./data \\
+      --mmdb city.mmdb --year 2024 -
+  $ monthly-visitors backfill --dry-run --json --data-dir ./data \\
+      --mmdb city.mmdb prosody.log
+  # data dir, logs and options from Prosody's config:
+  $ monthly-visitors backfill --prosody-config /etc/prosody/prosody.cfg.lua
 
 A month the store does not have is added; a month it has is left alone and reported, unless
 --replace. A user's last-recorded month becomes the latest added or replaced month the user was
@@ -65,7 +71,7 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
   const geoip = openGeoip(mmdbPath, reporter.warning);
   const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage);
   // Opened (and locked) before the first read, closed after the commit: one read-modify-write.
-  const store = openStatsStore(location.kind === 'internal' ? location.dataDir : '', { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });
+  const store = openStatsStore(location.kind === 'internal' ? location.dataDir : '', { dryRun: config.dryRun, wait: Boolean(raw.wait), onWait: reporter.waiting, sql });
   try {
     const result = await backfillIntoStore(
       store,

@@ -7,6 +7,7 @@ import { addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type Raw
 import { requireStore, storageOf, type StorageRawOptions } from '../storage-options.js';
 import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
+import { addHelpAfter } from '../help-format.js';
 import { warnOfInferredYears, yearText } from '../summary.js';
 
 export function checkCommand(program: Command): void {
@@ -16,8 +17,8 @@ export function checkCommand(program: Command): void {
     .argument('[log...]', 'logs to read through: says which format they are and what statistics they can give')
     .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked");
   addStorageOptions(addRunOptions(cmd));
-  cmd.addHelpText(
-    'after',
+  addHelpAfter(
+    cmd,
     `
 With logs (named, or the config's), check predicts a backfill or tail run with the same options:
 it exits as that run would, for the same reason (2: options, configuration, logs, GeoIP database;
@@ -26,10 +27,15 @@ it exits as that run would, for the same reason (2: options, configuration, logs
 it is given. A corrupt SQL row is named by its host and key, never by user.
 
 Examples:
-  $ monthly-visitors check --data-dir /var/lib/prosody --mmdb GeoLite2-City.mmdb --client-pattern '^Gajim=DESKTOP'
-  $ monthly-visitors check --verbose --data-dir /var/lib/prosody --mmdb GeoLite2-City.mmdb /var/log/prosody/prosody.log
-  $ monthly-visitors check --prosody-config /etc/prosody/prosody.cfg.lua   # options per host, and where each came from
-  $ monthly-visitors check --storage sql --sql-driver sqlite3 --sql-database /var/lib/prosody/prosody.sqlite   # every row read`,
+  $ monthly-visitors check --data-dir /var/lib/prosody \\
+      --mmdb GeoLite2-City.mmdb --client-pattern '^Gajim=DESKTOP'
+  $ monthly-visitors check --verbose --data-dir /var/lib/prosody \\
+      --mmdb GeoLite2-City.mmdb /var/log/prosody/prosody.log
+  # options per host, and where each came from:
+  $ monthly-visitors check --prosody-config /etc/prosody/prosody.cfg.lua
+  # every row read:
+  $ monthly-visitors check --storage sql --sql-driver sqlite3 \\
+      --sql-database /var/lib/prosody/prosody.sqlite`,
   );
   cmd.action(async (logs: string[], raw: RawOptions & StorageRawOptions) => {
     await runCheck(logs, raw);

@@ -7,6 +7,7 @@ import { loadCountingConfig } from '../../config/load-settings.js';
 import { requireStore, type StorageRawOptions } from '../storage-options.js';
 import { storeJson } from '../summary.js';
 import { stripControl } from '../reporter.js';
+import { addHelpAfter } from '../help-format.js';
 import { textTable } from '../text-table.js';
 
 interface PruneOptions extends Pick<RawOptions, 'dataDir' | 'dryRun' | 'json' | 'quiet' | 'verbose' | 'config' | 'prosodyConfig'>, StorageRawOptions {
@@ -24,9 +25,9 @@ export function pruneCommand(program: Command): void {
     .option('--now <YYYY-MM>', "the current month (default: this machine's local date)")
     .option('--dry-run', 'print what would be deleted, delete nothing')
     .option('--wait', 'wait for another run that holds the data dir lock, instead of failing');
-  addOutputOptions(addStorageOptions(addConfigOptions(cmd)));
-  cmd.addHelpText(
-    'after',
+  addOutputOptions(addStorageOptions(addConfigOptions(cmd)), { verbose: false });
+  addHelpAfter(
+    cmd,
     `
 --keep-months N keeps the current month and the N - 1 months before it: in November 2026,
 --keep-months 12 keeps 2025-12 … 2026-11 and deletes 2025-11 and older from every host record,
@@ -39,7 +40,9 @@ every host's lock, so tails of other nodes may keep running (they wait for it, b
 Examples:
   $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 --dry-run
   $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 --json
-  $ monthly-visitors prune --prosody-config /etc/prosody/prosody.cfg.lua --keep-months 24   # storage = "sql" there`,
+  # storage = "sql" there:
+  $ monthly-visitors prune --prosody-config /etc/prosody/prosody.cfg.lua \\
+      --keep-months 24`,
   );
   cmd.action((raw: PruneOptions) => {
     runPrune(raw);
@@ -54,7 +57,7 @@ function runPrune(raw: PruneOptions): void {
   if (!isMonth(now)) throw new UsageError(`--now ${JSON.stringify(raw.now)}: give a month as YYYY-MM`);
   const oldestKept = oldestKeptMonth(now, keepMonths);
   const dryRun = Boolean(raw.dryRun);
-  const result = pruneStore(location, { oldestKept, dryRun, wait: Boolean(raw.wait) });
+  const result = pruneStore(location, { oldestKept, dryRun, wait: Boolean(raw.wait), onWait: reporter.waiting });
   if (raw.json) {
     process.stdout.write(`${JSON.stringify({ command: 'prune', dryRun, keepMonths, now, oldestKept, hosts: result.hosts, ...storeJson(result.store) })}\n`);
   } else if (!raw.quiet) {

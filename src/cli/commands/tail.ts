@@ -6,6 +6,7 @@ import { openStatsStore } from '../../pipeline/stats-store.js';
 import { runTail, type TailControl } from '../../pipeline/tail-run.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { storageOf, type StorageRawOptions } from '../storage-options.js';
+import { addHelpAfter } from '../help-format.js';
 import { reportSummary, summaryJson } from '../summary.js';
 
 /** The state file's default name, beside the statistics in the data dir. */
@@ -36,19 +37,23 @@ export function tailCommand(program: Command): void {
     .option('--wait', 'wait for another run holding the data dir to finish instead of failing')
     .option('--dry-run', 'read and count, write nothing (neither statistics nor checkpoint)');
   addStorageOptions(addRunOptions(cmd));
-  cmd.addHelpText(
-    'after',
+  addHelpAfter(
+    cmd,
     `
 Signals: SIGTERM/SIGINT finish the current batch, commit and exit 0; SIGHUP re-reads the GeoIP
 database and looks at the logs again (after logrotate, or a weekly GeoIP update).
 
 Examples:
-  # cron, every 5 minutes (quiet unless something is wrong)
-  */5 * * * * prosody monthly-visitors tail --once -q --data-dir /var/lib/prosody --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb /var/log/prosody/prosody.log
+  # cron, every 5 minutes (quiet unless something is wrong), one line:
+  */5 * * * * prosody monthly-visitors tail --once -q
+      --data-dir /var/lib/prosody --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb
+      /var/log/prosody/prosody.log
   # a service that follows the log
-  $ monthly-visitors tail --data-dir /var/lib/prosody --mmdb city.mmdb --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
+  $ monthly-visitors tail --data-dir /var/lib/prosody --mmdb city.mmdb \\
+      --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
   # start counting from now on, not from what the log already holds
-  $ monthly-visitors tail --once --from-end --data-dir /var/lib/prosody --mmdb city.mmdb /var/log/prosody/prosody.log`,
+  $ monthly-visitors tail --once --from-end --data-dir /var/lib/prosody \\
+      --mmdb city.mmdb /var/log/prosody/prosody.log`,
   );
   cmd.action(async (logs: string[], raw: TailRawOptions) => {
     await runTailCommand(logs, raw);
@@ -91,7 +96,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   const geoip = openGeoip(mmdbPath, reporter.warning);
   /** The database in use: a SIGHUP replaces it, or keeps it when the new file is broken. */
   let current = geoip;
-  const store = openStatsStore(stateDir, { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });
+  const store = openStatsStore(stateDir, { dryRun: config.dryRun, wait: Boolean(raw.wait), onWait: reporter.waiting, sql });
   const control: TailControl = { stopping: false, reload: false, wake: () => {} };
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
@@ -106,6 +111,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   };
   process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', reload);
   reporter.verbose(`${options.once ? 'reading' : 'following'} ${logs.length} log(s); checkpoint ${options.statePath}`);
+  if (!options.once) reporter.onTerminal(`following ${logs.length} log${logs.length === 1 ? '' : 's'}; Ctrl-C stops after the current batch`);
   try {
     const result = await runTail(
       logs,
