@@ -5,7 +5,7 @@ import { checkDataDir, openGeoip, requireMmdb } from '../../pipeline/preflight.j
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { runTail, type TailControl } from '../../pipeline/tail-run.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
-import { storageOf, type StorageRawOptions } from '../storage-options.js';
+import { requireStore, storageOf, type StorageRawOptions } from '../storage-options.js';
 import { addHelpAfter } from '../help-format.js';
 import { reportSummary, summaryJson } from '../summary.js';
 
@@ -81,7 +81,10 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   const sql = location.kind === 'sql' ? location.sql : undefined;
   // With SQL storage the data dir only holds the checkpoint, which --state can name instead.
   const stateDir = config.dataDir ?? (sql !== undefined && (raw.state ?? config.statePath) != null ? '' : null);
-  if (stateDir === null) throw new UsageError('--data-dir is required: the Prosody data directory to write, e.g. /var/lib/prosody');
+  if (stateDir === null) {
+    requireStore(config, 'to write'); // the same message as backfill and check when nothing names a store
+    throw new UsageError('--data-dir or --state is required with SQL storage: where the checkpoint is kept');
+  }
   const mmdbPath = requireMmdb(config.mmdbPath);
   const options = {
     once: Boolean(raw.once),
