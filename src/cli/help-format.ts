@@ -32,7 +32,7 @@ export function wrapHelpText(text: string, width: number): string {
     paragraph = [];
   };
   for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith(' ') || line.endsWith(':')) {
+    if (line === '' || line.startsWith(' ') || /^[A-Z][\w ]{0,30}:$/.test(line)) {
       flush();
       out.push(line);
     } else {

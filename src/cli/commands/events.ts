@@ -16,8 +16,10 @@ export function eventsCommand(program: Command): void {
   addHelpAfter(
     cmd,
     `
-Each line: {"time":"2026-09-03T09:00:00+00:00","month":"2026-09","host":"example.com","user":"alice",
-            "ip":"127.0.1.10","resource":"Zom-iPhone","source":"prosody.log:57"}
+Each line (one line, shown here in three):
+  {"time":"2026-09-03T09:00:00+00:00","month":"2026-09","host":"example.com",
+   "user":"alice","ip":"127.0.1.10","resource":"Zom-iPhone",
+   "source":"prosody.log:57"}
 
 Examples:
   $ monthly-visitors events --timezone UTC /var/log/prosody/prosody.log | head

@@ -38,7 +38,8 @@ atomic batch, made while holding the data dir's lock; in SQL storage one transac
 every host's lock, so tails of other nodes may keep running (they wait for it, briefly).
 
 Examples:
-  $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 --dry-run
+  $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 \\
+      --dry-run
   $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 --json
   # storage = "sql" there:
   $ monthly-visitors prune --prosody-config /etc/prosody/prosody.cfg.lua \\

@@ -28,7 +28,7 @@ export function tailCommand(program: Command): void {
     .description('count what the logs gained since the last run (cron: --once), or follow them (service); survives rotation and crashes')
     .argument('[log...]', "live log files (their rotated pieces are found beside them; default: the config's log files)")
     .option('--data-dir <dir>', "Prosody's data directory (data_path), e.g. /var/lib/prosody")
-    .option('--state <file>', `checkpoint file (default: state in --config, else <data-dir>/${DEFAULT_STATE_FILE}); holds offsets, never user data`)
+    .option('--state <file>', `checkpoint file; holds offsets, never user data (default: state in --config, else ${DEFAULT_STATE_FILE} in the data dir)`)
     .option('--once', 'read to the end of the logs, commit and exit (for cron)')
     .option('--from-end', 'first run only (no checkpoint yet): skip what the logs hold now and count only new lines')
     .addOption(new Option('--commit-interval <seconds>', 'commit a batch at least this often while there is progress').default('10'))
