@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { RunConfig } from '../config/run-config.js';
 import { parseYear } from '../config/parse-options.js';
 import { loadCountingConfig, PROSODY_CONFIG_ENV } from '../config/load-settings.js';
-import { formatByName } from '../sources/formats.js';
+import { formatByName, formatNamesText } from '../sources/formats.js';
 import type { LogFormat } from '../sources/log-format.js';
 import { regexFormat } from '../sources/custom/regex-format.js';
 import { prosodyFileFormatWith } from '../sources/prosody/prosody-file-format.js';
@@ -35,7 +35,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** Options that say how to read logs. */
 export function addLogOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--format <name>', 'log format: auto, prosody, prosody-syslog, prosody-journal-json, ejabberd, regex (with --line-regex)').default('auto'))
+    .addOption(new Option('--format <name>', `log format: ${formatNamesText()}`).default('auto'))
     .option('--year <yyyy>', 'year of the first line, for logs without years (default: inferred from the file date)')
     .option('--timezone <zone>', "IANA time zone the log was written in (default: this machine's)")
     .option('--month-timezone <zone>', "count months in this zone instead of the server's wall clock")
@@ -66,9 +66,15 @@ export function addConfigOptions(cmd: Command): Command {
     );
 }
 
-export function addOutputOptions(cmd: Command, withJson = true): Command {
-  if (withJson) cmd.option('--json', 'print the summary as JSON on stdout');
-  return cmd.option('-q, --quiet', 'print only warnings and errors (for cron)').option('-v, --verbose', 'say more about each input');
+/**
+ * --json, -q and -v, each where it means something: `json` for commands with a summary to print,
+ * `cron` for those cron runs, `verbose` for those that read inputs.
+ */
+export function addOutputOptions(cmd: Command, has: { json?: boolean; cron?: boolean; verbose?: boolean } = {}): Command {
+  const { json = true, cron = true, verbose = true } = has;
+  if (json) cmd.option('--json', 'print the summary as JSON on stdout');
+  cmd.option('-q, --quiet', `print only warnings and errors${cron ? ' (for cron)' : ''}`);
+  return verbose ? cmd.option('-v, --verbose', 'say more about each input') : cmd;
 }
 
 /** Everything a command that reads logs and counts takes: the module's options, configs, log layout, output. */
@@ -77,11 +83,15 @@ export function addRunOptions(cmd: Command): Command {
 }
 
 /** Where the statistics are: the data dir's files, or Prosody's SQL storage (validated by storage-options.ts). */
-export function addStorageOptions(cmd: Command): Command {
+export function addStorageOptions(cmd: Command, withStorage = true): Command {
+  // migrate names the SQL side with --from/--to instead of --storage.
+  const sqlWith = withStorage ? 'with --storage sql: ' : '';
+  if (withStorage) {
+    cmd.addOption(new Option('--storage <internal|sql>', "Prosody's storage backend for the statistics: internal (.dat files in --data-dir) or sql (mod_storage_sql)"));
+  }
   return cmd
-    .addOption(new Option('--storage <internal|sql>', "Prosody's storage backend for the statistics: internal (.dat files in --data-dir) or sql (mod_storage_sql)"))
-    .addOption(new Option('--sql-driver <sqlite3|postgresql>', 'with --storage sql: the database (default: sqlite3)'))
-    .option('--sql-database <name>', 'with --storage sql: the SQLite file, or the PostgreSQL database')
+    .addOption(new Option('--sql-driver <sqlite3|postgresql>', `${sqlWith}the database (default: sqlite3)`))
+    .option('--sql-database <name>', `${sqlWith}the SQLite file, or the PostgreSQL database`)
     .option('--sql-host <host>', 'PostgreSQL host name, or the folder of its Unix socket')
     .option('--sql-port <port>', 'PostgreSQL port')
     .option('--sql-username <name>', 'PostgreSQL user')

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { MonthlyVisitorsError } from '../errors.js';
 import { stripControl } from './reporter.js';
+import { addHelpAfter, configureHelpAndErrors } from './help-format.js';
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -45,11 +46,24 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
       "Privacy-preserving monthly visitor statistics from Prosody and ejabberd logs, written as mod_monthly_visitors' own storage.",
     )
     .version(version(), '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  configureHelpAndErrors(program);
+  addHelpAfter(
+    program,
+    `
+Start with: monthly-visitors backfill --help (count the logs you have), then tail --help (cron).
+Each command's --help lists its options and examples.
+
+Example:
+  $ monthly-visitors backfill --data-dir /var/lib/prosody \\
+      --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb /var/log/prosody/prosody.log`,
+  );
   const named = COMMANDS.filter(([name]) => name === argv[2]);
   for (const [, load] of named.length > 0 ? named : COMMANDS) (await load())(program);
-  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    configureHelpAndErrors(cmd);
+  }
   return program;
 }
 

@@ -1,3 +1,5 @@
+import type { Warning } from '../warnings.js';
+
 /** How much the run says on stderr. Quiet is for cron: only warnings and errors. */
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
@@ -30,6 +32,21 @@ export class Reporter {
   warn(message: string): void {
     this.write(`warning: ${message}`, 33);
   }
+
+  /** A coded warning (preflight checks): printed as any warning; `check --json` also lists it. */
+  readonly warning = (w: Warning): void => {
+    this.warn(w.message);
+  };
+
+  /** What a long wait is about, only to a person at a terminal (not to a log or cron mail). */
+  onTerminal(message: string): void {
+    if (this.isTty && this.verbosity !== 'quiet') this.write(message);
+  }
+
+  /** For `--wait`: names the process the run waits for, on a terminal. */
+  readonly waiting = (holderPid: number | undefined): void => {
+    this.onTerminal(`waiting for ${holderPid === undefined ? 'the run' : `pid ${holderPid}`} that holds the data dir`);
+  };
 
   info(message: string): void {
     if (this.verbosity !== 'quiet') this.write(message);

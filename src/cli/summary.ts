@@ -1,6 +1,7 @@
 import type { InputReport } from '../pipeline/login-source.js';
 import type { OutcomeCounts } from '../pipeline/count-logins.js';
 import type { Reporter } from './reporter.js';
+import type { WarningSink } from '../warnings.js';
 
 export interface StoreReport {
   readonly written: number;
@@ -54,10 +55,11 @@ export function reportSummary(s: RunSummary, reporter: Reporter): void {
   for (const input of s.inputs) {
     reporter.verbose(
       `${input.label}: ${input.format ?? 'empty'}, ${input.lines} lines, ${input.logins} logins ` +
-        `(${input.loginsWithIp} with IP, ${input.loginsWithResource} with resource), ${input.unparsable} unparsable`,
+        `(${input.loginsWithIp} with IP, ${input.loginsWithResource} with resource), ${input.unparsable} unparsable${yearText(input)}`,
     );
     explainCapabilities(input, reporter);
   }
+  warnOfInferredYears(s.inputs, reporter.warning);
   reporter.info(
     `${s.command}${s.dryRun ? ' (dry run)' : ''}: ${j.lines} lines, ${j.logins} logins: ${j.counted} counted, ` +
       `${j.alreadyCounted} already counted, ${j.filtered} filtered, ${j.late} late; ${j.unparsable} unparsable lines`,
@@ -96,5 +98,22 @@ function explainCapabilities(input: InputReport, reporter: Reporter): void {
       `no-ip:${input.label}`,
       `${input.label}: no client addresses in this log, so every place is geo-?-?-? (enable mod_log_auth with log_auth_ips = "all", or log at debug level)`,
     );
+  }
+}
+
+/** `, year 2025 (from its modification time)` for a log whose lines have no year; else nothing. */
+export function yearText(input: InputReport): string {
+  if (input.year === undefined) return '';
+  return `, year ${input.year} (${input.yearFrom === '--year' ? 'from --year' : 'inferred from its modification time'})`;
+}
+
+/**
+ * A year inferred from a file's date is right for a log written this year; for an older year (a
+ * log copied, or restored from a backup, keeps no date of its own) it is said, even under -q.
+ */
+export function warnOfInferredYears(inputs: readonly InputReport[], warn: WarningSink, currentYear = new Date().getFullYear()): void {
+  for (const input of inputs) {
+    if (input.yearFrom !== 'modification-time' || input.year === currentYear) continue;
+    warn({ code: 'year-inferred', message: `${input.label}: its lines have no year; took ${input.year} from its modification time (give --year if that is wrong)` });
   }
 }

@@ -3,11 +3,12 @@ import { patternOverlap } from '../core/lua-pattern/overlap.js';
 import type { HostSettings, SourcedPattern } from './option-layers.js';
 import type { RunConfig } from './run-config.js';
 import { describeSql } from './storage-settings.js';
+import type { Warning } from '../warnings.js';
 
 /** What `check` says about the configuration: the effective options per host with their origin. */
 export interface ConfigReport {
   readonly lines: string[];
-  readonly warnings: string[];
+  readonly warnings: Warning[];
   readonly json: Record<string, unknown>;
 }
 
@@ -16,7 +17,7 @@ const OTHER_HOSTS = 'every other host';
 
 export function describeConfig(config: RunConfig): ConfigReport {
   const lines: string[] = [];
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   const settings = config.settings;
   if (!settings) return { lines, warnings, json: {} };
 
@@ -25,7 +26,7 @@ export function describeConfig(config: RunConfig): ConfigReport {
   if (settings.inputs.value.length > 0) {
     lines.push(`logs: ${settings.inputs.value.join(', ')} (${settings.inputs.origin})`);
     for (const log of settings.inputs.value) {
-      if (log !== '-' && !existsSync(log)) warnings.push(`${settings.inputs.origin}: log ${log} does not exist`);
+      if (log !== '-' && !existsSync(log)) warnings.push({ code: 'log-missing', message: `${settings.inputs.origin}: log ${log} does not exist` });
     }
   }
   if (settings.statePath.value !== null) lines.push(`state: ${settings.statePath.value} (${settings.statePath.origin})`);
@@ -52,9 +53,10 @@ export function describeConfig(config: RunConfig): ConfigReport {
   }
 
   for (const { host, origin } of config.prosody?.moduleLoadedOn ?? []) {
-    warnings.push(
-      `${origin}: Prosody loads mod_monthly_visitors on ${host} itself: running this tool on the same store counts those logins twice`,
-    );
+    warnings.push({
+      code: 'module-loaded-too',
+      message: `${origin}: Prosody loads mod_monthly_visitors on ${host} itself: running this tool on the same store counts those logins twice`,
+    });
   }
   if (config.prosody && config.prosody.logLevel === null) {
     const other = config.prosody.otherSinks.join(', ');
@@ -91,8 +93,8 @@ function hostJson(s: HostSettings) {
  * Every pair of patterns of different categories that one resource can match: found exactly for
  * regular patterns (see overlap.ts), reported as undecided for the others.
  */
-function overlaps(patterns: readonly SourcedPattern[], hosts: string): { warnings: string[]; notes: string[] } {
-  const warnings: string[] = [];
+function overlaps(patterns: readonly SourcedPattern[], hosts: string): { warnings: Warning[]; notes: string[] } {
+  const warnings: Warning[] = [];
   const notes: string[] = [];
   for (let i = 0; i < patterns.length; i++) {
     for (let j = i + 1; j < patterns.length; j++) {
@@ -101,7 +103,10 @@ function overlaps(patterns: readonly SourcedPattern[], hosts: string): { warning
       const result = patternOverlap(a.pattern.source, b.pattern.source);
       const pair = `${JSON.stringify(a.pattern.source)} (${a.category}, ${a.origin}) and ${JSON.stringify(b.pattern.source)} (${b.category}, ${b.origin})`;
       if (result.kind === 'overlap') {
-        warnings.push(`client patterns of ${hosts}: ${pair} both match e.g. ${JSON.stringify(showBytes(result.witness))}; the first one written wins`);
+        warnings.push({
+          code: 'client-patterns-overlap',
+          message: `client patterns of ${hosts}: ${pair} both match e.g. ${JSON.stringify(showBytes(result.witness))}; the first one written wins`,
+        });
       } else if (result.kind === 'unknown') {
         notes.push(`client patterns of ${hosts}: could not decide whether ${pair} overlap: ${result.reason}`);
       }

@@ -1,6 +1,7 @@
 import { LuaPattern } from '../core/lua-pattern/index.js';
 import type { ClientPattern } from '../core/client-classifier.js';
 import { CountryFilter } from '../core/country-filter.js';
+import { countryCodeInstead, isCountryCode } from '../core/iso-countries.js';
 import { ConfigError, UsageError } from '../errors.js';
 
 /**
@@ -15,18 +16,22 @@ export function parseClientPattern(spec: string): ClientPattern {
   return { pattern: LuaPattern.compile(spec.slice(0, eq)), category: spec.slice(eq + 1) };
 }
 
-const ISO_COUNTRY = /^[A-Z]{2}$/;
+const TWO_LETTERS = /^[A-Z]{2}$/;
 
-/** `ALL`, one ISO 3166-1 alpha-2 code, or a comma list (case-insensitive). */
+/** `ALL`, one assigned ISO 3166-1 alpha-2 code, or a comma list (case-insensitive). */
 export function parseRecordCountry(value: string, what = '--record-country'): CountryFilter {
   const trimmed = value.trim();
   if (trimmed.toUpperCase() === 'ALL') return CountryFilter.ALL;
   const codes = trimmed.split(',').map((c) => c.trim().toUpperCase());
-  const bad = codes.find((c) => !ISO_COUNTRY.test(c));
-  if (bad !== undefined) {
-    throw new ConfigError(
-      `${what} ${JSON.stringify(value)}: ${bad === '' ? 'empty country code' : `${JSON.stringify(bad)} is not a two-letter ISO country code`}; use ALL, DE, or DE,AT,CH`,
-    );
+  for (const code of codes) {
+    if (isCountryCode(code)) continue;
+    const instead = countryCodeInstead(code);
+    const why =
+      code === '' ? 'empty country code'
+      : !TWO_LETTERS.test(code) ? `${JSON.stringify(code)} is not a two-letter ISO country code`
+      : instead !== undefined ? `${code} is not an ISO 3166-1 country code; use ${instead}`
+      : `${code} is not an assigned ISO 3166-1 country code`;
+    throw new ConfigError(`${what} ${JSON.stringify(value)}: ${why}${instead === undefined ? '; use ALL, DE, or DE,AT,CH' : ''}`);
   }
   return CountryFilter.only(codes);
 }

@@ -14,9 +14,16 @@ export function isMonth(text: string): boolean {
   return MONTH.test(text);
 }
 
-/** The oldest month kept: `now` and the N - 1 months before it (N = 12 at 2026-11 → 2025-12). */
+/** `prune --keep-months` takes 1 … this (a century): more is surely a mistake. */
+export const MAX_KEEP_MONTHS = 1200;
+
+/**
+ * The oldest month kept: `now` and the N - 1 months before it (N = 12 at 2026-11 → 2025-12). A
+ * month before year 0000 is not a month a store can hold: then everything is kept (0000-01).
+ */
 export function oldestKeptMonth(now: string, keepMonths: number): string {
-  const index = Number(now.slice(0, 4)) * 12 + Number(now.slice(5, 7)) - 1 - (keepMonths - 1);
+  if (!isMonth(now) || !Number.isSafeInteger(keepMonths) || keepMonths < 1) throw new RangeError(`oldestKeptMonth(${now}, ${keepMonths})`);
+  const index = Math.max(0, Number(now.slice(0, 4)) * 12 + Number(now.slice(5, 7)) - 1 - (keepMonths - 1));
   const year = Math.floor(index / 12);
   const month = (index % 12) + 1;
   return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}`;

@@ -60,9 +60,9 @@ export class GeoIpDatabase {
       const why = err instanceof Error ? err.message : String(err);
       throw new GeoIpError(`${path}: not a MaxMind DB (.mmdb) file: ${why}`);
     }
-    if (!/city|country/i.test(metadata.databaseType)) {
+    if (databaseKind(metadata.databaseType) === null) {
       closeSync(fd);
-      throw new GeoIpError(`${path}: a ${metadata.databaseType} database has no countries; use a GeoIP2/GeoLite2 City database`);
+      throw new GeoIpError(`${path}: a ${JSON.stringify(metadata.databaseType)} database has no places of logins; use a City database (GeoLite2-City, GeoIP2-City, GeoIP2-Enterprise, DBIP-City-Lite)`);
     }
     if (metadata.searchTreeSize > size) {
       closeSync(fd);
@@ -73,6 +73,11 @@ export class GeoIpDatabase {
 
   get databaseType(): string {
     return this.metadata.databaseType;
+  }
+
+  /** `country`: every login's geo key is `CC-?-?` (the database has no subdivisions or cities). */
+  get kind(): DatabaseKind {
+    return databaseKind(this.metadata.databaseType) ?? 'city';
   }
 
   get buildTime(): Date {
@@ -139,4 +144,17 @@ export class GeoIpDatabase {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
+}
+
+export type DatabaseKind = 'city' | 'country';
+
+/**
+ * What a database's records hold, from its `database_type`, as MaxMind's own readers decide it
+ * (a substring of the type): City types and Enterprise (a City superset) have subdivisions and
+ * cities; Country types only countries; ASN, ISP, Anonymous-IP, Domain, Connection-Type… no place.
+ */
+export function databaseKind(type: string): DatabaseKind | null {
+  if (/City|Enterprise/.test(type)) return 'city';
+  if (/Country/.test(type)) return 'country';
+  return null;
 }

@@ -2,6 +2,7 @@ import type { LoginEvent } from '../core/login-event.js';
 import type { RunCoverage } from '../core/log-coverage.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { LogFormat } from '../sources/log-format.js';
+import type { YearSource } from '../time/year-inference.js';
 import { openInputs } from '../sources/log-input.js';
 import { LoginStream } from '../sources/login-stream.js';
 import { eachEvent, mergeByTime } from '../sources/merge-by-time.js';
@@ -16,6 +17,9 @@ export interface InputReport {
   readonly logins: number;
   readonly loginsWithIp: number;
   readonly loginsWithResource: number;
+  /** Only for logs whose lines have no year: the first line's year, and where it came from. */
+  readonly year?: number;
+  readonly yearFrom?: YearSource;
 }
 
 export interface Notices {
@@ -63,6 +67,7 @@ export class LoginSource {
         logins: piece.logins,
         loginsWithIp: piece.loginsWithIp,
         loginsWithResource: piece.loginsWithResource,
+        ...(piece.year === undefined ? {} : { year: piece.year, yearFrom: piece.yearFrom }),
       })),
     );
   }

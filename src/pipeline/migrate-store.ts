@@ -18,7 +18,7 @@ export interface MigrateResult {
  * journal commit). The target keeps what the source does not have: the source's months replace the
  * target's months of the same name, and a user's mark becomes the later of the two.
  */
-export function migrateStore(from: StoreLocation, to: StoreLocation, opts: { dryRun: boolean; wait?: boolean }): MigrateResult {
+export function migrateStore(from: StoreLocation, to: StoreLocation, opts: { dryRun: boolean; wait?: boolean; onWait?: (holderPid: number | undefined) => void }): MigrateResult {
   const source = openStoreReader(from);
   try {
     const target = openStatsStore(to.kind === 'internal' ? to.dataDir : '', { ...opts, sql: to.kind === 'sql' ? to.sql : undefined });

@@ -1,5 +1,4 @@
-import { StoreIoError } from '../errors.js';
-import { isDir } from '../storage/fs-util.js';
+import { checkDataDir } from './preflight.js';
 import { ProsodyFileStore } from '../storage/prosody-file-store.js';
 import { fileStoreReader, type StoreLocation, type StoreReader } from '../storage/store-reader.js';
 import { openSqlConnection } from '../storage/sql/sql-stats-store.js';
@@ -12,7 +11,7 @@ import { sqlStoreReader } from '../storage/sql/sql-store-reader.js';
  */
 export function openStoreReader(location: StoreLocation): StoreReader & { close(): void } {
   if (location.kind === 'internal') {
-    if (!isDir(location.dataDir)) throw new StoreIoError(`${location.dataDir}: no such data directory`);
+    checkDataDir(location.dataDir, 'read', () => {});
     return { ...fileStoreReader(new ProsodyFileStore(location.dataDir)), close: () => {} };
   }
   const stats = new SqlStats(openSqlConnection(location.sql, { dryRun: true, readOnly: true }), { dryRun: true });

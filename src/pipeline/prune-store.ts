@@ -15,10 +15,11 @@ export interface PruneResult {
  * that marks a user meanwhile either commits before prune reads (the mark is new: kept) or waits.
  * A dry run writes nothing.
  */
-export function pruneStore(location: StoreLocation, opts: { oldestKept: string; dryRun: boolean; wait: boolean }): PruneResult {
+export function pruneStore(location: StoreLocation, opts: { oldestKept: string; dryRun: boolean; wait: boolean; onWait?: (holderPid: number | undefined) => void }): PruneResult {
   const stats = openStatsStore(location.kind === 'internal' ? location.dataDir : '', {
     dryRun: opts.dryRun,
     wait: opts.wait,
+    onWait: opts.onWait,
     sql: location.kind === 'sql' ? location.sql : undefined,
     mustExist: true,
   });

@@ -6,8 +6,8 @@ import { ProsodyFileStore, type StoreChanges } from '../storage/prosody-file-sto
 import { acquireLock } from '../storage/lock.js';
 import { recoverJournal, type BatchWrite } from '../storage/journal.js';
 import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
-import { StoreIoError } from '../errors.js';
 import { isStorableName } from '../storage/prosody-paths.js';
+import { checkDataDir } from './preflight.js';
 import { fileStoreReader, type StoreReader } from '../storage/store-reader.js';
 import { openSqlStatsStore } from '../storage/sql/sql-stats-store.js';
 import type { SqlOptions } from '../storage/sql/sql-connection.js';
@@ -52,16 +52,19 @@ export interface StatsStore {
  * statistics are in Prosody's SQL storage instead (storage/sql), and `dataDir` is not used.
  * `mustExist`: a missing data dir or SQLite file is an error (prune), not a store to create.
  */
-export function openStatsStore(dataDir: string, options: { dryRun: boolean; wait?: boolean; sql?: SqlOptions; mustExist?: boolean }): StatsStore {
+export function openStatsStore(
+  dataDir: string,
+  options: { dryRun: boolean; wait?: boolean; onWait?: (holderPid: number | undefined) => void; sql?: SqlOptions; mustExist?: boolean },
+): StatsStore {
   if (options.sql !== undefined) return openSqlStatsStore(options.sql, { dryRun: options.dryRun, mustExist: options.mustExist });
   // Unlike a counting run, prune has nothing to write into a data dir that does not exist.
-  if (options.mustExist && !existsSync(dataDir)) throw new StoreIoError(`${dataDir}: no such data dir`);
+  if (options.mustExist) checkDataDir(dataDir, 'read', () => {});
   const store = new ProsodyFileStore(dataDir);
   let release = () => {};
   if (!options.dryRun) {
     store.checkWritable();
     const created = createDataDir(dataDir);
-    const lock = acquireLock(dataDir, { wait: options.wait ?? false });
+    const lock = acquireLock(dataDir, { wait: options.wait ?? false, onWait: options.onWait });
     release = () => {
       lock.release();
       // A run that wrote nothing leaves no trace, not even the folder it made.

@@ -1,6 +1,7 @@
 import type { LoginEvent } from '../core/login-event.js';
 import type { TimeZone } from '../time/zone.js';
 import type { Stamp } from '../time/log-clock.js';
+import type { YearObserver } from '../time/year-inference.js';
 
 /** What a parser reports to the run, besides login events. */
 export interface ParserContext {
@@ -36,8 +37,10 @@ export interface TimeOptions {
   readonly monthZone: TimeZone | null;
   /** `--year`: the year of the first line, for formats whose timestamps have none. */
   readonly firstYear?: number;
-  /** Modification time of the input (now for stdin), for year inference. */
-  readonly referenceMs: number;
+  /** Modification time of the input (null for stdin: no year can be inferred), for year inference. */
+  readonly referenceMs: number | null;
+  /** Told the first year of each file whose lines have no year (`--verbose` and `--json` name it). */
+  readonly onYear?: YearObserver;
 }
 
 export interface ParserStats {
@@ -53,7 +56,7 @@ export interface LineParser {
    * The next piece of a rotated log follows (read through the same parser so sessions that span a
    * rotation keep their state). Line numbers restart; years are inferred from its own date.
    */
-  nextFile(referenceMs: number): void;
+  nextFile(referenceMs: number | null): void;
   /** End of input: settle sessions that were waiting for a later line. */
   end(): void;
   /** The position (ParserContext.position) of the first line of the oldest session still waiting for its login. */

@@ -6,8 +6,8 @@ import { InputError } from '../errors.js';
 export interface LogInput {
   /** The path as found; used in messages and `source` fields. */
   readonly label: string;
-  /** Modification time (now for stdin): the reference for inferring years (SPEC §5). */
-  readonly mtimeMs: number;
+  /** Modification time (null for stdin, which has none): the reference for inferring years (SPEC §5). */
+  readonly mtimeMs: number | null;
   readonly gzip: boolean;
   /**
    * The (decompressed) bytes, in chunks. A chunk is valid only until the next one is asked for:
@@ -83,7 +83,7 @@ function globToRegExp(glob: string): RegExp {
 
 async function openInput(path: string): Promise<LogInput> {
   if (path === '-') {
-    return { label: '-', mtimeMs: Date.now(), gzip: false, chunks: () => maybeGunzip(process.stdin) };
+    return { label: '-', mtimeMs: null, gzip: false, chunks: () => maybeGunzip(process.stdin) };
   }
   let handle: fsp.FileHandle;
   try {

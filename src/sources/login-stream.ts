@@ -3,9 +3,10 @@ import type { LogCoverage } from '../core/log-coverage.js';
 import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from './log-format.js';
 import type { LogInput } from './log-input.js';
 import { describeFsError } from './log-input.js';
-import { detectFormatOfChunk } from './formats.js';
+import { assertTextLog, detectFormatOfChunk } from './formats.js';
 import { LineSplitter } from './line-splitter.js';
 import { InputReadError } from '../errors.js';
+import type { YearSource } from '../time/year-inference.js';
 
 /** Options shared by every input of a run. */
 export interface StreamOptions {
@@ -28,6 +29,9 @@ export interface PieceStats {
   logins: number;
   loginsWithIp: number;
   loginsWithResource: number;
+  /** The year of its first line, when its lines have none: from --year or its modification time. */
+  year?: number;
+  yearFrom?: YearSource;
 }
 
 /**
@@ -121,6 +125,7 @@ export class LoginStream {
 
   private splitterFor(first: Buffer): LineSplitter {
     if (this.splitter !== null) return this.splitter;
+    if (this.format !== null) assertTextLog(this.current.label, first); // detection checks it too
     if (this.parser === null) {
       const format = this.format ?? this.detect(first);
       this.format = format;
@@ -142,7 +147,12 @@ export class LoginStream {
           if (s !== null) coverage.add(s);
         };
       }
-      this.parser = format.createParser(ctx, { ...this.options.time, referenceMs: this.current.mtimeMs });
+      const onYear = (year: number, from: YearSource) => {
+        const piece = this.pieceStats[this.pieceStats.length - 1];
+        piece.year ??= year;
+        piece.yearFrom ??= from;
+      };
+      this.parser = format.createParser(ctx, { ...this.options.time, referenceMs: this.current.mtimeMs, onYear });
     } else {
       this.parser.nextFile(this.current.mtimeMs);
     }

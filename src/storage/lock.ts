@@ -46,6 +46,8 @@ export interface AcquireOptions {
   wait: boolean;
   /** With `wait`: give up after this long (default: wait forever). */
   timeoutMs?: number;
+  /** With `wait`: told once, when the first try finds the lock held, which process holds it. */
+  onWait?: (holderPid: number | undefined) => void;
 }
 
 export interface Lock {
@@ -265,11 +267,16 @@ function pollDelay(): number {
 function lockTries(dataDir: string, opts: AcquireOptions): { next(): { lock: Lock } | { waitMs: number } } {
   const p = prepare(dataDir);
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+  let told = false;
   return {
     next() {
       const a = attempt(p);
       if ('lock' in a) return a;
       if (!opts.wait) throw new LockError(heldMessage(p, a.held));
+      if (!told) {
+        told = true;
+        opts.onWait?.(a.held.info?.pid);
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${seconds(opts.timeoutMs ?? 0)} s)`);
       return { waitMs: Math.min(pollDelay(), left) };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, fixture, ROOT } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -21,6 +21,7 @@ const P1 = fixture('prosody-0.12-p1');
 function operatorSetup(): { dir: string; config: string; data: string; log: string } {
   const dir = tempDir();
   const data = join(dir, 'data');
+  mkdirSync(data); // Prosody's data dir exists (a missing one would be created, with a warning cron would mail)
   const log = join(dir, 'prosody.log');
   copyFileSync(join(P1, 'prosody.debug.log'), log);
   const config = join(dir, 'prosody.cfg.lua');

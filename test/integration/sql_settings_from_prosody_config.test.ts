@@ -13,6 +13,7 @@ import { readPgStore, readSqliteStore } from '../helpers/sql-store-reader.js';
 // The operator's Prosody runs with `storage = "sql"`: the tool finds the database in prosody.cfg.lua.
 // The config is Debian 12's own (fixtures/prosody-0.12-debian-config) with its commented storage
 // and sql lines switched on, as its comments tell an operator to; data_path is added on top.
+// `check` is given the options of the backfill it predicts (with the config's log, missing here, it would fail as that run).
 // Expected stores: the real module's .dat files of the p1 fixture; the rows are read by other clients.
 const P1 = fixture('prosody-0.12-p1');
 const COUNTING = ['--mmdb', join(P1, 'test-GeoIP2-City.mmdb'), ...MODULE_README_PATTERNS, '--timezone', 'UTC', '--year', '2026', join(P1, 'prosody.debug.log')];
@@ -52,7 +53,7 @@ test('prosody_config_storage_sql_default_sqlite: storage = "sql" alone means pro
   const db = join(cfg.data, 'prosody.sqlite');
   assert.deepEqual(readSqliteStore(db), readStoreWithLua(join(P1, 'data')));
   assert.equal(ok(runCli(['report', '--prosody-config', cfg.file, '--format', 'json'])).stdout, moduleReport());
-  const check = ok(runCli(['check', '--prosody-config', cfg.file]));
+  const check = ok(runCli(['check', '--prosody-config', cfg.file, ...COUNTING]));
   assert.match(check.stderr, new RegExp(`storage: sql \\(${cfg.file}:${cfg.line('storage = "sql"')}\\)`));
   assert.match(check.stderr, new RegExp(`sql: driver SQLite3 \\(${cfg.file}: no sql, Prosody's default\\), database ${db} .*password unset`));
   assert.match(check.stderr, /SQL store: sqlite3:.*prosody\.sqlite: 2 hosts, 11 user records/);
@@ -84,7 +85,7 @@ test('prosody_config_mysql_is_refused_clearly, and only where the statistics wou
   const internal = debianConfig(mysql);
   ok(runCli(['backfill', '-q', '--prosody-config', internal.file, ...COUNTING]));
   assert.deepEqual(readStoreWithLua(internal.data), readStoreWithLua(join(P1, 'data')));
-  const check = ok(runCli(['check', '--json', '--prosody-config', internal.file]));
+  const check = ok(runCli(['check', '--json', '--prosody-config', internal.file, ...COUNTING]));
   assert.ok(!check.stdout.includes('secret') && !check.stderr.includes('secret'), 'the password was printed');
   assert.deepEqual(JSON.parse(check.stdout).config.sql.password, { value: 'set', origin: `${internal.file}:${internal.line('sql = { driver = "MySQL"')}` });
 });
@@ -93,7 +94,7 @@ test('prosody_config_storage_table: only the monthly-visitors entry (or default_
   const storageOf = (line: string) => {
     // On top: at the end of the file an option would belong to the last VirtualHost.
     const cfg = debianConfig((t) => `${line}\n${t}`);
-    return JSON.parse(ok(runCli(['check', '--json', '--prosody-config', cfg.file])).stdout).config.storage.value;
+    return JSON.parse(ok(runCli(['check', '--json', '--prosody-config', cfg.file, ...COUNTING])).stdout).config.storage.value;
   };
   assert.equal(storageOf('storage = { ["monthly-visitors"] = "sql" }'), 'sql');
   assert.equal(storageOf('storage = { archive = "sql", monthly_visitors = "sql" }'), 'internal'); // Prosody's store is named monthly-visitors
@@ -125,11 +126,11 @@ test('prosody_config_postgresql: backfill, report and check find the database; t
   run(['backfill', '--prosody-config', cfg.file, ...COUNTING]);
   assert.deepEqual(readPgStore(pg, db), readStoreWithLua(join(P1, 'data')));
   assert.equal(run(['report', '--prosody-config', cfg.file, '--format', 'json']).stdout, moduleReport());
-  const check = run(['check', '--prosody-config', cfg.file]);
+  const check = run(['check', '--prosody-config', cfg.file, ...COUNTING]);
   const at = `${cfg.file}:${cfg.line('sql = { driver = "PostgreSQL"')}`;
   assert.ok(check.stderr.includes(`sql: driver PostgreSQL (${at}), database ${db} (${at}), host ${pg.host} (${at}), username ${pg.username} (${at}), password set (${at})`), check.stderr);
   assert.match(check.stderr, /SQL store: postgresql:.*: 2 hosts, 11 user records/);
-  run(['check', '--json', '--prosody-config', cfg.file]);
+  run(['check', '--json', '--prosody-config', cfg.file, ...COUNTING]);
   run(['prune', '--prosody-config', cfg.file, '--keep-months', '2', '--now', '2026-10', '--json']);
   for (const out of outputs) assert.ok(!out.includes(PASSWORD), 'the password was printed');
 });

@@ -336,5 +336,5 @@ test("check's description warns about a log file the config names that does not 
   const config = loadCountingConfig({ ...NO_FLAGS, prosodyConfig: join(dir, 'p.cfg.lua') }, NO_ENV);
   // debug = "gone.log" is debug and up, so it is the one input (and here.log is left out).
   const { warnings } = describeConfig({ ...config } as unknown as RunConfig);
-  assert.deepEqual(warnings, [`${join(dir, 'p.cfg.lua')}:2: log ${join(dir, 'gone.log')} does not exist`]);
+  assert.deepEqual(warnings, [{ code: 'log-missing', message: `${join(dir, 'p.cfg.lua')}:2: log ${join(dir, 'gone.log')} does not exist` }]);
 });

@@ -11,6 +11,16 @@ test('--keep-months N keeps the current month and the N - 1 before it', () => {
   assert.equal(oldestKeptMonth('2026-03', 27), '2024-01');
 });
 
+test('month arithmetic stays in months a store can hold: before year 0000 everything is kept', () => {
+  // Checked against a month count made by hand: 0001-03 is month index 14 (0000-01 = 0).
+  assert.equal(oldestKeptMonth('0001-03', 15), '0000-01');
+  assert.equal(oldestKeptMonth('0001-03', 16), '0000-01');
+  assert.equal(oldestKeptMonth('0001-03', 1200), '0000-01');
+  assert.equal(oldestKeptMonth('2026-11', 1200), '1926-12');
+  for (let keep = 1; keep <= 1200; keep += 37) assert.match(oldestKeptMonth('0042-07', keep), /^\d{4}-(0[1-9]|1[0-2])$/);
+  assert.throws(() => oldestKeptMonth('2026-11', 0), RangeError);
+});
+
 test('months before the oldest kept are removed, later ones and keys that are no month are kept', () => {
   const record: HostRecord = new Map([
     ['2025-10', new Map([['client-?', 1]])],

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { GeoIpDatabase } from '../../geoip/geoip-database.js';
+import { checkDataDir, openGeoip, requireMmdb } from '../../pipeline/preflight.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { countLogins } from '../../pipeline/count-logins.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
@@ -10,6 +10,7 @@ import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterF
 import { requireStore, type StorageRawOptions } from '../storage-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 import { safeJson } from '../safe-json.js';
+import { addHelpAfter } from '../help-format.js';
 import { backfillJson, backfillTable, reportBackfillNotes } from '../backfill-report.js';
 
 interface BackfillOptions extends RawOptions, StorageRawOptions {
@@ -29,15 +30,20 @@ export function backfillCommand(program: Command): void {
     .option('--max-gap <hours>', 'report a month as partial when its logs pause longer than this', '24')
     .option('--wait', 'wait for another run that holds the data dir lock, instead of failing');
   addStorageOptions(addRunOptions(cmd));
-  cmd.addHelpText(
-    'after',
+  addHelpAfter(
+    cmd,
     `
 Examples:
-  $ monthly-visitors backfill --data-dir /var/lib/prosody --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb \\
-      --client-pattern '^Conversations%..*=ANDROID' --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
-  $ zcat old.log.gz | monthly-visitors backfill --data-dir ./data --mmdb city.mmdb --year 2024 -
-  $ monthly-visitors backfill --dry-run --json --data-dir ./data --mmdb city.mmdb prosody.log
-  $ monthly-visitors backfill --prosody-config /etc/prosody/prosody.cfg.lua   # data dir, logs, options from there
+  $ monthly-visitors backfill --data-dir /var/lib/prosody \\
+      --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb \\
+      --client-pattern '^Conversations%..*=ANDROID' \\
+      --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
+  $ zcat old.log.gz | monthly-visitors backfill --data-dir ./data \\
+      --mmdb city.mmdb --year 2024 -
+  $ monthly-visitors backfill --dry-run --json --data-dir ./data \\
+      --mmdb city.mmdb prosody.log
+  # data dir, logs and options from Prosody's config:
+  $ monthly-visitors backfill --prosody-config /etc/prosody/prosody.cfg.lua
 
 A month the store does not have is added; a month it has is left alone and reported, unless
 --replace. A user's last-recorded month becomes the latest added or replaced month the user was
@@ -56,15 +62,16 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
   const config = buildRunConfig(raw);
   const location = requireStore(config, 'to write');
   const sql = location.kind === 'sql' ? location.sql : undefined;
-  if (config.mmdbPath === null) throw new UsageError('--mmdb is required (or mmdb_path in --config, mod_monthly_visitors_mmdb_path in --prosody-config): a GeoIP2/GeoLite2 City database (.mmdb)');
+  const mmdbPath = requireMmdb(config.mmdbPath);
   const maxGapHours = parseMaxGap(raw.maxGap);
   const replace = Boolean(raw.replace);
   const coverage = new RunCoverage(maxGapHours * 3_600_000);
   // Everything that can be checked is checked before the first write (SPEC §10).
-  const geoip = GeoIpDatabase.open(config.mmdbPath);
+  if (location.kind === 'internal') checkDataDir(location.dataDir, 'create', reporter.warning, config.dryRun);
+  const geoip = openGeoip(mmdbPath, reporter.warning);
   const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage);
   // Opened (and locked) before the first read, closed after the commit: one read-modify-write.
-  const store = openStatsStore(location.kind === 'internal' ? location.dataDir : '', { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });
+  const store = openStatsStore(location.kind === 'internal' ? location.dataDir : '', { dryRun: config.dryRun, wait: Boolean(raw.wait), onWait: reporter.waiting, sql });
   try {
     const result = await backfillIntoStore(
       store,

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
-import { GeoIpDatabase } from '../../geoip/geoip-database.js';
+import { checkDataDir, checkWritable, openGeoip, requireMmdb, warnIfOld, warnOfInterruptedCommit } from '../../pipeline/preflight.js';
+import type { Warning, WarningSink } from '../../warnings.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
-import { storageOf, type StorageRawOptions } from '../storage-options.js';
+import { requireStore, storageOf, type StorageRawOptions } from '../storage-options.js';
 import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
-
-const GEOIP_MAX_AGE_DAYS = 60;
+import { addHelpAfter } from '../help-format.js';
+import { warnOfInferredYears, yearText } from '../summary.js';
 
 export function checkCommand(program: Command): void {
   const cmd = program
@@ -16,78 +17,111 @@ export function checkCommand(program: Command): void {
     .argument('[log...]', 'logs to read through: says which format they are and what statistics they can give')
     .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked");
   addStorageOptions(addRunOptions(cmd));
-  cmd.addHelpText(
-    'after',
+  addHelpAfter(
+    cmd,
     `
-Exits 0 when everything can be used, 2 for bad options or configuration, 1 for an unusable data dir
-or SQL store (a corrupt row is named by its host and key, never by user).
+With logs (named, or the config's), check predicts a backfill or tail run with the same options:
+it exits as that run would, for the same reason (2: options, configuration, logs, GeoIP database;
+1: a data dir the run could not write or read), and prints every warning the run would print
+(--json: "warnings": [{"code", "message"}], one stable code per kind). Without logs it checks what
+it is given. A corrupt SQL row is named by its host and key, never by user.
 
 Examples:
-  $ monthly-visitors check --data-dir /var/lib/prosody --mmdb GeoLite2-City.mmdb --client-pattern '^Gajim=DESKTOP'
-  $ monthly-visitors check --verbose /var/log/prosody/prosody.log
-  $ monthly-visitors check --prosody-config /etc/prosody/prosody.cfg.lua   # options per host, and where each came from
-  $ monthly-visitors check --storage sql --sql-driver sqlite3 --sql-database /var/lib/prosody/prosody.sqlite   # every row read`,
+  $ monthly-visitors check --data-dir /var/lib/prosody \\
+      --mmdb GeoLite2-City.mmdb --client-pattern '^Gajim=DESKTOP'
+  $ monthly-visitors check --verbose --data-dir /var/lib/prosody \\
+      --mmdb GeoLite2-City.mmdb /var/log/prosody/prosody.log
+  # options per host, and where each came from:
+  $ monthly-visitors check --prosody-config /etc/prosody/prosody.cfg.lua
+  # every row read:
+  $ monthly-visitors check --storage sql --sql-driver sqlite3 \\
+      --sql-database /var/lib/prosody/prosody.sqlite`,
   );
   cmd.action(async (logs: string[], raw: RawOptions & StorageRawOptions) => {
-    const reporter = reporterFor(raw);
-    const config = buildRunConfig(raw);
-    const result: Record<string, unknown> = {
-      clientPatterns: config.clientPatterns.map((p) => ({ pattern: p.pattern.source, category: p.category })),
-      recordCountry: config.recordCountry.toString(),
-      timezone: config.zone.name,
-    };
-    // The effective options per host, each with where it came from (SPEC §9).
-    const described = describeConfig(config);
-    result.config = described.json;
-    for (const line of described.lines) reporter.info(line);
-    for (const warning of described.warnings) reporter.warn(warning);
-    reporter.info(`log time zone: ${config.zone.name}`);
+    await runCheck(logs, raw);
+  });
+}
 
-    const mmdbPaths = new Set([config.mmdbPath, ...[...(config.hostOptions?.values() ?? [])].map((h) => h.mmdbPath)]);
-    mmdbPaths.delete(null);
-    const geoip: unknown[] = [];
-    for (const path of mmdbPaths as Set<string>) {
-      const db = GeoIpDatabase.open(path);
-      const ageDays = Math.floor((Date.now() - db.buildTime.getTime()) / 86_400_000);
-      geoip.push({ path: db.path, type: db.databaseType, built: db.buildTime.toISOString(), ageDays });
-      reporter.info(`GeoIP database: ${db.path}: ${db.databaseType}, built ${db.buildTime.toISOString().slice(0, 10)}`);
-      if (ageDays > GEOIP_MAX_AGE_DAYS) reporter.warn(`${db.path} is ${ageDays} days old; MaxMind updates it weekly`);
-    }
-    if (geoip.length > 0) result.geoip = geoip.length === 1 ? geoip[0] : geoip;
-    else if (!config.recordCountry.isAll) reporter.warn('--record-country needs --mmdb: without a GeoIP database no login has a country');
+/**
+ * Every check a run makes before reading or writing, by the same functions (pipeline/preflight),
+ * then the logs read through. With logs (named, or named by the config) it predicts that run: what
+ * the run needs is required; without, it checks what it is given.
+ */
+async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions): Promise<void> {
+  const reporter = reporterFor(raw);
+  const warnings: Warning[] = [];
+  const warn: WarningSink = (w) => {
+    warnings.push(w);
+    reporter.warning(w);
+  };
+  const config = buildRunConfig(raw);
+  const runLogs = logs.length > 0 ? logs : [...(config.inputs ?? [])];
+  const predictsRun = runLogs.length > 0;
+  const result: Record<string, unknown> = {
+    clientPatterns: config.clientPatterns.map((p) => ({ pattern: p.pattern.source, category: p.category })),
+    recordCountry: config.recordCountry.toString(),
+    timezone: config.zone.name,
+  };
+  // The effective options per host, each with where it came from (SPEC §9).
+  const described = describeConfig(config);
+  result.config = described.json;
+  for (const line of described.lines) reporter.info(line);
+  for (const warning of described.warnings) warn(warning);
+  reporter.info(`log time zone: ${config.zone.name}`);
 
-    const location = storageOf(config);
-    if (location.kind === 'sql') {
-      const store = checkStore(location);
-      result.sql = store;
-      reporter.info(`SQL store: ${store.path}: ${store.exists ? `${store.hosts.length} hosts, ${store.userRecords} user records` : 'no such database yet (a run creates it)'}`);
-    } else if (location.dataDir !== null) {
-      const store = checkStore(location as { kind: 'internal'; dataDir: string });
-      result.dataDir = store;
+  if (predictsRun) {
+    requireStore(config, 'to write');
+    requireMmdb(config.mmdbPath);
+  }
+  const mmdbPaths = new Set([config.mmdbPath, ...[...(config.hostOptions?.values() ?? [])].map((h) => h.mmdbPath)]);
+  mmdbPaths.delete(null);
+  const geoip: unknown[] = [];
+  for (const path of mmdbPaths as Set<string>) {
+    const db = openGeoip(path, warn);
+    const ageDays = warnIfOld(db, warn);
+    geoip.push({ path: db.path, type: db.databaseType, kind: db.kind, built: db.buildTime.toISOString(), ageDays });
+    reporter.info(`GeoIP database: ${db.path}: ${db.databaseType}, built ${db.buildTime.toISOString().slice(0, 10)}`);
+    db.close();
+  }
+  if (geoip.length > 0) result.geoip = geoip.length === 1 ? geoip[0] : geoip;
+  else if (!config.recordCountry.isAll) warn({ code: 'record-country-without-geoip', message: '--record-country needs --mmdb: without a GeoIP database no login has a country' });
+
+  const location = storageOf(config);
+  if (location.kind === 'sql') {
+    const store = checkStore(location);
+    result.sql = store;
+    reporter.info(`SQL store: ${store.path}: ${store.exists ? `${store.hosts.length} hosts, ${store.userRecords} user records` : 'no such database yet (a run creates it)'}`);
+  } else if (location.dataDir !== null) {
+    const dir = location.dataDir;
+    checkDataDir(dir, 'create', warn);
+    checkWritable(dir); // a run could not commit: exit 1, as the run
+    warnOfInterruptedCommit(dir, warn);
+    const store = checkStore(location as { kind: 'internal'; dataDir: string });
+    result.dataDir = store;
+    reporter.info(`data dir: ${dir}: ${store.hosts.length} hosts, ${store.userRecords} user records, ${store.writable ? 'writable' : 'NOT writable'}`);
+  }
+
+  if (predictsRun) {
+    const source = await LoginSource.open(runLogs, config, reporter);
+    for await (const _ of source.loginBatches()); // read through: formats, capabilities, unparsable lines
+    const inputs = source.reports();
+    result.inputs = inputs;
+    for (const input of inputs) {
       reporter.info(
-        `data dir: ${location.dataDir}: ${store.hosts.length} hosts, ${store.userRecords} user records, ${store.writable ? 'writable' : 'NOT writable'}`,
+        `${input.label}: ${input.format ?? 'empty'}, ${input.lines} lines, ${input.logins} logins, ` +
+          `IPs: ${input.loginsWithIp > 0 ? 'yes' : 'no'}, resources: ${input.loginsWithResource > 0 ? 'yes' : 'no'}, ` +
+          `${input.unparsable} unparsable${yearText(input)}`,
       );
-    }
-
-    if (logs.length > 0) {
-      const source = await LoginSource.open(logs, config, reporter);
-      for await (const _ of source.loginBatches()); // read through: formats, capabilities, unparsable lines
-      result.inputs = source.reports();
-      for (const input of source.reports()) {
-        reporter.info(
-          `${input.label}: ${input.format ?? 'empty'}, ${input.lines} lines, ${input.logins} logins, ` +
-            `IPs: ${input.loginsWithIp > 0 ? 'yes' : 'no'}, resources: ${input.loginsWithResource > 0 ? 'yes' : 'no'}, ` +
-            `${input.unparsable} unparsable`,
-        );
-        if (input.logins > 0 && input.loginsWithResource === 0) {
-          reporter.info('  → no client statistics: Prosody logs resources only at debug level');
-        }
-        if (input.logins > 0 && input.loginsWithIp === 0) {
-          reporter.info('  → no places: enable mod_log_auth (log_auth_ips = "all") or log at debug level');
-        }
+      if (input.logins > 0 && input.loginsWithResource === 0) {
+        reporter.info('  → no client statistics: Prosody logs resources only at debug level');
+      }
+      if (input.logins > 0 && input.loginsWithIp === 0) {
+        reporter.info('  → no places: enable mod_log_auth (log_auth_ips = "all") or log at debug level');
       }
     }
-    if (raw.json) process.stdout.write(`${safeJson(result)}\n`);
-    reporter.info('ok: nothing was written');
-  });
+    warnOfInferredYears(inputs, warn);
+  }
+  result.warnings = warnings;
+  if (raw.json) process.stdout.write(`${safeJson(result)}\n`);
+  reporter.info('ok: nothing was written');
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { addConfigOptions, addLogOptions, addOutputOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { writeLine } from '../stdout.js';
+import { addHelpAfter } from '../help-format.js';
 import { safeJson } from '../safe-json.js';
 
 export function eventsCommand(program: Command): void {
@@ -11,16 +12,19 @@ export function eventsCommand(program: Command): void {
     .argument('[log...]', 'log files, or - for standard input; several are merged in time order (default: the config\'s log files)');
   addConfigOptions(cmd);
   addLogOptions(cmd);
-  addOutputOptions(cmd, false);
-  cmd.addHelpText(
-    'after',
+  addOutputOptions(cmd, { json: false, cron: false });
+  addHelpAfter(
+    cmd,
     `
-Each line: {"time":"2026-09-03T09:00:00+00:00","month":"2026-09","host":"example.com","user":"alice",
-            "ip":"127.0.1.10","resource":"Zom-iPhone","source":"prosody.log:57"}
+Each line (one line, shown here in three):
+  {"time":"2026-09-03T09:00:00+00:00","month":"2026-09","host":"example.com",
+   "user":"alice","ip":"127.0.1.10","resource":"Zom-iPhone",
+   "source":"prosody.log:57"}
 
 Examples:
   $ monthly-visitors events --timezone UTC /var/log/prosody/prosody.log | head
-  $ monthly-visitors events --year 2025 prosody.log.1 | jq -r .month | sort | uniq -c`,
+  $ monthly-visitors events --year 2025 prosody.log.1 \\
+      | jq -r .month | sort | uniq -c`,
   );
   cmd.action(async (logs: string[], raw: RawOptions) => {
     const reporter = reporterFor(raw);

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { isMonth, oldestKeptMonth } from '../../core/prune-plan.js';
+import { MAX_KEEP_MONTHS, isMonth, oldestKeptMonth } from '../../core/prune-plan.js';
 import { pruneStore, type PruneResult } from '../../pipeline/prune-store.js';
 import { addConfigOptions, addOutputOptions, addStorageOptions, reporterFor, type RawOptions } from '../common-options.js';
 import { loadCountingConfig } from '../../config/load-settings.js';
 import { requireStore, type StorageRawOptions } from '../storage-options.js';
 import { storeJson } from '../summary.js';
 import { stripControl } from '../reporter.js';
+import { addHelpAfter } from '../help-format.js';
 import { textTable } from '../text-table.js';
 
 interface PruneOptions extends Pick<RawOptions, 'dataDir' | 'dryRun' | 'json' | 'quiet' | 'verbose' | 'config' | 'prosodyConfig'>, StorageRawOptions {
@@ -24,9 +25,9 @@ export function pruneCommand(program: Command): void {
     .option('--now <YYYY-MM>', "the current month (default: this machine's local date)")
     .option('--dry-run', 'print what would be deleted, delete nothing')
     .option('--wait', 'wait for another run that holds the data dir lock, instead of failing');
-  addOutputOptions(addStorageOptions(addConfigOptions(cmd)));
-  cmd.addHelpText(
-    'after',
+  addOutputOptions(addStorageOptions(addConfigOptions(cmd)), { verbose: false });
+  addHelpAfter(
+    cmd,
     `
 --keep-months N keeps the current month and the N - 1 months before it: in November 2026,
 --keep-months 12 keeps 2025-12 … 2026-11 and deletes 2025-11 and older from every host record,
@@ -37,9 +38,12 @@ atomic batch, made while holding the data dir's lock; in SQL storage one transac
 every host's lock, so tails of other nodes may keep running (they wait for it, briefly).
 
 Examples:
-  $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 --dry-run
+  $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 \\
+      --dry-run
   $ monthly-visitors prune --data-dir /var/lib/prosody --keep-months 24 --json
-  $ monthly-visitors prune --prosody-config /etc/prosody/prosody.cfg.lua --keep-months 24   # storage = "sql" there`,
+  # storage = "sql" there:
+  $ monthly-visitors prune --prosody-config /etc/prosody/prosody.cfg.lua \\
+      --keep-months 24`,
   );
   cmd.action((raw: PruneOptions) => {
     runPrune(raw);
@@ -54,7 +58,7 @@ function runPrune(raw: PruneOptions): void {
   if (!isMonth(now)) throw new UsageError(`--now ${JSON.stringify(raw.now)}: give a month as YYYY-MM`);
   const oldestKept = oldestKeptMonth(now, keepMonths);
   const dryRun = Boolean(raw.dryRun);
-  const result = pruneStore(location, { oldestKept, dryRun, wait: Boolean(raw.wait) });
+  const result = pruneStore(location, { oldestKept, dryRun, wait: Boolean(raw.wait), onWait: reporter.waiting });
   if (raw.json) {
     process.stdout.write(`${JSON.stringify({ command: 'prune', dryRun, keepMonths, now, oldestKept, hosts: result.hosts, ...storeJson(result.store) })}\n`);
   } else if (!raw.quiet) {
@@ -85,8 +89,8 @@ function pruneTable(result: PruneResult, dryRun: boolean): string {
 
 function parseKeepMonths(text: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`--keep-months ${JSON.stringify(text)}: give a whole number of months, 1 or more`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > MAX_KEEP_MONTHS) {
+    throw new UsageError(`--keep-months ${JSON.stringify(text)}: give a whole number of months from 1 to ${MAX_KEEP_MONTHS}`);
   }
   return n;
 }

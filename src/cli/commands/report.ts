@@ -11,6 +11,7 @@ import { loadCountingConfig } from '../../config/load-settings.js';
 import { openStoreReader } from '../../pipeline/open-store-reader.js';
 import { addConfigOptions, addStorageOptions } from '../common-options.js';
 import { requireStore, type StorageRawOptions } from '../storage-options.js';
+import { addHelpAfter } from '../help-format.js';
 
 interface ReportRawOptions extends StorageRawOptions {
   dataDir?: string;
@@ -48,27 +49,34 @@ export function reportCommand(program: Command): void {
     .option('--top <n>', 'html: categories named in the share charts; the others are "other"', '8')
     .option('--map-month <YYYY-MM>', "html: the month of the world map (default: each host's latest month shown)")
     .option('--output <file>', 'write to this file (replaced atomically: temporary file + rename) instead of standard output')
-    .addHelpText(
-      'after',
-      `
+    .action((raw: ReportRawOptions) => {
+      runReport(raw);
+    });
+  addHelpAfter(
+    cmd,
+    `
 Reads only; takes no lock. Exits 0 on success, 2 for a bad option or locations file, 1 for a store
 that cannot be read (a corrupt .dat names the file; a corrupt SQL row its host and key).
 
 Examples:
   $ monthly-visitors report --data-dir /var/lib/prosody
-  $ monthly-visitors report --data-dir /var/lib/prosody --host example.com --from 2026-01 --to 2026-06
-  $ monthly-visitors report --data-dir /var/lib/prosody --format json --min-count 5 > stats.json
-  $ monthly-visitors report --data-dir /var/lib/prosody --mmdb /var/lib/GeoIP/GeoLite2-City.mmdb --lang de
-  $ monthly-visitors report --data-dir /var/lib/prosody --format csv --locations GeoLite2-City-Locations-en.csv
+  $ monthly-visitors report --data-dir /var/lib/prosody --host example.com \\
+      --from 2026-01 --to 2026-06
+  $ monthly-visitors report --data-dir /var/lib/prosody --format json \\
+      --min-count 5 > stats.json
+  $ monthly-visitors report --data-dir /var/lib/prosody \\
+      --mmdb /var/lib/GeoIP/GeoLite2-City.mmdb --lang de
+  $ monthly-visitors report --data-dir /var/lib/prosody --format csv \\
+      --locations GeoLite2-City-Locations-en.csv
   $ monthly-visitors report --data-dir /var/lib/prosody --format prometheus \\
       --output /var/lib/prometheus/node-exporter/monthly_visitors.prom
-  $ monthly-visitors report --data-dir /var/lib/prosody --format html --min-count 5 --output visitors.html
-  $ monthly-visitors report --prosody-config /etc/prosody/prosody.cfg.lua   # data_path, or storage = "sql" and sql = { … }
-  $ monthly-visitors report --storage sql --sql-driver postgresql --sql-host /var/run/postgresql --sql-database prosody`,
-    )
-    .action((raw: ReportRawOptions) => {
-      runReport(raw);
-    });
+  $ monthly-visitors report --data-dir /var/lib/prosody --format html \\
+      --min-count 5 --output visitors.html
+  # data_path, or storage = "sql" and sql = { … }:
+  $ monthly-visitors report --prosody-config /etc/prosody/prosody.cfg.lua
+  $ monthly-visitors report --storage sql --sql-driver postgresql \\
+      --sql-host /var/run/postgresql --sql-database prosody`,
+  );
 }
 
 function parseMinCount(value: string | undefined): number {

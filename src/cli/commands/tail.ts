@@ -3,11 +3,12 @@ import path from 'node:path';
 import { clock, duration, nodeNameOf } from '../cluster-options.js';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { GeoIpDatabase } from '../../geoip/geoip-database.js';
+import { checkDataDir, openGeoip, requireMmdb } from '../../pipeline/preflight.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { runTail, type TailControl } from '../../pipeline/tail-run.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
-import { storageOf, type StorageRawOptions } from '../storage-options.js';
+import { requireStore, storageOf, type StorageRawOptions } from '../storage-options.js';
+import { addHelpAfter } from '../help-format.js';
 import { reportSummary, summaryJson } from '../summary.js';
 import { reportCluster } from '../cluster-summary.js';
 
@@ -32,7 +33,7 @@ export function tailCommand(program: Command): void {
     .description('count what the logs gained since the last run (cron: --once), or follow them (service); survives rotation and crashes')
     .argument('[log...]', "live log files (their rotated pieces are found beside them; default: the config's log files)")
     .option('--data-dir <dir>', "Prosody's data directory (data_path), e.g. /var/lib/prosody")
-    .option('--state <file>', `checkpoint file (default: state in --config, else <data-dir>/${DEFAULT_STATE_FILE}); holds offsets, never user data`)
+    .option('--state <file>', `checkpoint file; holds offsets, never user data (default: state in --config, else ${DEFAULT_STATE_FILE} in the data dir)`)
     .option('--once', 'read to the end of the logs, commit and exit (for cron)')
     .option('--from-end', 'first run only (no checkpoint yet): skip what the logs hold now and count only new lines')
     .addOption(new Option('--commit-interval <seconds>', 'commit a batch at least this often while there is progress').default('10'))
@@ -43,19 +44,23 @@ export function tailCommand(program: Command): void {
     .option('--wait', 'wait for another run holding the data dir to finish instead of failing')
     .option('--dry-run', 'read and count, write nothing (neither statistics nor checkpoint)');
   addStorageOptions(addRunOptions(cmd));
-  cmd.addHelpText(
-    'after',
+  addHelpAfter(
+    cmd,
     `
 Signals: SIGTERM/SIGINT finish the current batch, commit and exit 0; SIGHUP re-reads the GeoIP
 database and looks at the logs again (after logrotate, or a weekly GeoIP update).
 
 Examples:
-  # cron, every 5 minutes (quiet unless something is wrong)
-  */5 * * * * prosody monthly-visitors tail --once -q --data-dir /var/lib/prosody --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb /var/log/prosody/prosody.log
+  # cron, every 5 minutes (quiet unless something is wrong), one line:
+  */5 * * * * prosody monthly-visitors tail --once -q
+      --data-dir /var/lib/prosody --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb
+      /var/log/prosody/prosody.log
   # a service that follows the log
-  $ monthly-visitors tail --data-dir /var/lib/prosody --mmdb city.mmdb --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
+  $ monthly-visitors tail --data-dir /var/lib/prosody --mmdb city.mmdb \\
+      --client-pattern '^Gajim=DESKTOP' /var/log/prosody/prosody.log
   # start counting from now on, not from what the log already holds
-  $ monthly-visitors tail --once --from-end --data-dir /var/lib/prosody --mmdb city.mmdb /var/log/prosody/prosody.log`,
+  $ monthly-visitors tail --once --from-end --data-dir /var/lib/prosody \\
+      --mmdb city.mmdb /var/log/prosody/prosody.log`,
   );
   cmd.action(async (logs: string[], raw: TailRawOptions) => {
     await runTailCommand(logs, raw);
@@ -83,8 +88,11 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   const sql = location.kind === 'sql' ? location.sql : undefined;
   // With SQL storage the data dir only holds the checkpoint, which --state can name instead.
   const stateDir = config.dataDir ?? (sql !== undefined && (raw.state ?? config.statePath) != null ? '' : null);
-  if (stateDir === null) throw new UsageError('--data-dir is required: the Prosody data directory to write, e.g. /var/lib/prosody');
-  if (config.mmdbPath === null) throw new UsageError('--mmdb is required: a GeoIP2/GeoLite2 City database (.mmdb)');
+  if (stateDir === null) {
+    requireStore(config, 'to write'); // the same message as backfill and check when nothing names a store
+    throw new UsageError('--data-dir or --state is required with SQL storage: where the checkpoint is kept');
+  }
+  const mmdbPath = requireMmdb(config.mmdbPath);
   const options = {
     once: Boolean(raw.once),
     fromEnd: Boolean(raw.fromEnd),
@@ -99,12 +107,12 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
       now: clock(),
     },
   };
-  const mmdbPath = config.mmdbPath;
   // Everything that can be checked is checked before the first write (SPEC §10).
-  const geoip = GeoIpDatabase.open(mmdbPath);
+  if (stateDir !== '') checkDataDir(stateDir, 'create', reporter.warning, config.dryRun);
+  const geoip = openGeoip(mmdbPath, reporter.warning);
   /** The database in use: a SIGHUP replaces it, or keeps it when the new file is broken. */
   let current = geoip;
-  const store = openStatsStore(stateDir, { dryRun: config.dryRun, wait: Boolean(raw.wait), sql });
+  const store = openStatsStore(stateDir, { dryRun: config.dryRun, wait: Boolean(raw.wait), onWait: reporter.waiting, sql });
   const control: TailControl = { stopping: false, reload: false, wake: () => {} };
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
@@ -119,6 +127,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   };
   process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', reload);
   reporter.verbose(`${options.once ? 'reading' : 'following'} ${logs.length} log(s); checkpoint ${options.statePath}`);
+  if (!options.once) reporter.onTerminal(`following ${logs.length} log${logs.length === 1 ? '' : 's'}; Ctrl-C stops after the current batch`);
   try {
     const result = await runTail(
       logs,
@@ -129,7 +138,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
         geoip,
         reloadGeoip: () => {
           try {
-            const fresh = GeoIpDatabase.open(mmdbPath);
+            const fresh = openGeoip(mmdbPath, reporter.warning);
             reporter.info(`re-read ${mmdbPath}`);
             current.close();
             current = fresh;

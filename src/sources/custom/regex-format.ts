@@ -54,7 +54,7 @@ class RegexParser implements LineParser {
     private readonly formats: readonly TimeFormat[],
   ) {
     this.clock = new LogClock(time);
-    this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear);
+    this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear, time.onYear);
   }
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
@@ -86,8 +86,8 @@ class RegexParser implements LineParser {
     this.ctx.emit(new ParsedLogin(stamp, hostName, userName, ip, resource ? normalizeResource(resource) : null, this.ctx.label, lineNo));
   }
 
-  nextFile(referenceMs: number): void {
-    if (this.time.firstYear === undefined) this.years = new YearTracker(this.time.zone, referenceMs);
+  nextFile(referenceMs: number | null): void {
+    if (this.time.firstYear === undefined) this.years = new YearTracker(this.time.zone, referenceMs, undefined, this.time.onYear);
   }
 
   end(): void {

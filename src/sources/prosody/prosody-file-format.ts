@@ -59,13 +59,13 @@ class ProsodyFileParser implements LineParser {
   ) {
     this.sessions = new ProsodySessions(ctx, this.stats);
     this.clock = new LogClock(time);
-    this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear);
+    this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear, time.onYear);
   }
 
-  nextFile(referenceMs: number): void {
+  nextFile(referenceMs: number | null): void {
     // With --year the years simply run on; otherwise each piece is dated by its own mtime.
     if (this.time.firstYear === undefined) {
-      this.years = new YearTracker(this.time.zone, referenceMs);
+      this.years = new YearTracker(this.time.zone, referenceMs, undefined, this.time.onYear);
       this.lastMonthKey = -1;
     }
   }

@@ -44,7 +44,7 @@ class ProsodySyslogParser implements LineParser {
   ) {
     this.sessions = new ProsodySessions(ctx, this.stats);
     this.clock = new LogClock(time);
-    this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear);
+    this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear, time.onYear);
   }
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
@@ -88,8 +88,8 @@ class ProsodySyslogParser implements LineParser {
     this.sessions.message(buf, srcStart, srcEnd, isDebug, msgStart, end, lineNo, this.stampLine);
   }
 
-  nextFile(referenceMs: number): void {
-    if (this.time.firstYear === undefined) this.years = new YearTracker(this.time.zone, referenceMs);
+  nextFile(referenceMs: number | null): void {
+    if (this.time.firstYear === undefined) this.years = new YearTracker(this.time.zone, referenceMs, undefined, this.time.onYear);
   }
 
   end(): void {
