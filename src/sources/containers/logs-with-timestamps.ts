@@ -1,0 +1,49 @@
+import type { ContainerWrapper, WrappedEntry } from './container-wrapper.js';
+import { parseRfc3339 } from './container-wrapper.js';
+
+const SPACE = 0x20;
+const Z_SPACE = Buffer.from('Z ', 'latin1');
+/** `2026-12-06T00:02:46.460307950Z`: the runtimes' `-t` timestamp, always 9 fraction digits. */
+const STAMP_BYTES = 30;
+const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
+/** A piece of a split line is stamped when the runtime received it: within this of the line's first. */
+const PIECE_SKEW_MS = 10_000;
+
+/**
+ * `docker logs -t` / `podman logs -t` (and `kubectl logs --timestamps`): `<RFC 3339, 9 digits>Z
+ * <line>`. The runtime prints each of its entries with its own timestamp, so a line it had cut
+ * into pieces (Docker at 16 KiB, conmon at its read boundaries) shows the next piece's timestamp in
+ * its middle: such a timestamp (same shape, within seconds of the line's own) is cut out again.
+ */
+export const logsWithTimestamps: ContainerWrapper = {
+  name: 'docker-logs',
+  framing: '`docker logs -t` / `podman logs -t` (`2026-11-25T10:00:00.123456789Z …`)',
+  unwrap(buf, start, end): WrappedEntry | null {
+    if (end - start < STAMP_BYTES + 1 || buf[start + STAMP_BYTES] !== SPACE) return null;
+    const head = buf.toString('latin1', start, start + STAMP_BYTES);
+    const time = STAMP.test(head) ? parseRfc3339(head) : null;
+    if (time === null) return null;
+    const textStart = start + STAMP_BYTES + 1;
+    const text = withoutPieceStamps(buf, textStart, end, time.ms);
+    return { timeMs: time.ms, stream: 'stdout', partial: false, ...text };
+  },
+};
+
+/** The line without the timestamps of its later pieces (a copy only when there are some). */
+function withoutPieceStamps(buf: Buffer, start: number, end: number, timeMs: number): { buf: Buffer; start: number; end: number } {
+  const parts: Buffer[] = [];
+  let from = start;
+  for (let z = buf.indexOf(Z_SPACE, start); z >= 0 && z < end; z = buf.indexOf(Z_SPACE, z + 2)) {
+    const stampStart = z + 1 - STAMP_BYTES;
+    if (stampStart < from) continue;
+    const text = buf.toString('latin1', stampStart, z + 1);
+    const piece = STAMP.test(text) ? parseRfc3339(text) : null;
+    if (piece === null || piece.ms < timeMs || piece.ms > timeMs + PIECE_SKEW_MS) continue;
+    parts.push(buf.subarray(from, stampStart));
+    from = z + 2;
+  }
+  if (parts.length === 0) return { buf, start, end };
+  parts.push(buf.subarray(from, end));
+  const joined = Buffer.concat(parts);
+  return { buf: joined, start: 0, end: joined.length };
+}
