@@ -165,3 +165,26 @@ test("Docker's and kubelet's rotation names are pieces of one log, oldest last i
   // logrotate's own names still read as before.
   assert.deepEqual(rotatedNamesOf('prosody.log', ['prosody.log-20261101.gz', 'prosody.log.1']), ['prosody.log.1', 'prosody.log-20261101.gz']);
 });
+
+test('a line whose first pieces were read but not its last holds the checkpoint at its first piece', () => {
+  // tail checkpoints before lines the parser still needs: here the pieces of an unfinished line.
+  let position = 0;
+  const parser = formatByName('prosody-cri').createParser(
+    { label: 'x', emit: () => {}, notice: () => {}, position: () => position },
+    { zone: TimeZone.of('UTC'), monthZone: null, referenceMs: 0 },
+  );
+  const feed = (line: string) => {
+    const b = Buffer.from(line);
+    parser.line(b, 0, b.length, 1);
+    position += b.length + 1;
+  };
+  feed('2026-12-06T00:02:46.000000000Z stdout F startup             info\tHello');
+  assert.equal(parser.pendingSince?.(), undefined);
+  const first = position;
+  feed('2026-12-06T00:02:46.000000000Z stdout P c2s55d709764400     debug\tReceived[c2s]: <mess');
+  feed('2026-12-06T00:02:46.000000000Z stdout P age>');
+  assert.equal(parser.pendingSince?.(), first);
+  feed('2026-12-06T00:02:46.000000000Z stdout F </message>');
+  assert.equal(parser.pendingSince?.(), undefined);
+  assert.deepEqual(parser.stats, { lines: 4, unparsable: 0 });
+});
