@@ -72,3 +72,22 @@ test('info-level Prosody in Podman k8s-file truncated by max-size (real capture)
   const times = events.stdout.trim().split('\n').map((l) => JSON.parse(l).time);
   assert.deepEqual(times, ['2026-12-06T00:03:36.166+00:00', '2026-12-06T00:03:39.422+00:00', '2026-12-06T00:03:39.676+00:00']);
 });
+
+test("debug-level Prosody 0.12 in Podman (real capture): the same store as the same process's file sink", () => {
+  const P = fixture('containers-prosody-0.12-podman');
+  const viaFileSink = join(tempDir(), 'data');
+  const reference = runCli([
+    'backfill', '--json', '--data-dir', viaFileSink, '--mmdb', MMDB, ...MODULE_README_PATTERNS,
+    '--timezone', 'UTC', '--year', '2026', join(P, 'prosody.file-sink.debug.log'),
+  ]);
+  assert.equal(reference.code, 0, reference.stderr);
+  const fileSink = JSON.parse(reference.stdout);
+  assert.deepEqual([fileSink.logins, fileSink.counted], [6, 4]); // manifest.json: 6 bound sessions of 4 users
+  for (const input of [join(P, 'ctr.log'), join(P, 'podman-logs-t.txt')]) {
+    const r = backfill(input);
+    // Prosody's "unable to find lua-unbound" banner on stdout (13 lines, 4 of them empty) is no
+    // log line: its 9 non-empty lines are counted as unparsable and skipped.
+    assert.deepEqual([r.summary.logins, r.summary.counted, r.summary.unparsable], [6, 4, 9], r.stderr);
+    assert.equal(canonical(r.store), canonical(readStoreWithLua(viaFileSink)));
+  }
+});
