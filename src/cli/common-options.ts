@@ -35,7 +35,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** Options that say how to read logs. */
 export function addLogOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--format <name>', 'log format: auto, prosody, prosody-syslog, prosody-journal-json, ejabberd, regex (with --line-regex)').default('auto'))
+    .addOption(new Option('--format <name>', 'log format: auto, prosody, prosody-syslog, prosody-journal-json, ejabberd, regex (with --line-regex); in containers: prosody-docker-json, prosody-docker-logs, prosody-cri (ejabberd-… likewise)').default('auto'))
     .option('--year <yyyy>', 'year of the first line, for logs without years (default: inferred from the file date)')
     .option('--timezone <zone>', "IANA time zone the log was written in (default: this machine's)")
     .option('--month-timezone <zone>', "count months in this zone instead of the server's wall clock")

@@ -16,7 +16,7 @@ const CSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 export function containerFormat(wrapper: ContainerWrapper, inner: InnerFormat): LogFormat {
   return {
     name: `${inner.name}-${wrapper.name}`,
-    description: `${inner.name} in ${wrapper.framing}`,
+    description: `${inner.label} in ${wrapper.framing}`,
     detect: (sample) => inner.detect(unwrapSample(wrapper, sample)),
     createParser: (ctx, time) => new ContainerParser(ctx, time, wrapper, inner),
   };

@@ -10,6 +10,7 @@ import { ejabberdFormat } from '../ejabberd/ejabberd-format.js';
 /** ejabberd's lines carry their own time (with its offset): the runtime's is not needed. */
 const ejabberdInside: InnerFormat = {
   name: ejabberdFormat.name,
+  label: 'ejabberd',
   detect: ejabberdFormat.detect,
   createParser: (ctx, time) => ejabberdFormat.createParser(ctx, time),
 };

@@ -8,6 +8,8 @@ import type { LineParser, ParserContext, TimeOptions } from '../log-format.js';
 export interface InnerFormat {
   /** The server: `<name>-<wrapper>` names the format. */
   readonly name: string;
+  /** What it is, for `--help` and `check`: `Prosody's console sink`. */
+  readonly label: string;
   /** Does this sample of unwrapped lines look like this format? */
   detect(sample: readonly string[]): boolean;
   createParser(ctx: ParserContext, time: TimeOptions, instantMs: () => number): LineParser;

@@ -16,6 +16,7 @@ const DETECT = /^\S+ +(debug|info|warn|error)\t/;
  */
 export const prosodyConsoleSink: InnerFormat = {
   name: 'prosody',
+  label: "Prosody's console sink",
   detect: (sample) => sample.some((line) => DETECT.test(line)),
   createParser: (ctx, time, instantMs) => new ProsodyConsoleParser(ctx, time, instantMs),
 };
