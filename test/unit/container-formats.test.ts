@@ -188,3 +188,14 @@ test('a line whose first pieces were read but not its last holds the checkpoint 
   assert.equal(parser.pendingSince?.(), undefined);
   assert.deepEqual(parser.stats, { lines: 4, unparsable: 0 });
 });
+
+test('kubectl logs --timestamps: fractions with their trailing zeros trimmed (Go RFC3339Nano)', () => {
+  const session = consoleSession('gus');
+  const stamps = ['2026-12-06T00:02:46.9103Z', '2026-12-06T00:02:47Z', '2026-12-06T00:02:47.5Z', '2026-12-06T00:02:47.51Z', '2026-12-06T00:02:48.000000001Z'];
+  const lines = session.map((l, i) => `${stamps[i]} ${l}`);
+  lines[3] = `${stamps[3]} ${session[3].slice(0, 50)}2026-12-06T00:02:47.6Z ${session[3].slice(50)}`;
+  const format = detectFormatOfChunk('x', Buffer.from(lines.join('\n')));
+  assert.equal(format.name, 'prosody-docker-logs');
+  const r = parseText(format, `${lines.join('\n')}\n`);
+  assert.deepEqual(r.events.map((e) => [e.user, e.resource, e.localTime]), [['gus', 'Zom-iPhone', '2026-12-06T00:02:47.510+00:00']]);
+});
