@@ -2,6 +2,7 @@ import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } f
 import type { ContainerWrapper } from './container-wrapper.js';
 import type { InnerFormat } from './inner-format.js';
 import { MAX_LINE_BYTES } from '../line-splitter.js';
+import { indexOfByte } from '../bytes.js';
 
 const ESC = 0x1b;
 const CR = 0x0d;
@@ -126,7 +127,7 @@ class ContainerParser implements LineParser {
     this.timeMs = timeMs;
     this.since = since;
     if (end > start && buf[end - 1] === CR) end--;
-    if (buf.indexOf(ESC, start) >= 0 && buf.indexOf(ESC, start) < end) {
+    if (indexOfByte(buf, ESC, start, end) >= 0) {
       const clean = cleanText(buf, start, end);
       this.inner.line(clean, 0, clean.length, lineNo);
     } else {
@@ -145,7 +146,6 @@ class ContainerParser implements LineParser {
 /** The text without a terminal's `\r` and colour sequences. */
 function cleanText(buf: Buffer, start: number, end: number): Buffer {
   if (end > start && buf[end - 1] === CR) end--;
-  const esc = buf.indexOf(ESC, start);
-  if (esc < 0 || esc >= end) return buf.subarray(start, end);
+  if (indexOfByte(buf, ESC, start, end) < 0) return buf.subarray(start, end);
   return Buffer.from(buf.toString('utf8', start, end).replace(CSI, ''), 'utf8');
 }

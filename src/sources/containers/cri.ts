@@ -1,5 +1,6 @@
 import type { ContainerWrapper, WrappedEntry } from './container-wrapper.js';
 import { parseRfc3339 } from './container-wrapper.js';
+import { indexOfByte } from '../bytes.js';
 
 const SPACE = 0x20;
 /** Room for the longest timestamp (`…T10:00:00.123456789+00:00`). */
@@ -18,7 +19,7 @@ export const criLogFormat: ContainerWrapper = {
     const time = parseRfc3339(head);
     if (time === null || buf[start + time.length] !== SPACE) return null;
     const streamStart = start + time.length + 1;
-    const streamEnd = buf.indexOf(SPACE, streamStart);
+    const streamEnd = indexOfByte(buf, SPACE, streamStart, end);
     if (streamEnd < 0 || streamEnd + 2 > end) return null;
     const tag = buf[streamEnd + 1];
     if ((tag !== 0x46 && tag !== 0x50) || (streamEnd + 2 < end && buf[streamEnd + 2] !== SPACE)) return null; // F, P

@@ -1,8 +1,9 @@
 import type { ContainerWrapper, WrappedEntry } from './container-wrapper.js';
 import { parseRfc3339 } from './container-wrapper.js';
+import { indexOfPair } from '../bytes.js';
 
 const SPACE = 0x20;
-const Z_SPACE = Buffer.from('Z ', 'latin1');
+const Z = 0x5a;
 /**
  * `2026-12-06T00:02:46.460307950Z`: Docker and Podman print 9 fraction digits, kubectl trims
  * trailing zeros (Go's RFC3339Nano). At most 30 bytes.
@@ -34,7 +35,7 @@ export const logsWithTimestamps: ContainerWrapper = {
 function withoutPieceStamps(buf: Buffer, start: number, end: number, timeMs: number): { buf: Buffer; start: number; end: number } {
   const parts: Buffer[] = [];
   let from = start;
-  for (let z = buf.indexOf(Z_SPACE, start); z >= 0 && z < end; z = buf.indexOf(Z_SPACE, z + 2)) {
+  for (let z = indexOfPair(buf, Z, SPACE, start, end); z >= 0; z = indexOfPair(buf, Z, SPACE, z + 2, end)) {
     const windowStart = Math.max(from, z + 1 - STAMP_MAX);
     const stamp = STAMP_AT_END.exec(buf.toString('latin1', windowStart, z + 1));
     const piece = stamp === null ? null : parseRfc3339(stamp[0]);
