@@ -199,3 +199,20 @@ test('kubectl logs --timestamps: fractions with their trailing zeros trimmed (Go
   const r = parseText(format, `${lines.join('\n')}\n`);
   assert.deepEqual(r.events.map((e) => [e.user, e.resource, e.localTime]), [['gus', 'Zom-iPhone', '2026-12-06T00:02:47.510+00:00']]);
 });
+
+test('pieces adding up to more than any log line are dropped and count once as unparsable; the lines after them still count', () => {
+  const [conn, connected, auth, bound, gone] = consoleSession('hal');
+  const piece = `{"log":"${'A'.repeat(16384)}","stream":"stdout","time":"2026-12-06T00:02:46Z"}`;
+  const huge = Array.from({ length: 70 }, () => piece).join('\n'); // 70 × 16 KiB > 1 MiB
+  const text = `${dockerJson([conn, connected], '2026-12-06T00:02:46Z')}${huge}\n${dockerJson(['the end of the huge line', auth, bound, gone], '2026-12-06T00:02:46Z')}`;
+  const r = parseText(formatByName('prosody-docker-json'), text, { chunkSize: 65536 });
+  assert.equal(r.unparsable, 1);
+  assert.equal(r.lines, 2 + 70 + 4);
+  assert.deepEqual(r.events.map((e) => [e.user, e.ip]), [['hal', '127.0.1.10']]);
+});
+
+test('Docker entries with extra keys (`attrs` of --log-opt labels/tag) read as any other', () => {
+  const text = dockerJson(consoleSession('ida'), '2026-12-06T00:02:46Z').replaceAll(',"time"', ',"attrs":{"tag":"prosody"},"time"');
+  assert.ok(text.includes('"attrs"'));
+  assert.deepEqual(parseText(formatByName('prosody-docker-json'), text).events.map((e) => e.user), ['ida']);
+});
