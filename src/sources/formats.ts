@@ -4,9 +4,16 @@ import { prosodyFileFormat } from './prosody/prosody-file-format.js';
 import { ejabberdFormat } from './ejabberd/ejabberd-format.js';
 import { prosodySyslogFormat } from './prosody/prosody-syslog-format.js';
 import { prosodyJournalJsonFormat } from './prosody/prosody-journal-json-format.js';
+import { CONTAINER_FORMATS } from './containers/container-formats.js';
 
 /** Every log format we read. A new format is one new file and one line here. */
-export const FORMATS: readonly LogFormat[] = [prosodyFileFormat, prosodySyslogFormat, prosodyJournalJsonFormat, ejabberdFormat];
+export const FORMATS: readonly LogFormat[] = [
+  prosodyFileFormat,
+  prosodySyslogFormat,
+  prosodyJournalJsonFormat,
+  ejabberdFormat,
+  ...CONTAINER_FORMATS,
+];
 
 /** The names --format takes, as --help and its errors list them. */
 export function formatNamesText(): string {

@@ -82,6 +82,32 @@ const TARGETS: Target[] = [
     login: (jid) => `2026-09-03T09:00:01Z s9 login ${jid}`,
   },
 ];
+/** How each container runtime wraps a line (as in ../../fixtures/containers-prosody-13.0/README.md). */
+const WRAP: Record<string, (line: string) => string> = {
+  'docker-json': (line) => JSON.stringify({ log: `${line}\n`, stream: 'stdout', time: '2026-12-06T00:02:46.5Z' }),
+  'docker-logs': (line) => `2026-12-06T00:02:46.500000000Z ${line}`,
+  cri: (line) => `2026-12-06T00:02:46.500000000+00:00 stdout F ${line}`,
+};
+const CONTAINER_CAPTURES: Record<string, string> = {
+  'docker-json': fixture('containers-prosody-13.0/docker-json-file-tty-info/4fb6c0ccd635086253791298b577d16d2299ff63251d47d727cfaa97383d995b-json.log'),
+  'docker-logs': fixture('containers-prosody-13.0/docker-json-file-tty-info/docker-logs-t.txt'),
+  cri: fixture('containers-prosody-0.12-podman/ctr.log'),
+};
+for (const [wrapper, wrap] of Object.entries(WRAP)) {
+  const ejabberd = TARGETS.find((t) => t.format.name === 'ejabberd')!;
+  TARGETS.push(
+    {
+      format: byName(`prosody-${wrapper}`),
+      lines: fixtureLines(CONTAINER_CAPTURES[wrapper]),
+      login: (jid) => [`c2s55d1             info\tClient connected`, `c2s55d1             debug\tResource bound: ${jid}`].map(wrap).join('\n'),
+    },
+    {
+      format: byName(`ejabberd-${wrapper}`),
+      lines: ejabberd.lines.map((l) => Buffer.from(wrap(l.toString('utf8')))),
+      login: (jid) => wrap(ejabberd.login(jid)),
+    },
+  );
+}
 assert.ok(FORMATS.every((f) => TARGETS.some((t) => t.format === f)), 'every format in FORMATS is fuzzed');
 
 /** Names an attacker can choose: path tricks, controls, invisible and bidi characters, long runs. */

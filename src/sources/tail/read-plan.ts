@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { rotationOf } from '../rotated-sets.js';
+import { rotatedNamesOf } from '../rotated-sets.js';
 import { fingerprintMatches, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
 
 /** One file to read in this poll, from `start` to its current end. */
@@ -108,9 +108,7 @@ async function rotatedPieces(livePath: string): Promise<Array<{ path: string; op
   } catch {
     return [];
   }
-  const candidates = names
-    .filter((n) => n !== base && n.startsWith(base) && rotationOf(n).stem === base && rotationOf(n).age > 0)
-    .sort((a, b) => rotationOf(a).age - rotationOf(b).age);
+  const candidates = rotatedNamesOf(base, names);
   const out: Array<{ path: string; opened: OpenedHead }> = [];
   for (const name of candidates) {
     const p = path.join(dir, name);
