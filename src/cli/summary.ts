@@ -101,10 +101,10 @@ function explainCapabilities(input: InputReport, reporter: Reporter): void {
   }
 }
 
-/** `, year 2025 (from its modification time)` for a log whose lines have no year; else nothing. */
+/** `, year 2025 (inferred from its modification time)` for a log whose year was inferred; else nothing (--json has it always). */
 export function yearText(input: InputReport): string {
-  if (input.year === undefined) return '';
-  return `, year ${input.year} (${input.yearFrom === '--year' ? 'from --year' : 'inferred from its modification time'})`;
+  if (input.year === undefined || input.yearFrom !== 'modification-time') return '';
+  return `, year ${input.year} (inferred from its modification time)`;
 }
 
 /**
