@@ -8,7 +8,7 @@ import { requireStore, storageOf, type StorageRawOptions } from '../storage-opti
 import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
 import { addHelpAfter } from '../help-format.js';
-import { warnOfInferredYears, yearText } from '../summary.js';
+import { warnOfInferredYears, warnOfUnparsable, yearText } from '../summary.js';
 
 export function checkCommand(program: Command): void {
   const cmd = program
@@ -120,6 +120,7 @@ async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions): Pr
       }
     }
     warnOfInferredYears(inputs, warn);
+    warnOfUnparsable(inputs, warn);
   }
   result.warnings = warnings;
   if (raw.json) process.stdout.write(`${safeJson(result)}\n`);
