@@ -49,7 +49,7 @@ export function warnIfOld(db: GeoIpDatabase, warn: WarningSink, nowMs = Date.now
  * typo must not grow a new tree); `read`: it must exist. Either way a path that is not a folder, or
  * is one host's folder inside the data dir, is refused (exit 2).
  */
-export function checkDataDir(dir: string, use: 'create' | 'read', warn: WarningSink, dryRun = false): void {
+export function checkDataDir(dir: string, use: 'create' | 'read', warn: WarningSink = () => {}, dryRun = false): void {
   const shape = dataDirShape(dir);
   if (shape.kind === 'not-a-folder') throw new UsageError(`data dir ${dir}: not a directory`);
   if (shape.kind === 'folder') {
