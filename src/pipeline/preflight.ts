@@ -6,6 +6,7 @@ import { dataDirShape } from '../storage/data-dir-shape.js';
 import { journalPath } from '../storage/journal.js';
 import { ProsodyFileStore } from '../storage/prosody-file-store.js';
 import type { WarningSink } from '../warnings.js';
+import type { RunConfig } from '../config/run-config.js';
 
 /**
  * The checks a run makes before it reads or writes anything, shared with `check`, which calls the
@@ -34,6 +35,21 @@ export function openGeoip(mmdbPath: string, warn: WarningSink): GeoIpDatabase {
     });
   }
   return db;
+}
+
+/** Every GeoIP database a run uses: the global one and each host's own (prosody.cfg.lua per host). */
+export function geoipPaths(config: Pick<RunConfig, 'mmdbPath' | 'hostOptions'>): string[] {
+  const paths = new Set([config.mmdbPath, ...[...(config.hostOptions?.values() ?? [])].map((h) => h.mmdbPath)]);
+  paths.delete(null);
+  return [...paths] as string[];
+}
+
+/**
+ * Checks the hosts' own databases as `openGeoip` checks the global one (the run opens them later,
+ * when it counts): a refused type stops the run now, a Country database is said now.
+ */
+export function checkHostDatabases(config: Pick<RunConfig, 'mmdbPath' | 'hostOptions'>, warn: WarningSink): void {
+  for (const path of geoipPaths(config)) if (path !== config.mmdbPath) openGeoip(path, warn).close();
 }
 
 /** A database long past MaxMind's weekly updates places logins where their addresses used to be. */

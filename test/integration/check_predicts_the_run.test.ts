@@ -138,3 +138,24 @@ test('check_warns_of_the_module_loaded_by_prosody_and_of_a_country_filter_withou
   assert.equal(country.code, 0, country.stderr);
   assert.deepEqual((JSON.parse(country.stdout) as CheckJson).warnings.map((w) => w.code), ['record-country-without-geoip']);
 });
+
+test("a host's own GeoIP database is checked as the global one, by the run and by check", () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'data'));
+  const config = (type: string) => {
+    const file = join(dir, `${type}.cfg.lua`);
+    // (a --mmdb flag would win over every host's own setting)
+    const lines = [`data_path = "${join(dir, 'data')}"`, `mod_monthly_visitors_mmdb_path = "${MMDB}"`, 'VirtualHost "example.com"'];
+    writeFileSync(file, `${[...lines, `mod_monthly_visitors_mmdb_path = "${join(TYPES, `${type}.mmdb`)}"`].join('\n')}\n`);
+    return ['--prosody-config', file, '--year', '2026', LOG];
+  };
+  const refused = predicts(config('GeoLite2-ASN'), { tree: dir });
+  assert.equal(refused.check.code, 2);
+  assert.match(errorLine(refused.check) ?? '', /a "GeoLite2-ASN" database has no places of logins/);
+  const country = runCli(['check', '--json', ...config('GeoLite2-Country')]);
+  assert.equal(country.code, 0, country.stderr);
+  assert.deepEqual((JSON.parse(country.stdout) as CheckJson).warnings.map((w) => w.code), ['geoip-country-database']);
+  const run = runCli(['backfill', '-q', ...config('GeoLite2-Country')]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(warningLines(country).every((l) => warningLines(run).includes(l)), `${country.stderr}\n${run.stderr}`);
+});
