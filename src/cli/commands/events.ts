@@ -4,7 +4,7 @@ import { addConfigOptions, addLogOptions, addOutputOptions, buildRunConfig, logs
 import { writeLine } from '../stdout.js';
 import { addHelpAfter } from '../help-format.js';
 import { safeJson } from '../safe-json.js';
-import { yearText } from '../summary.js';
+import { warnOfInferredYears, yearText } from '../summary.js';
 
 export function eventsCommand(program: Command): void {
   const cmd = program
@@ -47,5 +47,6 @@ Examples:
       reporter.verbose(`${input.label}: ${input.lines} lines, ${input.logins} logins, ${input.unparsable} unparsable${yearText(input)}`);
       if (input.unparsable > 0) reporter.warn(`${input.label}: ${input.unparsable} lines were not in the log's format and were skipped`);
     }
+    warnOfInferredYears(source.reports(), reporter.warning);
   });
 }
