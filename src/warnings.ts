@@ -20,7 +20,9 @@ export type WarningCode =
   /** A run was interrupted during its commit: the next run completes it. */
   | 'interrupted-commit'
   /** A log's lines have no year and its file date says an earlier year. */
-  | 'year-inferred';
+  | 'year-inferred'
+  /** Lines of a log were not in its format: counted and skipped. */
+  | 'unparsable-lines';
 
 export interface Warning {
   readonly code: WarningCode;

@@ -46,7 +46,7 @@ export function addLogOptions(cmd: Command): Command {
 /** Options that say how to count (the module's own options). */
 export function addCountingOptions(cmd: Command): Command {
   return cmd
-    .option('--mmdb <file>', 'GeoIP2/GeoLite2 City database (.mmdb) — mod_monthly_visitors_mmdb_path')
+    .option('--mmdb <file>', 'GeoIP2/GeoLite2 City database (.mmdb; a Country one gives countries only) — mod_monthly_visitors_mmdb_path')
     .option(
       '--client-pattern <luapattern=CATEGORY>',
       'client pattern, repeatable, tried in the order given; split at the last = — mod_monthly_visitors_client_patterns',

@@ -68,7 +68,7 @@ export function reportSummary(s: RunSummary, reporter: Reporter): void {
     const verb = s.dryRun ? 'would write' : 'wrote';
     reporter.info(`${verb} ${s.store.written} ${s.store.unit}, ${s.store.deleted} deleted, ${s.store.unchanged} unchanged`);
   }
-  if (j.unparsable > 0) reporter.warn(`${j.unparsable} lines were not in the log's format and were skipped`);
+  warnOfUnparsable(s.inputs, reporter.warning);
   if (j.unstorable > 0) {
     reporter.warn(
       `${j.unstorable} logins were skipped: their user or host name is too long to be a file name in the data dir (over 255 bytes once encoded)`,
@@ -101,10 +101,10 @@ function explainCapabilities(input: InputReport, reporter: Reporter): void {
   }
 }
 
-/** `, year 2025 (from its modification time)` for a log whose lines have no year; else nothing. */
+/** `, year 2025 (inferred from its modification time)` for a log whose year was inferred; else nothing (--json has it always). */
 export function yearText(input: InputReport): string {
-  if (input.year === undefined) return '';
-  return `, year ${input.year} (${input.yearFrom === '--year' ? 'from --year' : 'inferred from its modification time'})`;
+  if (input.year === undefined || input.yearFrom !== 'modification-time') return '';
+  return `, year ${input.year} (inferred from its modification time)`;
 }
 
 /**
@@ -116,4 +116,10 @@ export function warnOfInferredYears(inputs: readonly InputReport[], warn: Warnin
     if (input.yearFrom !== 'modification-time' || input.year === currentYear) continue;
     warn({ code: 'year-inferred', message: `${input.label}: its lines have no year; took ${input.year} from its modification time (give --year if that is wrong)` });
   }
+}
+
+/** Lines of no known shape were counted and skipped: said by the run, and by `check` that reads the same logs. */
+export function warnOfUnparsable(inputs: readonly InputReport[], warn: WarningSink): void {
+  const unparsable = inputs.reduce((n, i) => n + i.unparsable, 0);
+  if (unparsable > 0) warn({ code: 'unparsable-lines', message: `${unparsable} lines were not in the log's format and were skipped` });
 }

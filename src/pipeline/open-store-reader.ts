@@ -11,7 +11,7 @@ import { sqlStoreReader } from '../storage/sql/sql-store-reader.js';
  */
 export function openStoreReader(location: StoreLocation): StoreReader & { close(): void } {
   if (location.kind === 'internal') {
-    checkDataDir(location.dataDir, 'read', () => {});
+    checkDataDir(location.dataDir, 'read');
     return { ...fileStoreReader(new ProsodyFileStore(location.dataDir)), close: () => {} };
   }
   const stats = new SqlStats(openSqlConnection(location.sql, { dryRun: true, readOnly: true }), { dryRun: true });

@@ -6,6 +6,7 @@ import { dataDirShape } from '../storage/data-dir-shape.js';
 import { journalPath } from '../storage/journal.js';
 import { ProsodyFileStore } from '../storage/prosody-file-store.js';
 import type { WarningSink } from '../warnings.js';
+import type { RunConfig } from '../config/run-config.js';
 
 /**
  * The checks a run makes before it reads or writes anything, shared with `check`, which calls the
@@ -36,6 +37,21 @@ export function openGeoip(mmdbPath: string, warn: WarningSink): GeoIpDatabase {
   return db;
 }
 
+/** Every GeoIP database a run uses: the global one and each host's own (prosody.cfg.lua per host). */
+export function geoipPaths(config: Pick<RunConfig, 'mmdbPath' | 'hostOptions'>): string[] {
+  const paths = new Set([config.mmdbPath, ...[...(config.hostOptions?.values() ?? [])].map((h) => h.mmdbPath)]);
+  paths.delete(null);
+  return [...paths] as string[];
+}
+
+/**
+ * Checks the hosts' own databases as `openGeoip` checks the global one (the run opens them later,
+ * when it counts): a refused type stops the run now, a Country database is said now.
+ */
+export function checkHostDatabases(config: Pick<RunConfig, 'mmdbPath' | 'hostOptions'>, warn: WarningSink): void {
+  for (const path of geoipPaths(config)) if (path !== config.mmdbPath) openGeoip(path, warn).close();
+}
+
 /** A database long past MaxMind's weekly updates places logins where their addresses used to be. */
 export function warnIfOld(db: GeoIpDatabase, warn: WarningSink, nowMs = Date.now()): number {
   const ageDays = Math.floor((nowMs - db.buildTime.getTime()) / 86_400_000);
@@ -49,7 +65,7 @@ export function warnIfOld(db: GeoIpDatabase, warn: WarningSink, nowMs = Date.now
  * typo must not grow a new tree); `read`: it must exist. Either way a path that is not a folder, or
  * is one host's folder inside the data dir, is refused (exit 2).
  */
-export function checkDataDir(dir: string, use: 'create' | 'read', warn: WarningSink, dryRun = false): void {
+export function checkDataDir(dir: string, use: 'create' | 'read', warn: WarningSink = () => {}, dryRun = false): void {
   const shape = dataDirShape(dir);
   if (shape.kind === 'not-a-folder') throw new UsageError(`data dir ${dir}: not a directory`);
   if (shape.kind === 'folder') {

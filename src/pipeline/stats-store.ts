@@ -58,7 +58,7 @@ export function openStatsStore(
 ): StatsStore {
   if (options.sql !== undefined) return openSqlStatsStore(options.sql, { dryRun: options.dryRun, mustExist: options.mustExist });
   // Unlike a counting run, prune has nothing to write into a data dir that does not exist.
-  if (options.mustExist) checkDataDir(dataDir, 'read', () => {});
+  if (options.mustExist) checkDataDir(dataDir, 'read');
   const store = new ProsodyFileStore(dataDir);
   let release = () => {};
   if (!options.dryRun) {

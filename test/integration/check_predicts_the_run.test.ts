@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, fixture } from '../helpers/paths.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
@@ -96,6 +96,7 @@ test("check_lists_the_run's_warnings: --json has each with a stable code, and th
   const data = join(root, 'data'); // missing: the run creates it
   const log = join(root, 'prosody.log');
   copyFileSync(LOG, log);
+  appendFileSync(log, 'not a line of any log\n');
   const old = new Date('2024-09-10T12:00:00Z');
   utimesSync(log, old, old);
   const args = ['--data-dir', data, '--mmdb', join(TYPES, 'GeoLite2-Country.mmdb'), '--client-pattern', '^Zom=IOS', '--client-pattern', '^Z=ANDROID', log];
@@ -103,7 +104,7 @@ test("check_lists_the_run's_warnings: --json has each with a stable code, and th
   assert.equal(check.code, 0, check.stderr);
   assert.ok(!existsSync(data), 'check created nothing');
   const codes = (JSON.parse(check.stdout) as CheckJson).warnings.map((w) => w.code);
-  assert.deepEqual(codes, ['client-patterns-overlap', 'geoip-country-database', 'data-dir-created', 'year-inferred']);
+  assert.deepEqual(codes, ['client-patterns-overlap', 'geoip-country-database', 'data-dir-created', 'year-inferred', 'unparsable-lines']);
   // Every warning the run prints, check printed too (check also sees the patterns' overlap).
   const run = runCli(['backfill', '-q', ...args]);
   assert.equal(run.code, 0, run.stderr);
@@ -111,7 +112,7 @@ test("check_lists_the_run's_warnings: --json has each with a stable code, and th
   for (const line of warningLines(run).filter((l) => !/backfilled months are partial/.test(l))) {
     assert.ok(checkWarnings.includes(line), `check did not say: ${line}\n${check.stderr}`);
   }
-  assert.equal(warningLines(run).filter((l) => !/backfilled months are partial/.test(l)).length, 3, run.stderr);
+  assert.equal(warningLines(run).filter((l) => !/backfilled months are partial/.test(l)).length, 4, run.stderr);
 });
 
 test('check_says_an_interrupted_commit_is_completed_by_the_next_run, which succeeds', () => {
@@ -136,4 +137,25 @@ test('check_warns_of_the_module_loaded_by_prosody_and_of_a_country_filter_withou
   const country = runCli(['check', '--json', '--data-dir', join(dir, 'data'), '--record-country', 'DE']);
   assert.equal(country.code, 0, country.stderr);
   assert.deepEqual((JSON.parse(country.stdout) as CheckJson).warnings.map((w) => w.code), ['record-country-without-geoip']);
+});
+
+test("a host's own GeoIP database is checked as the global one, by the run and by check", () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'data'));
+  const config = (type: string) => {
+    const file = join(dir, `${type}.cfg.lua`);
+    // (a --mmdb flag would win over every host's own setting)
+    const lines = [`data_path = "${join(dir, 'data')}"`, `mod_monthly_visitors_mmdb_path = "${MMDB}"`, 'VirtualHost "example.com"'];
+    writeFileSync(file, `${[...lines, `mod_monthly_visitors_mmdb_path = "${join(TYPES, `${type}.mmdb`)}"`].join('\n')}\n`);
+    return ['--prosody-config', file, '--year', '2026', LOG];
+  };
+  const refused = predicts(config('GeoLite2-ASN'), { tree: dir });
+  assert.equal(refused.check.code, 2);
+  assert.match(errorLine(refused.check) ?? '', /a "GeoLite2-ASN" database has no places of logins/);
+  const country = runCli(['check', '--json', ...config('GeoLite2-Country')]);
+  assert.equal(country.code, 0, country.stderr);
+  assert.deepEqual((JSON.parse(country.stdout) as CheckJson).warnings.map((w) => w.code), ['geoip-country-database']);
+  const run = runCli(['backfill', '-q', ...config('GeoLite2-Country')]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(warningLines(country).every((l) => warningLines(run).includes(l)), `${country.stderr}\n${run.stderr}`);
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { checkDataDir, openGeoip, requireMmdb } from '../../pipeline/preflight.js';
+import { checkDataDir, checkHostDatabases, openGeoip, requireMmdb } from '../../pipeline/preflight.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { countLogins } from '../../pipeline/count-logins.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
@@ -69,6 +69,7 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
   // Everything that can be checked is checked before the first write (SPEC §10).
   if (location.kind === 'internal') checkDataDir(location.dataDir, 'create', reporter.warning, config.dryRun);
   const geoip = openGeoip(mmdbPath, reporter.warning);
+  checkHostDatabases(config, reporter.warning);
   const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage);
   // Opened (and locked) before the first read, closed after the commit: one read-modify-write.
   const store = openStatsStore(location.kind === 'internal' ? location.dataDir : '', { dryRun: config.dryRun, wait: Boolean(raw.wait), onWait: reporter.waiting, sql });

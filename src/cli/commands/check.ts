@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkDataDir, checkWritable, openGeoip, requireMmdb, warnIfOld, warnOfInterruptedCommit } from '../../pipeline/preflight.js';
+import { checkDataDir, checkWritable, geoipPaths, openGeoip, requireMmdb, warnIfOld, warnOfInterruptedCommit } from '../../pipeline/preflight.js';
 import type { Warning, WarningSink } from '../../warnings.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
@@ -8,7 +8,7 @@ import { requireStore, storageOf, type StorageRawOptions } from '../storage-opti
 import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
 import { addHelpAfter } from '../help-format.js';
-import { warnOfInferredYears, yearText } from '../summary.js';
+import { warnOfInferredYears, warnOfUnparsable, yearText } from '../summary.js';
 
 export function checkCommand(program: Command): void {
   const cmd = program
@@ -73,10 +73,8 @@ async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions): Pr
     requireStore(config, 'to write');
     requireMmdb(config.mmdbPath);
   }
-  const mmdbPaths = new Set([config.mmdbPath, ...[...(config.hostOptions?.values() ?? [])].map((h) => h.mmdbPath)]);
-  mmdbPaths.delete(null);
   const geoip: unknown[] = [];
-  for (const path of mmdbPaths as Set<string>) {
+  for (const path of geoipPaths(config)) {
     const db = openGeoip(path, warn);
     const ageDays = warnIfOld(db, warn);
     geoip.push({ path: db.path, type: db.databaseType, kind: db.kind, built: db.buildTime.toISOString(), ageDays });
@@ -120,6 +118,7 @@ async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions): Pr
       }
     }
     warnOfInferredYears(inputs, warn);
+    warnOfUnparsable(inputs, warn);
   }
   result.warnings = warnings;
   if (raw.json) process.stdout.write(`${safeJson(result)}\n`);

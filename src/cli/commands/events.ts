@@ -4,6 +4,7 @@ import { addConfigOptions, addLogOptions, addOutputOptions, buildRunConfig, logs
 import { writeLine } from '../stdout.js';
 import { addHelpAfter } from '../help-format.js';
 import { safeJson } from '../safe-json.js';
+import { warnOfInferredYears, yearText } from '../summary.js';
 
 export function eventsCommand(program: Command): void {
   const cmd = program
@@ -43,8 +44,9 @@ Examples:
       await writeLine(line);
     }
     for (const input of source.reports()) {
-      reporter.verbose(`${input.label}: ${input.lines} lines, ${input.logins} logins, ${input.unparsable} unparsable`);
+      reporter.verbose(`${input.label}: ${input.lines} lines, ${input.logins} logins, ${input.unparsable} unparsable${yearText(input)}`);
       if (input.unparsable > 0) reporter.warn(`${input.label}: ${input.unparsable} lines were not in the log's format and were skipped`);
     }
+    warnOfInferredYears(source.reports(), reporter.warning);
   });
 }

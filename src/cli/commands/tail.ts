@@ -3,7 +3,7 @@ import path from 'node:path';
 import { clock, duration, nodeNameOf } from '../cluster-options.js';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { checkDataDir, openGeoip, requireMmdb } from '../../pipeline/preflight.js';
+import { checkDataDir, checkHostDatabases, openGeoip, requireMmdb } from '../../pipeline/preflight.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { runTail, type TailControl } from '../../pipeline/tail-run.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
@@ -110,6 +110,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   // Everything that can be checked is checked before the first write (SPEC §10).
   if (stateDir !== '') checkDataDir(stateDir, 'create', reporter.warning, config.dryRun);
   const geoip = openGeoip(mmdbPath, reporter.warning);
+  checkHostDatabases(config, reporter.warning);
   /** The database in use: a SIGHUP replaces it, or keeps it when the new file is broken. */
   let current = geoip;
   const store = openStatsStore(stateDir, { dryRun: config.dryRun, wait: Boolean(raw.wait), onWait: reporter.waiting, sql });
