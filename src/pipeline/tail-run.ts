@@ -10,7 +10,7 @@ import { ChangeWatcher } from '../sources/tail/change-watcher.js';
 import { createTally, emptyOutcomes, patternGaveUp, type OutcomeCounts } from './count-logins.js';
 import type { StatsStore } from './stats-store.js';
 import type { StoreReport } from '../cli/summary.js';
-import type { Notices } from './login-source.js';
+import type { Notices, ReadProgress } from './login-source.js';
 
 export interface TailOptions {
   /** Stop at the end of the input (cron) instead of following. */
@@ -53,6 +53,8 @@ export interface TailDeps {
   /** The GeoIP database now; `reloadGeoip` replaces it (SIGHUP). */
   geoip: GeoIpDatabase | null;
   readonly reloadGeoip: () => GeoIpDatabase | null;
+  /** Told what the run reads (a progress display; `tail --once` only). */
+  readonly progress?: ReadProgress;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
         notice: (key, message) => notices.notice(key, message),
         warn: (message) => notices.warn(message),
         fromEnd: options.fromEnd,
+        progress: deps.progress,
       }),
   );
   const { tally, policies } = createTally(store.view, config, () => deps.geoip);

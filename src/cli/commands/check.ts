@@ -70,8 +70,13 @@ Examples:
     }
 
     if (logs.length > 0) {
-      const source = await LoginSource.open(logs, config, reporter);
-      for await (const _ of source.loginBatches()); // read through: formats, capabilities, unparsable lines
+      const progress = reporter.progressLine({ json: raw.json });
+      const source = await LoginSource.open(logs, config, reporter, undefined, progress);
+      try {
+        for await (const _ of source.loginBatches()); // read through: formats, capabilities, unparsable lines
+      } finally {
+        progress?.end();
+      }
       result.inputs = source.reports();
       for (const input of source.reports()) {
         reporter.info(

@@ -106,6 +106,8 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   };
   process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', reload);
   reporter.verbose(`${options.once ? 'reading' : 'following'} ${logs.length} log(s); checkpoint ${options.statePath}`);
+  // A run that catches up (--once) shows its progress on a terminal; a follower runs as a service.
+  const progress = options.once ? reporter.progressLine({ json: raw.json }) : undefined;
   try {
     const result = await runTail(
       logs,
@@ -125,10 +127,12 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
           }
           return current;
         },
+        progress,
       },
       options,
       control,
     );
+    progress?.end();
     const summary = {
       command: 'tail',
       dryRun: config.dryRun,
@@ -149,6 +153,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
     if (raw.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(summary), commits: result.commits })}\n`);
     reportSummary(summary, reporter);
   } finally {
+    progress?.end();
     // The handlers stay until the process exits: a SIGTERM that arrives after the last commit
     // still ends the process cleanly (exit 0), not by the default action.
     store.close();
