@@ -3,7 +3,6 @@ import type { GeoPlace } from '../core/geo-key.js';
 import { GeoIpError } from '../errors.js';
 import { describeFsError } from '../sources/log-input.js';
 import { PagedFile, readFullyAt } from './paged-file.js';
-import { MaxmindPlaces } from './maxmind-places.js';
 import { METADATA_MAX_BYTES, MmdbPlaces, readMetadata, type MmdbMetadata } from './mmdb-places.js';
 
 // One server sees a bounded set of addresses per day, but the set over years is not bounded.
@@ -22,7 +21,7 @@ const IPV4_MAPPED = '::ffff:';
  */
 export class GeoIpDatabase {
   private readonly cache = new Map<string, GeoPlace | null>();
-  private places: { locate(address: string): GeoPlace | null } | null = null;
+  private places: MmdbPlaces | null = null;
 
   private constructor(
     readonly path: string,
@@ -104,13 +103,8 @@ export class GeoIpDatabase {
   }
 
   /** The database read on demand through the descriptor opened and checked by `open`. */
-  private pages(): { locate(address: string): GeoPlace | null } {
+  private pages(): MmdbPlaces {
     if (this.fd === null) throw new GeoIpError(`${this.path}: the GeoIP database was closed`);
-    if (process.env.MV_AB_MAXMIND === '1') {
-      const whole = Buffer.allocUnsafe(this.size);
-      readFullyAt(this.fd, whole, 0, this.size, 0);
-      return new MaxmindPlaces(whole);
-    }
     const file = new PagedFile(this.fd, this.size, (err) => new GeoIpError(`${this.path}: cannot read the GeoIP database: ${describeFsError(err)}`));
     return new MmdbPlaces(file, this.metadata);
   }
