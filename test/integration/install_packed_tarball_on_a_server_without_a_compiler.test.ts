@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fixture, ROOT } from '../helpers/paths.js';
 import { readStoreWithLua } from '../helpers/lua-dat-reader.js';
@@ -79,6 +79,13 @@ test('the packed tarball installs with --omit=optional and no compiler, and runs
   assert.deepEqual(readdirSync(pkg).sort(), ['LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
   assert.deepEqual(readdirSync(join(pkg, 'dist')), ['bundle'], 'the bundle, no dist/src');
   assert.deepEqual(readdirSync(join(pkg, 'dist/bundle')).sort(), ['monthly-visitors.js', 'pg-worker.js'], 'no source maps');
+  for (const js of ['monthly-visitors.js', 'pg-worker.js']) {
+    assert.doesNotMatch(readFileSync(join(pkg, 'dist/bundle', js), 'utf8'), /sourceMappingURL/, `${js} points at no map it does not ship`);
+  }
+  assert.match(readFileSync(join(pkg, 'LICENSE'), 'utf8'), /^MIT License/);
+  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { dependencies?: object; scripts?: Record<string, string> };
+  assert.equal(manifest.dependencies, undefined, 'no runtime dependency: the bundle holds them');
+  for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(manifest.scripts?.[hook], undefined, `no ${hook} script runs at install`);
 
   // From the operator's home, with the installed command on PATH.
   const userPath = `${join(prefix, 'node_modules/.bin')}${delimiter}${path}`;
