@@ -38,6 +38,19 @@ test('systemd-analyze verify accepts the units, with no warning', { skip: SYSTEM
   }
 });
 
+test("systemd-analyze security rates both services' exposure 3.0 or better (of 10)", { skip: SYSTEMD_ANALYZE ? false : 'systemd-analyze not installed (Debian package systemd)' }, (t) => {
+  const help = spawnSync(SYSTEMD_ANALYZE!, ['--help'], { encoding: 'utf8' }).stdout;
+  if (!help.includes('--offline')) return t.skip('this systemd-analyze cannot rate unit files offline (systemd < 250)');
+  const dir = tempDir();
+  for (const unit of ['monthly-visitors.service', 'monthly-visitors-once.service']) {
+    const file = join(dir, unit);
+    writeFileSync(file, contrib(`systemd/${unit}`).replaceAll('/usr/local/bin/monthly-visitors', BIN));
+    const r = spawnSync(SYSTEMD_ANALYZE!, ['security', '--offline=yes', '--threshold=30', '--no-pager', file], { encoding: 'utf8', env: { ...process.env, SYSTEMD_LOG_COLOR: '0', SYSTEMD_COLORS: '0' } });
+    assert.equal(r.status, 0, `${unit}: ${r.stdout.split('\n').filter((l) => l.includes('✗')).join('\n')}${r.stderr}`);
+    assert.match(r.stdout, /Overall exposure level for .*: [0-2]\.\d|Overall exposure level for .*: 3\.0/);
+  }
+});
+
 test('logrotate -d accepts the snippet', { skip: LOGROTATE ? false : 'logrotate not installed (Debian package logrotate)' }, () => {
   const dir = tempDir();
   const r = spawnSync(LOGROTATE!, ['-d', '-s', join(dir, 'state'), snippetFile(dir)], { encoding: 'utf8' });
