@@ -57,3 +57,6 @@ export class LockError extends MonthlyVisitorsError {
 export class StateFileError extends MonthlyVisitorsError {
   readonly exitCode = 1 as const;
 }
+
+/** An optional package a chosen feature needs (an SQL driver for `--storage sql`) is not installed. */
+export class MissingPackageError extends ConfigError {}

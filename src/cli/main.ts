@@ -1,25 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { MonthlyVisitorsError } from '../errors.js';
+import { packageInfo } from '../package-info.js';
 import { stripControl } from './reporter.js';
 import { addHelpAfter, configureHelpAndErrors } from './help-format.js';
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
-
-/** Our package.json is found upwards: the CLI runs from dist/src/cli or from the bundle in dist/bundle. */
-function version(): string {
-  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'monthly-visitors') return pkg.version;
-    } catch {
-      // not here: look one folder up
-    }
-    if (dir.pathname === '/') return 'unknown';
-  }
-}
 
 type Register = (program: Command) => void;
 
@@ -45,7 +32,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description(
       "Privacy-preserving monthly visitor statistics from Prosody and ejabberd logs, written as mod_monthly_visitors' own storage.",
     )
-    .version(version(), '-V, --version')
+    .version(packageInfo()?.version ?? 'unknown', '-V, --version')
     .exitOverride();
   configureHelpAndErrors(program);
   addHelpAfter(

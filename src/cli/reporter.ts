@@ -1,4 +1,5 @@
 import type { Warning } from '../warnings.js';
+import { ProgressLine } from './progress-line.js';
 
 /** How much the run says on stderr. Quiet is for cron: only warnings and errors. */
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
@@ -10,6 +11,7 @@ export type Verbosity = 'quiet' | 'normal' | 'verbose';
 export class Reporter {
   private readonly seenNotices = new Set<string>();
   private readonly color: boolean;
+  private line: ProgressLine | null = null;
 
   constructor(
     readonly verbosity: Verbosity,
@@ -20,6 +22,19 @@ export class Reporter {
 
   get isTty(): boolean {
     return Boolean(this.stream.isTTY);
+  }
+
+  /**
+   * A progress line for a run's reading, or undefined where it must not appear: stderr not a
+   * terminal (a pipe, a file, cron, journald), --quiet, --json, TERM=dumb (no cursor control to
+   * redraw with), or `stdoutBusy` (the run writes to stdout as it reads, and stdout is this
+   * terminal too). NO_COLOR needs nothing: the line has no colour.
+   */
+  progressLine(opts: { json?: boolean; stdoutBusy?: boolean } = {}): ProgressLine | undefined {
+    if (!this.isTty || this.verbosity === 'quiet' || opts.json || process.env.TERM === 'dumb') return undefined;
+    if (opts.stdoutBusy && process.stdout.isTTY) return undefined;
+    this.line = new ProgressLine(this.stream);
+    return this.line;
   }
 
   /** A fact worth knowing once per run. */
@@ -61,6 +76,7 @@ export class Reporter {
   }
 
   private write(text: string, colorCode?: number): void {
+    this.line?.erase();
     const clean = stripControl(text);
     this.stream.write(this.color && colorCode ? `\x1b[${colorCode}m${clean}\x1b[0m\n` : `${clean}\n`);
   }

@@ -6,27 +6,24 @@
  * Only what is certainly a month is judged: a host record key or a `last-recorded` value that is
  * not `YYYY-MM` (something a newer module wrote?) is kept, as the store's reader keeps it.
  */
+import { isMonth, monthsBefore } from './calendar-month.js';
 import type { HostRecord } from './monthly-tally.js';
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+export { isMonth };
 
-export function isMonth(text: string): boolean {
-  return MONTH.test(text);
-}
+/** The oldest month no key can be before: keeping more months than reach back to it keeps them all. */
+const FIRST_MONTH = '0000-01';
 
 /** `prune --keep-months` takes 1 … this (a century): more is surely a mistake. */
 export const MAX_KEEP_MONTHS = 1200;
 
 /**
- * The oldest month kept: `now` and the N - 1 months before it (N = 12 at 2026-11 → 2025-12). A
- * month before year 0000 is not a month a store can hold: then everything is kept (0000-01).
+ * The oldest month kept: `now` and the N - 1 months before it (N = 12 at 2026-11 → 2025-12).
+ * N reaching back past year 0 keeps every month (`0000-01`, the oldest a key can name).
  */
 export function oldestKeptMonth(now: string, keepMonths: number): string {
   if (!isMonth(now) || !Number.isSafeInteger(keepMonths) || keepMonths < 1) throw new RangeError(`oldestKeptMonth(${now}, ${keepMonths})`);
-  const index = Math.max(0, Number(now.slice(0, 4)) * 12 + Number(now.slice(5, 7)) - 1 - (keepMonths - 1));
-  const year = Math.floor(index / 12);
-  const month = (index % 12) + 1;
-  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}`;
+  return monthsBefore(now, keepMonths - 1) ?? FIRST_MONTH;
 }
 
 export interface StoredHost {

@@ -6,7 +6,10 @@ import type { YearSource } from '../time/year-inference.js';
 import { openInputs } from '../sources/log-input.js';
 import { LoginStream } from '../sources/login-stream.js';
 import { eachEvent, mergeByTime } from '../sources/merge-by-time.js';
+import type { ReadProgress } from '../sources/read-progress.js';
 import { groupRotatedSets } from '../sources/rotated-sets.js';
+
+export type { ReadProgress };
 
 /** Per input, what was read and what the log can tell (SPEC §4: say what a log can give). */
 export interface InputReport {
@@ -31,9 +34,14 @@ export interface Notices {
 export class LoginSource {
   private constructor(private readonly streams: LoginStream[]) {}
 
-  /** With `coverage`, every log also reports the times of its lines there (backfill's partial months). */
-  static async open(paths: readonly string[], config: RunConfig, notices: Notices, coverage?: RunCoverage): Promise<LoginSource> {
-    const logs = groupRotatedSets(await openInputs(paths));
+  /**
+   * With `coverage`, every log also reports the times of its lines there (backfill's partial
+   * months); with `progress`, the bytes to read, read, and logins found.
+   */
+  static async open(paths: readonly string[], config: RunConfig, notices: Notices, coverage?: RunCoverage, progress?: ReadProgress): Promise<LoginSource> {
+    const inputs = await openInputs(paths);
+    if (progress) for (const input of inputs) if (input.size !== null) progress.addTotal(input.size);
+    const logs = groupRotatedSets(inputs);
     const streams = logs.map(
       (pieces) =>
         new LoginStream(pieces, {
@@ -42,6 +50,7 @@ export class LoginSource {
           notice: (key, message) => notices.notice(key, message),
           detected: (label: string, format: LogFormat) => notices.verbose(`${label}: ${format.description}`),
           coverage: coverage?.log(),
+          progress,
         }),
     );
     return new LoginSource(streams);

@@ -10,7 +10,7 @@ import { ChangeWatcher } from '../sources/tail/change-watcher.js';
 import { createTally, emptyOutcomes, patternGaveUp, type OutcomeCounts } from './count-logins.js';
 import type { StatsStore } from './stats-store.js';
 import type { StoreReport } from '../cli/summary.js';
-import type { Notices } from './login-source.js';
+import type { Notices, ReadProgress } from './login-source.js';
 import { ClusterBarrier, type ClusterOptions, type LogProgress } from './cluster-barrier.js';
 
 export interface TailOptions {
@@ -65,6 +65,8 @@ export interface TailDeps {
   /** The GeoIP database now; `reloadGeoip` replaces it (SIGHUP). */
   geoip: GeoIpDatabase | null;
   readonly reloadGeoip: () => GeoIpDatabase | null;
+  /** Told what the run reads (a progress display; `tail --once` only). */
+  readonly progress?: ReadProgress;
 }
 
 /**
@@ -92,6 +94,7 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
         warn: (message) => notices.warn(message),
         fromEnd: options.fromEnd,
         hold: barrier?.hold,
+        progress: deps.progress,
       });
   const readers = [...new Set(logs.map((l) => path.resolve(l)))].map(readerFor);
   /** Stats of readers replaced after a held login (follow mode), by path. */

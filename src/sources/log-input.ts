@@ -9,11 +9,14 @@ export interface LogInput {
   /** Modification time (null for stdin, which has none): the reference for inferring years (SPEC §5). */
   readonly mtimeMs: number | null;
   readonly gzip: boolean;
+  /** Bytes on disk (compressed for gzip); null for standard input. */
+  readonly size: number | null;
   /**
    * The (decompressed) bytes, in chunks. A chunk is valid only until the next one is asked for:
    * plain files are read into two reused buffers (fresh 1 MB buffers cost more than the parsing).
+   * `onRead` is told the bytes read from disk (compressed ones for gzip) as they are read.
    */
-  chunks(): AsyncIterable<Buffer>;
+  chunks(onRead?: (bytes: number) => void): AsyncIterable<Buffer>;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -83,7 +86,7 @@ function globToRegExp(glob: string): RegExp {
 
 async function openInput(path: string): Promise<LogInput> {
   if (path === '-') {
-    return { label: '-', mtimeMs: null, gzip: false, chunks: () => maybeGunzip(process.stdin) };
+    return { label: '-', mtimeMs: null, gzip: false, size: null, chunks: (onRead) => maybeGunzip(counted(process.stdin, onRead)) };
   }
   let handle: fsp.FileHandle;
   try {
@@ -102,7 +105,8 @@ async function openInput(path: string): Promise<LogInput> {
       label: path,
       mtimeMs: stat.mtimeMs,
       gzip,
-      chunks: () => (gzip ? createReadStream(path, { highWaterMark: CHUNK_BYTES }).pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : readChunks(path)),
+      size: stat.size,
+      chunks: (onRead) => (gzip ? gunzipFile(path, onRead) : readChunks(path, onRead)),
     };
   } catch (err) {
     await handle.close().catch(() => {});
@@ -116,7 +120,7 @@ async function openInput(path: string): Promise<LogInput> {
  * libuv's thread) while the caller parses this one, and a buffer is reused only once the caller
  * has asked for the chunk after it.
  */
-async function* readChunks(path: string): AsyncIterable<Buffer> {
+async function* readChunks(path: string, onRead?: (bytes: number) => void): AsyncIterable<Buffer> {
   const handle = await fsp.open(path, 'r');
   const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
   let turn = 0;
@@ -128,6 +132,7 @@ async function* readChunks(path: string): AsyncIterable<Buffer> {
       if (bytesRead === 0) return;
       turn ^= 1;
       pending = handle.read(buffers[turn], 0, CHUNK_BYTES, null);
+      onRead?.(bytesRead);
       yield bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
@@ -136,9 +141,24 @@ async function* readChunks(path: string): AsyncIterable<Buffer> {
   }
 }
 
+/** A gzip file's decompressed bytes; `onRead` counts the compressed ones as they are read. */
+function gunzipFile(path: string, onRead?: (bytes: number) => void): AsyncIterable<Buffer> {
+  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  if (onRead !== undefined) file.on('data', (chunk: string | Buffer) => onRead(chunk.length));
+  return file.pipe(createGunzip({ chunkSize: CHUNK_BYTES }));
+}
+
+/** A stream's chunks, told to `onRead` as they come. */
+async function* counted(stream: NodeJS.ReadableStream, onRead?: (bytes: number) => void): AsyncIterable<Buffer> {
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    onRead?.(chunk.length);
+    yield chunk;
+  }
+}
+
 /** Standard input may be compressed too (`cat old.log.gz | monthly-visitors backfill -`). */
-async function* maybeGunzip(stream: NodeJS.ReadableStream): AsyncIterable<Buffer> {
-  const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+async function* maybeGunzip(stream: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  const iterator = stream[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) return;
   const rest = (async function* () {

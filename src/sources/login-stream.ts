@@ -2,6 +2,7 @@ import type { LoginEvent } from '../core/login-event.js';
 import type { LogCoverage } from '../core/log-coverage.js';
 import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from './log-format.js';
 import type { LogInput } from './log-input.js';
+import type { ReadProgress } from './read-progress.js';
 import { describeFsError } from './log-input.js';
 import { assertTextLog, detectFormatOfChunk } from './formats.js';
 import { LineSplitter } from './line-splitter.js';
@@ -18,6 +19,8 @@ export interface StreamOptions {
   readonly detected?: (label: string, format: LogFormat) => void;
   /** Told the time of the lines of this log (one per minute), when the run asks which times the logs cover. */
   readonly coverage?: LogCoverage;
+  /** Told the bytes read and logins found, for a progress display. */
+  readonly progress?: ReadProgress;
 }
 
 /** What was read from one input file. */
@@ -99,13 +102,15 @@ export class LoginStream {
     this.settleStats();
     this.pieceIndex++;
     this.pieceStats.push({ label: this.current.label, lines: 0, unparsable: 0, logins: 0, loginsWithIp: 0, loginsWithResource: 0 });
-    this.iterator = this.current.chunks()[Symbol.asyncIterator]();
+    const progress = this.options.progress;
+    this.iterator = this.current.chunks(progress && ((bytes) => progress.addRead(bytes)))[Symbol.asyncIterator]();
     this.splitter = null;
   }
 
   /** Counted here, per piece, rather than from each event's `source` text downstream (a string op per login). */
   private countLogins(events: readonly LoginEvent[]): void {
     if (events.length === 0) return;
+    this.options.progress?.addLogins(events.length);
     const piece = this.pieceStats[this.pieceStats.length - 1];
     piece.logins += events.length;
     for (const e of events) {

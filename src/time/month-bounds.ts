@@ -1,3 +1,4 @@
+import { daysInMonth } from '../core/calendar-month.js';
 import type { MonthBounds } from '../core/log-coverage.js';
 import { isoWithOffset, type TimeZone } from './zone.js';
 
@@ -6,7 +7,7 @@ export function monthBounds(month: string, zone: TimeZone): MonthBounds {
   const year = Number(month.slice(0, 4));
   const m = Number(month.slice(5, 7));
   const midnight = (y: number, mo: number, day: number) => zone.toEpoch({ year: y, month: mo, day, hour: 0, minute: 0, second: 0, millisecond: 0 });
-  const days = new Date(Date.UTC(year, m, 0)).getUTCDate();
+  const days = daysInMonth(year, m);
   return {
     start: midnight(year, m, 1),
     secondDay: midnight(year, m, 2),

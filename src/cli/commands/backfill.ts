@@ -70,7 +70,8 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
   if (location.kind === 'internal') checkDataDir(location.dataDir, 'create', reporter.warning, config.dryRun);
   const geoip = openGeoip(mmdbPath, reporter.warning);
   checkHostDatabases(config, reporter.warning);
-  const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage);
+  const progress = reporter.progressLine({ json: raw.json });
+  const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage, progress);
   // Opened (and locked) before the first read, closed after the commit: one read-modify-write.
   const store = openStatsStore(location.kind === 'internal' ? location.dataDir : '', { dryRun: config.dryRun, wait: Boolean(raw.wait), onWait: reporter.waiting, sql });
   try {
@@ -80,12 +81,14 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
       coverage,
       { replace, monthZone: config.monthZone ?? config.zone },
     );
+    progress?.end();
     const summary = { command: 'backfill', dryRun: config.dryRun, inputs: source.reports(), outcomes: result.outcomes, store: result.store };
     if (raw.json) process.stdout.write(`${safeJson({ ...summaryJson(summary), ...backfillJson(result, { replace, maxGapHours }) })}\n`);
     else if (!raw.quiet) process.stdout.write(backfillTable(result, config.dryRun));
     reportSummary(summary, reporter);
     reportBackfillNotes(result, reporter, { dryRun: config.dryRun, maxGapHours });
   } finally {
+    progress?.end();
     store.close();
   }
 }

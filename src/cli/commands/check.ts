@@ -100,8 +100,13 @@ async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions): Pr
   }
 
   if (predictsRun) {
-    const source = await LoginSource.open(runLogs, config, reporter);
-    for await (const _ of source.loginBatches()); // read through: formats, capabilities, unparsable lines
+    const progress = reporter.progressLine({ json: raw.json });
+    const source = await LoginSource.open(runLogs, config, reporter, undefined, progress);
+    try {
+      for await (const _ of source.loginBatches()); // read through: formats, capabilities, unparsable lines
+    } finally {
+      progress?.end();
+    }
     const inputs = source.reports();
     result.inputs = inputs;
     for (const input of inputs) {

@@ -30,18 +30,13 @@ Examples:
   cmd.action(async (logs: string[], raw: RawOptions) => {
     const reporter = reporterFor(raw);
     const config = buildRunConfig({ ...raw, clientPattern: [], recordCountry: 'ALL' });
-    const source = await LoginSource.open(logsToRead(logs, config), config, reporter);
-    for await (const e of source.logins()) {
-      const line = safeJson({
-        time: e.localTime,
-        month: e.month,
-        host: e.host,
-        user: e.user,
-        ip: e.ip,
-        resource: e.resource,
-        source: e.source,
-      });
-      await writeLine(line);
+    // The events go to stdout as they are read: no line on a terminal that shows them.
+    const progress = reporter.progressLine({ stdoutBusy: true });
+    const source = await LoginSource.open(logsToRead(logs, config), config, reporter, undefined, progress);
+    try {
+      await printEvents(source);
+    } finally {
+      progress?.end();
     }
     for (const input of source.reports()) {
       reporter.verbose(`${input.label}: ${input.lines} lines, ${input.logins} logins, ${input.unparsable} unparsable${yearText(input)}`);
@@ -49,4 +44,20 @@ Examples:
     }
     warnOfInferredYears(source.reports(), reporter.warning);
   });
+}
+
+/** Every login as a JSON line on stdout. */
+async function printEvents(source: LoginSource): Promise<void> {
+  for await (const e of source.logins()) {
+    const line = safeJson({
+      time: e.localTime,
+      month: e.month,
+      host: e.host,
+      user: e.user,
+      ip: e.ip,
+      resource: e.resource,
+      source: e.source,
+    });
+    await writeLine(line);
+  }
 }

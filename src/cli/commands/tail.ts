@@ -129,6 +129,8 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', reload);
   reporter.verbose(`${options.once ? 'reading' : 'following'} ${logs.length} log(s); checkpoint ${options.statePath}`);
   if (!options.once) reporter.onTerminal(`following ${logs.length} log${logs.length === 1 ? '' : 's'}; Ctrl-C stops after the current batch`);
+  // A run that catches up (--once) shows its progress on a terminal; a follower runs as a service.
+  const progress = options.once ? reporter.progressLine({ json: raw.json }) : undefined;
   try {
     const result = await runTail(
       logs,
@@ -148,10 +150,12 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
           }
           return current;
         },
+        progress,
       },
       options,
       control,
     );
+    progress?.end();
     const summary = {
       command: 'tail',
       dryRun: config.dryRun,
@@ -173,6 +177,7 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
     if (raw.json) process.stdout.write(`${JSON.stringify({ ...summaryJson(summary), commits: result.commits, ...(result.cluster && { cluster: result.cluster }) })}\n`);
     reportSummary(summary, reporter);
   } finally {
+    progress?.end();
     // The handlers stay until the process exits: a SIGTERM that arrives after the last commit
     // still ends the process cleanly (exit 0), not by the default action.
     store.close();

@@ -6,6 +6,7 @@ import type { LineParser, LogFormat, ParserContext, TimeOptions } from '../log-f
 import { describeFsError } from '../log-input.js';
 import { detectFormatOfChunk } from '../formats.js';
 import { LineSplitter } from '../line-splitter.js';
+import type { ReadProgress } from '../read-progress.js';
 import type { InputCheckpoint } from './checkpoint.js';
 import { identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
 import { planReads, type Cursor, type PlannedPiece } from './read-plan.js';
@@ -34,6 +35,8 @@ export interface TailReaderOptions {
    * there, and its checkpoint points before that login's line, so a later reader counts it.
    */
   readonly hold?: (event: LoginEvent) => boolean;
+  /** Told what each poll is going to read, what it read and the logins found (a progress display). */
+  readonly progress?: ReadProgress;
 }
 
 /** Where a reader stopped for a held login: the login's time and month, and the checkpoint before it. */
@@ -122,6 +125,8 @@ export class TailReader {
     const plan = await planReads(this.path, this.cursor, this.processed);
     this.processed = undefined;
     for (const w of plan.warnings) this.options.warn(w);
+    // A gzip piece is read from its start (its offsets are decompressed ones): all of it, on disk.
+    this.options.progress?.addTotal(plan.pieces.reduce((n, p) => n + (p.opened.gzip ? p.opened.size : Math.max(0, p.opened.size - p.start)), 0));
     if (plan.liveMissing) {
       this.options.notice(`missing:${this.path}`, `${this.path}: not there (rotated, and the server has not reopened it yet?); waiting for it`);
     }
@@ -201,7 +206,8 @@ export class TailReader {
     const record: ReadPiece = { file, base: this.nextBase, start: piece.start, consumed: 0 };
     let splitter: LineSplitter | null = null;
     const replayUntil = this.replay.find((r) => sameFile(r.file, file))?.until ?? 0;
-    for await (const chunk of readFrom(piece)) {
+    const progress = this.options.progress;
+    for await (const chunk of readFrom(piece, progress && ((bytes) => progress.addRead(bytes)))) {
       // A log's first line still being written: the format is judged once it is complete.
       if (this.format === null && piece.live && chunk.indexOf(0x0a) < 0) return;
       this.stats.bytes += chunk.length;
@@ -295,6 +301,7 @@ export class TailReader {
   private takeBatch(): LoginEvent[] {
     const batch = this.batch;
     this.batch = [];
+    if (batch.length > 0) this.options.progress?.addLogins(batch.length);
     return batch;
   }
 
@@ -311,8 +318,11 @@ function sameFile(a: FileIdentity, b: FileIdentity): boolean {
   return a.fingerprintBytes !== b.fingerprintBytes || a.fingerprint === b.fingerprint;
 }
 
-/** The piece's bytes from `start` (decompressed for gzip), from a handle checked to be the planned file. */
-async function* readFrom(piece: PlannedPiece): AsyncGenerator<Buffer> {
+/**
+ * The piece's bytes from `start` (decompressed for gzip), from a handle checked to be the planned
+ * file. `onRead` is told the bytes read from disk (compressed ones for gzip).
+ */
+async function* readFrom(piece: PlannedPiece, onRead?: (bytes: number) => void): AsyncGenerator<Buffer> {
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(piece.path, 'r');
@@ -324,11 +334,16 @@ async function* readFrom(piece: PlannedPiece): AsyncGenerator<Buffer> {
     const stat = await handle.stat();
     if (!sameInode(stat, piece.opened)) return; // renamed between planning and opening: plan again next poll
     if (!piece.opened.gzip) {
-      yield* wrapErrors(piece.path, handle.createReadStream({ start: piece.start, highWaterMark: CHUNK_BYTES, autoClose: false }));
+      for await (const chunk of wrapErrors(piece.path, handle.createReadStream({ start: piece.start, highWaterMark: CHUNK_BYTES, autoClose: false }))) {
+        onRead?.(chunk.length);
+        yield chunk;
+      }
       return;
     }
     let skip = piece.start;
-    const gunzip = handle.createReadStream({ highWaterMark: CHUNK_BYTES, autoClose: false }).pipe(createGunzip({ chunkSize: CHUNK_BYTES }));
+    const file = handle.createReadStream({ highWaterMark: CHUNK_BYTES, autoClose: false });
+    if (onRead !== undefined) file.on('data', (chunk: string | Buffer) => onRead(chunk.length));
+    const gunzip = file.pipe(createGunzip({ chunkSize: CHUNK_BYTES }));
     for await (const chunk of wrapErrors(piece.path, gunzip)) {
       if (skip >= chunk.length) {
         skip -= chunk.length;

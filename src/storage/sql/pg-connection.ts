@@ -1,5 +1,6 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { StoreIoError } from '../../errors.js';
+import { requireDriverInstalled } from './driver.js';
 import type { Row, SqlConnection, SqlOptions } from './sql-connection.js';
 
 /** An SQL error PostgreSQL says a retry may fix (serialization failure, deadlock). */
@@ -14,6 +15,7 @@ const STATEMENT_TIMEOUT_MS = 10 * 60_000;
  * thread blocks on a shared flag (Atomics.wait) until the worker has posted the answer.
  */
 export function openPostgres(opts: SqlOptions): SqlConnection {
+  requireDriverInstalled('pg'); // the worker loads it: a missing one is said here, before it starts
   const label = `postgresql:${opts.username ? `${opts.username}@` : ''}${opts.host ?? 'localhost'}${opts.port ? `:${opts.port}` : ''}/${opts.database}`;
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();

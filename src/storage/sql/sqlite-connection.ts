@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { createRequire } from 'node:module';
 import { StoreIoError } from '../../errors.js';
+import { loadDriver } from './driver.js';
 import type { Row, SqlConnection } from './sql-connection.js';
 
 /**
@@ -8,10 +8,10 @@ import type { Row, SqlConnection } from './sql-connection.js';
  * `readOnly`: for readers (report, check), which must neither create nor change the file.
  */
 export function openSqlite(file: string, opts: { label?: string; busyMs?: number; readOnly?: boolean } = {}): SqlConnection {
+  // Loaded here, not at start-up: a cron run on the internal store must not pay for the driver.
+  const SqliteDatabase = loadDriver<typeof Database>('better-sqlite3');
   let db: Database.Database;
   try {
-    // Loaded here, not at start-up: a cron run on the internal store must not pay for the driver.
-    const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
     db = new SqliteDatabase(file, { timeout: opts.busyMs ?? 60_000, readonly: opts.readOnly ?? false });
   } catch (err) {
     throw new StoreIoError(`${file}: cannot open the SQLite database: ${(err as Error).message}`);
