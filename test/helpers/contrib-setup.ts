@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, ROOT } from './paths.js';
 import { runCli } from './run-cli.js';
@@ -17,6 +17,7 @@ const P1 = fixture('prosody-0.12-p1');
 export function operatorSetup(): { dir: string; config: string; data: string; log: string } {
   const dir = tempDir();
   const data = join(dir, 'data');
+  mkdirSync(data); // Prosody's data dir exists (a missing one would be created, with a warning cron would mail)
   const log = join(dir, 'prosody.log');
   copyFileSync(join(P1, 'prosody.debug.log'), log);
   const config = join(dir, 'prosody.cfg.lua');

@@ -52,7 +52,7 @@ test('help_offers_options_only_where_they_apply', () => {
   assert.doesNotMatch(optionTexts(help('events')).get('--quiet') ?? '', /cron/);
   // --format lists what --format takes, and its error lists the same.
   const formats = /log format: ([^(]*\(with --line-regex\))/.exec(optionTexts(help('backfill')).get('--format') ?? '')?.[1]?.replace(/\s+/g, ' ');
-  assert.equal(formats, 'auto, prosody, prosody-syslog, prosody-journal-json, ejabberd, regex (with --line-regex)');
+  assert.equal(formats, 'auto, prosody, prosody-syslog, prosody-journal-json, ejabberd, prosody-docker-json, ejabberd-docker-json, prosody-docker-logs, ejabberd-docker-logs, prosody-cri, ejabberd-cri, regex (with --line-regex)');
   const wrong = runCli(['backfill', '--format', 'nginx', '-']);
   assert.equal(wrong.code, 2);
   assert.equal(wrong.stderr, `monthly-visitors: --format nginx: unknown format; known: ${formats}\n`);

@@ -108,6 +108,7 @@ test('the packed tarball installs with --omit=optional and no compiler, and runs
   const hosts = (JSON.parse(report.stdout) as { hosts: Array<{ host: string }> }).hosts.map((h) => h.host).sort();
   assert.deepEqual(hosts, ['chat.example.org', 'example.com']);
 
+  mkdirSync(join(home, 'tailed')); // a data dir as Prosody has it (a missing one is created with a warning)
   const tail = mv('tail', '--once', '-q', '--data-dir', 'tailed', ...counting, 'prosody.log');
   assert.equal(tail.status, 0, tail.stderr);
   assert.equal(tail.stdout + tail.stderr, '');

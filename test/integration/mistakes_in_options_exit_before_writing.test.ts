@@ -218,7 +218,7 @@ test("commander_errors_read_as_ours: one line, the command's --help named, exit 
   assertOneLineFailure(
     runCli(['backfill', ...counting(data, '--format', 'apache'), LOG]),
     2,
-    /--format apache: unknown format; known: auto, prosody, prosody-syslog, prosody-journal-json, ejabberd, regex \(with --line-regex\)$/,
+    /--format apache: unknown format; known: auto, prosody, prosody-syslog, prosody-journal-json, ejabberd, prosody-docker-json, ejabberd-docker-json, prosody-docker-logs, ejabberd-docker-logs, prosody-cri, ejabberd-cri, regex \(with --line-regex\)$/,
     tree,
   );
 });
