@@ -89,3 +89,10 @@ export function fingerprintMatches(opened: OpenedHead, id: FileIdentity): boolea
   if (opened.head.length < id.fingerprintBytes) return false;
   return identityOf(opened, id.fingerprintBytes).fingerprint === id.fingerprint;
 }
+
+/** Does the open file still begin with the bytes the identity was taken from (not truncated and rewritten)? */
+export async function beginsAs(handle: fsp.FileHandle, id: FileIdentity): Promise<boolean> {
+  if (id.gzip) return true; // compressed pieces are written once, never truncated
+  const head = await readAt(handle, id.fingerprintBytes);
+  return head.length === id.fingerprintBytes && createHash('sha256').update(head).digest('hex') === id.fingerprint;
+}

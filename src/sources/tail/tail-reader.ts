@@ -7,7 +7,7 @@ import { describeFsError } from '../log-input.js';
 import { detectFormatOfChunk } from '../formats.js';
 import { LineSplitter } from '../line-splitter.js';
 import type { InputCheckpoint } from './checkpoint.js';
-import { identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
+import { beginsAs, identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
 import { planReads, type Cursor, type PlannedPiece } from './read-plan.js';
 
 /**
@@ -279,7 +279,7 @@ async function* readFrom(piece: PlannedPiece): AsyncGenerator<Buffer> {
     const stat = await handle.stat();
     if (!sameInode(stat, piece.opened)) return; // renamed between planning and opening: plan again next poll
     if (!piece.opened.gzip) {
-      yield* wrapErrors(piece.path, handle.createReadStream({ start: piece.start, highWaterMark: CHUNK_BYTES, autoClose: false }));
+      yield* wrapErrors(piece.path, readChecked(handle, piece));
       return;
     }
     let skip = piece.start;
@@ -294,6 +294,24 @@ async function* readFrom(piece: PlannedPiece): AsyncGenerator<Buffer> {
     }
   } finally {
     await handle.close().catch(() => {});
+  }
+}
+
+/**
+ * A plain file's bytes from `start`, each chunk handed on only if the file still begins with the
+ * bytes it began with when the read was planned, checked after the chunk was read. A copytruncate
+ * keeps the inode: when it happens while the file is read and the server writes on past the
+ * position, the bytes there are the new content's, not the rest of what was planned. They are
+ * not read; the next poll finds the copy by its fingerprint and reads its rest from the cursor.
+ */
+async function* readChecked(handle: fsp.FileHandle, piece: PlannedPiece): AsyncGenerator<Buffer> {
+  const planned = identityOf(piece.opened);
+  for (let position = piece.start; ; ) {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, position);
+    if (bytesRead === 0 || !(await beginsAs(handle, planned))) return;
+    yield chunk.subarray(0, bytesRead);
+    position += bytesRead;
   }
 }
 
