@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
@@ -6,6 +7,10 @@ import { addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type Raw
 import { storageOf, type StorageRawOptions } from '../storage-options.js';
 import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
+import { readStateFile } from '../../sources/tail/checkpoint.js';
+import { vanishedLogs } from '../../sources/tail/log-presence.js';
+import { DEFAULT_STATE_FILE } from './tail.js';
+import type { Reporter } from '../reporter.js';
 
 const GEOIP_MAX_AGE_DAYS = 60;
 
@@ -69,6 +74,8 @@ Examples:
       );
     }
 
+    reportVanishedLogs(config.statePath ?? (location.kind === 'internal' && location.dataDir !== null ? join(location.dataDir, DEFAULT_STATE_FILE) : null), reporter, result);
+
     if (logs.length > 0) {
       const source = await LoginSource.open(logs, config, reporter);
       for await (const _ of source.loginBatches()); // read through: formats, capabilities, unparsable lines
@@ -90,4 +97,16 @@ Examples:
     if (raw.json) process.stdout.write(`${safeJson(result)}\n`);
     reporter.info('ok: nothing was written');
   });
+}
+
+/** Logs the tail checkpoint names that are gone now: a note, or a warning once missing for long. */
+function reportVanishedLogs(statePath: string | null, reporter: Reporter, result: Record<string, unknown>): void {
+  if (statePath === null) return;
+  const vanished = vanishedLogs(readStateFile(statePath));
+  if (vanished.length === 0) return;
+  result.vanishedLogs = vanished;
+  for (const v of vanished) {
+    if (v.warning) reporter.warn(v.message);
+    else reporter.notice(`missing:${v.log}`, v.message);
+  }
 }

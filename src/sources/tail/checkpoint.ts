@@ -26,6 +26,11 @@ export interface InputCheckpoint {
   readonly format: string | null;
   /** Local time of the last line with a login, ISO 8601, for operators reading the state file. */
   readonly lastTime: string | null;
+  /**
+   * When a run first found the log missing (ISO 8601, UTC), while it is missing: a rotation not
+   * reopened yet is a note, a log missing for long a warning (log-presence.ts).
+   */
+  readonly missingSince?: string;
 }
 
 export interface TailState {
@@ -96,6 +101,7 @@ function isCheckpoint(v: unknown): v is InputCheckpoint {
     isOffset(v.processedTo) &&
     (v.resumeFile !== undefined || v.resumeAt <= v.processedTo) &&
     (v.format === null || typeof v.format === 'string') &&
-    (v.lastTime === null || typeof v.lastTime === 'string')
+    (v.lastTime === null || typeof v.lastTime === 'string') &&
+    (v.missingSince === undefined || (typeof v.missingSince === 'string' && Number.isFinite(Date.parse(v.missingSince))))
   );
 }

@@ -9,6 +9,7 @@ import { LineSplitter } from '../line-splitter.js';
 import type { InputCheckpoint } from './checkpoint.js';
 import { beginsAs, identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
 import { planReads, type Cursor, type PlannedPiece } from './read-plan.js';
+import { missingLogMessage } from './log-presence.js';
 
 /**
  * A checkpoint goes back at most this far for a session still waiting for its login. Logins
@@ -29,6 +30,8 @@ export interface TailReaderOptions {
   readonly warn: (message: string) => void;
   /** Without a checkpoint: start at the end of what the log holds now. */
   readonly fromEnd: boolean;
+  /** The clock (epoch ms) for how long a log has been missing; default Date.now. */
+  readonly now?: () => number;
 }
 
 export interface TailReaderStats {
@@ -73,6 +76,9 @@ export class TailReader {
   private read: ReadPiece[] = [];
   private batch: LoginEvent[] = [];
   private lastFile: FileIdentity | null = null;
+  /** When the live file was first found missing (epoch ms), while it is missing. */
+  private missingSince: number | null;
+  private warnedMissing = false;
 
   constructor(
     readonly path: string,
@@ -81,6 +87,7 @@ export class TailReader {
   ) {
     this.format = options.format ?? (saved?.format ? options.formatNamed(saved.format) : null);
     this.lastTime = saved?.lastTime ?? null;
+    this.missingSince = saved?.missingSince !== undefined ? Date.parse(saved.missingSince) : null;
     if (saved) {
       this.processed = { file: saved.file, offset: saved.processedTo, processedTo: saved.processedTo };
       this.cursor = saved.resumeFile
@@ -106,12 +113,30 @@ export class TailReader {
     const plan = await planReads(this.path, this.cursor, this.processed);
     this.processed = undefined;
     for (const w of plan.warnings) this.options.warn(w);
-    if (plan.liveMissing) {
-      this.options.notice(`missing:${this.path}`, `${this.path}: not there (rotated, and the server has not reopened it yet?); waiting for it`);
-    }
+    this.noteMissing(plan.liveMissing);
     for (const piece of plan.pieces) {
       yield* this.readPiece(piece, stopping);
       if (stopping()) return;
+    }
+  }
+
+  /**
+   * A missing live file is a note while it may be a rotation the server has not caught up with,
+   * then a warning, once per process (log-presence.ts); the checkpoint keeps when it went missing.
+   */
+  private noteMissing(missing: boolean): void {
+    if (!missing) {
+      this.missingSince = null;
+      this.warnedMissing = false;
+      return;
+    }
+    const now = this.options.now?.() ?? Date.now();
+    this.missingSince ??= now;
+    const { warning, message } = missingLogMessage(this.path, this.missingSince, now);
+    if (!warning) this.options.notice(`missing:${this.path}`, message);
+    else if (!this.warnedMissing) {
+      this.warnedMissing = true;
+      this.options.warn(message);
     }
   }
 
@@ -122,7 +147,13 @@ export class TailReader {
     const current = this.read.length > 0 ? this.read[this.read.length - 1] : null;
     const now = current ? current.base + current.consumed : 0;
     const pending = this.parser?.pendingSince?.();
-    const base = { file: processed.file, processedTo: processed.processedTo, format: this.format?.name ?? null, lastTime: this.lastTime };
+    const base = {
+      file: processed.file,
+      processedTo: processed.processedTo,
+      format: this.format?.name ?? null,
+      lastTime: this.lastTime,
+      ...(this.missingSince !== null ? { missingSince: new Date(this.missingSince).toISOString() } : {}),
+    };
     if (pending !== undefined && pending >= now - HOLD_BACK_BYTES) {
       const piece = this.pieceAt(pending);
       if (piece !== null) {
