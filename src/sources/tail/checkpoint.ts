@@ -89,7 +89,8 @@ function isIdentity(f: unknown): f is FileIdentity {
     typeof f.gzip === 'boolean' &&
     isOffset(f.fingerprintBytes) &&
     typeof f.fingerprint === 'string' &&
-    /^[0-9a-f]{64}$/.test(f.fingerprint)
+    /^[0-9a-f]{64}$/.test(f.fingerprint) &&
+    (f.mtimeMs === undefined || (typeof f.mtimeMs === 'number' && Number.isFinite(f.mtimeMs) && f.mtimeMs >= 0))
   );
 }
 

@@ -7,7 +7,7 @@ import { describeFsError } from '../log-input.js';
 import { detectFormatOfChunk } from '../formats.js';
 import { LineSplitter } from '../line-splitter.js';
 import type { InputCheckpoint } from './checkpoint.js';
-import { beginsAs, identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
+import { beginsAs, fingerprintMatches, identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
 import { planReads, type Cursor, type PlannedPiece } from './read-plan.js';
 import { missingLogMessage } from './log-presence.js';
 
@@ -113,6 +113,7 @@ export class TailReader {
     const plan = await planReads(this.path, this.cursor, this.processed);
     this.processed = undefined;
     for (const w of plan.warnings) this.options.warn(w);
+    for (const n of plan.notes) this.options.notice(n, n);
     this.noteMissing(plan.liveMissing);
     for (const piece of plan.pieces) {
       yield* this.readPiece(piece, stopping);
@@ -191,7 +192,8 @@ export class TailReader {
     const file = identityOf(piece.opened);
     const record: ReadPiece = { file, base: this.nextBase, start: piece.start, consumed: 0 };
     let splitter: LineSplitter | null = null;
-    const replayUntil = this.replay.find((r) => sameFile(r.file, file))?.until ?? 0;
+    // Only this very file, not another one that reuses the inode: its first bytes must agree.
+    const replayUntil = this.replay.find((r) => sameInode(r.file, file) && fingerprintMatches(piece.opened, r.file))?.until ?? 0;
     for await (const chunk of readFrom(piece)) {
       // A log's first line still being written: the format is judged once it is complete.
       if (this.format === null && piece.live && chunk.indexOf(0x0a) < 0) return;
