@@ -116,8 +116,10 @@ export class TailReader {
     for (const n of plan.notes) this.options.notice(n, n);
     this.noteMissing(plan.liveMissing);
     for (const piece of plan.pieces) {
-      yield* this.readPiece(piece, stopping);
-      if (stopping()) return;
+      const read = yield* this.readPiece(piece, stopping);
+      // A piece renamed, deleted or rewritten since the plan: reading the pieces after it would
+      // move the cursor past lines not read. The next poll plans again from the cursor.
+      if (read === 'moved' || stopping()) return;
     }
   }
 
@@ -188,22 +190,24 @@ export class TailReader {
     this.cursor = { file: identityOf(opened), offset: end, processedTo: end };
   }
 
-  private async *readPiece(piece: PlannedPiece, stopping: () => boolean): AsyncGenerator<LoginEvent[]> {
+  private async *readPiece(piece: PlannedPiece, stopping: () => boolean): AsyncGenerator<LoginEvent[], 'read' | 'moved'> {
     const file = identityOf(piece.opened);
     const record: ReadPiece = { file, base: this.nextBase, start: piece.start, consumed: 0 };
     let splitter: LineSplitter | null = null;
     // Only this very file, not another one that reuses the inode: its first bytes must agree.
     const replayUntil = this.replay.find((r) => sameInode(r.file, file) && fingerprintMatches(piece.opened, r.file))?.until ?? 0;
-    for await (const chunk of readFrom(piece)) {
+    const status = { moved: false };
+    for await (const chunk of readFrom(piece, status)) {
       // A log's first line still being written: the format is judged once it is complete.
-      if (this.format === null && piece.live && chunk.indexOf(0x0a) < 0) return;
+      if (this.format === null && piece.live && chunk.indexOf(0x0a) < 0) return 'read';
       this.stats.bytes += chunk.length;
       if (splitter === null) splitter = this.splitterFor(piece, file, chunk, record, replayUntil);
       splitter.push(chunk);
       this.advance(record, file, piece.start, splitter.consumedBytes);
       yield this.takeBatch();
-      if (stopping()) return;
+      if (stopping()) return 'read';
     }
+    if (status.moved) return 'moved';
     if (splitter !== null && !piece.live) {
       // A rotated piece is complete: its last line counts even without a newline.
       splitter.flush();
@@ -213,6 +217,7 @@ export class TailReader {
     if (splitter === null && this.cursor !== null && !piece.live) {
       this.advance(record, file, piece.start, 0); // an empty rest: the cursor moves past it anyway
     }
+    return 'read';
   }
 
   private splitterFor(piece: PlannedPiece, file: FileIdentity, first: Buffer, record: ReadPiece, replayUntil: number): LineSplitter {
@@ -299,20 +304,28 @@ function sameFile(a: FileIdentity, b: FileIdentity): boolean {
   return a.fingerprintBytes !== b.fingerprintBytes || a.fingerprint === b.fingerprint;
 }
 
-/** The piece's bytes from `start` (decompressed for gzip), from a handle checked to be the planned file. */
-async function* readFrom(piece: PlannedPiece): AsyncGenerator<Buffer> {
+/**
+ * The piece's bytes from `start` (decompressed for gzip), from a handle checked to be the planned
+ * file. `status.moved`: it was not (rotated away between planning and opening, or rewritten while
+ * read); what was handed on is its own.
+ */
+async function* readFrom(piece: PlannedPiece, status: { moved: boolean }): AsyncGenerator<Buffer> {
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(piece.path, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // rotated away meanwhile: the next poll finds it
-    throw new InputReadError(`${piece.path}: ${describeFsError(err)}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputReadError(`${piece.path}: ${describeFsError(err)}`);
+    status.moved = true; // rotated away meanwhile: the next poll finds it
+    return;
   }
   try {
     const stat = await handle.stat();
-    if (!sameInode(stat, piece.opened)) return; // renamed between planning and opening: plan again next poll
+    if (!sameInode(stat, piece.opened)) {
+      status.moved = true; // renamed between planning and opening: plan again next poll
+      return;
+    }
     if (!piece.opened.gzip) {
-      yield* wrapErrors(piece.path, readChecked(handle, piece));
+      yield* wrapErrors(piece.path, readChecked(handle, piece, status));
       return;
     }
     let skip = piece.start;
@@ -337,12 +350,16 @@ async function* readFrom(piece: PlannedPiece): AsyncGenerator<Buffer> {
  * position, the bytes there are the new content's, not the rest of what was planned. They are
  * not read; the next poll finds the copy by its fingerprint and reads its rest from the cursor.
  */
-async function* readChecked(handle: fsp.FileHandle, piece: PlannedPiece): AsyncGenerator<Buffer> {
+async function* readChecked(handle: fsp.FileHandle, piece: PlannedPiece, status: { moved: boolean }): AsyncGenerator<Buffer> {
   const planned = identityOf(piece.opened);
   for (let position = piece.start; ; ) {
     const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, position);
-    if (bytesRead === 0 || !(await beginsAs(handle, planned))) return;
+    if (!(await beginsAs(handle, planned))) {
+      status.moved = true;
+      return;
+    }
+    if (bytesRead === 0) return;
     yield chunk.subarray(0, bytesRead);
     position += bytesRead;
   }

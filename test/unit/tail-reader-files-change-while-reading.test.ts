@@ -1,6 +1,7 @@
 /**
- * A copytruncate that happens while `tail` is in the middle of reading the live log (SPEC §6),
- * the case of a follower under load: the reader had read the first chunk of the live file when
+ * Logs that change while `tail` reads them (SPEC §6), the case of a follower under load.
+ *
+ * A copytruncate that happens while `tail` is in the middle of reading the live log: the reader had read the first chunk of the live file when
  * logrotate copied it to `.1`, truncated it, and the server wrote on past the reader's position.
  * The bytes at that position now belong to the new content: reading on there would parse the
  * new file's middle as the old file's rest, skip the old rest (the copy is then read from an
@@ -9,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TailReader } from '../../src/sources/tail/tail-reader.js';
 import { prosodyFileFormat } from '../../src/sources/prosody/prosody-file-format.js';
@@ -64,5 +65,36 @@ test('copytruncate while the live log is being read, the writer already past the
   });
   await pollAll(r, got); // the next poll finds the rotation
   assert.equal(r.stats.lines, LOG.toString('latin1').split('\n').length - 1, 'every line read once');
+  assert.deepEqual(got.map(key), expected.map(key));
+});
+
+/**
+ * A piece renamed while a poll reads the pieces before it: planned under a name that no longer
+ * holds it. Reading on with the pieces after it (the live file, still there) would move the cursor
+ * past the piece never read (its logins lost); the poll stops there and the next one plans again.
+ */
+test('a rotated piece renamed while the pieces before it are read: it is read by the next poll, not skipped', async () => {
+  const whole = join(tempDir(), 'whole.log');
+  writeFileSync(whole, LOG);
+  const expected: LoginEvent[] = [];
+  await pollAll(reader(whole), expected);
+
+  const live = join(tempDir(), 'prosody.log');
+  const cut = (f: number) => LOG.indexOf(0x0a, Math.floor(LOG.length * f)) + 1;
+  const [a, b, c] = [cut(0.1), cut(0.6), cut(0.8)];
+  writeFileSync(live, LOG.subarray(0, a));
+  const r = reader(live);
+  const got: LoginEvent[] = [];
+  await pollAll(r, got);
+  appendFileSync(live, LOG.subarray(a, b)); // 2 MB more: read in two batches
+  renameSync(live, `${live}.1`); // rename+create, twice before the next poll (the second dateext)
+  writeFileSync(live, LOG.subarray(b, c));
+  renameSync(live, `${live}-20261201`);
+  writeFileSync(live, LOG.subarray(c));
+  await pollAll(r, got, () => {
+    // While .1's rest is read, the dated piece gets another name; the live file stays.
+    renameSync(`${live}-20261201`, `${live}.2`);
+  });
+  await pollAll(r, got);
   assert.deepEqual(got.map(key), expected.map(key));
 });
