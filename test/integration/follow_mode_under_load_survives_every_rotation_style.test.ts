@@ -80,7 +80,9 @@ function committed(statePath: string): number {
  */
 async function stopWhileReading(child: ChildProcess, statePath: string, live: string): Promise<void> {
   const before = committed(statePath);
+  const started = Date.now();
   for (;;) {
+    if (Date.now() - started > HANG_MS) assert.fail('the follower neither read on nor caught up (a hang)');
     child.kill('SIGSTOP');
     const now = committed(statePath);
     const size = statSync(live).size;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fixture } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -43,6 +43,11 @@ interface Scenario {
   bytesRead: number;
   /** The last run's logins taken as committed by an earlier run (re-read, not counted). */
   replayed: number;
+  /**
+   * Bytes of pieces a run said it read again to be safe (modified at the same moment as the file
+   * read last, which a coarse file system clock makes common in a fast test).
+   */
+  announced: number;
 }
 
 function scenario(): Scenario {
@@ -55,6 +60,7 @@ function scenario(): Scenario {
     data,
     bytesRead: 0,
     replayed: 0,
+    announced: 0,
     write: (i) => append(live, CHUNKS[i]),
     tail: () => {
       const r = runCli(['tail', '--once', '--json', '--data-dir', data, ...ARGS, live]);
@@ -62,6 +68,9 @@ function scenario(): Scenario {
       const input = JSON.parse(r.stdout).inputs[0];
       s.bytesRead += input.bytesRead as number;
       s.replayed = input.replayed as number;
+      for (const [, list] of r.stderr.matchAll(/cannot tell whether (.*) came before or after/g)) {
+        for (const p of list.split(', ')) s.announced += p.endsWith('.gz') ? gunzipSync(readFileSync(p)).length : statSync(p).size;
+      }
       return r.stderr;
     },
   };
@@ -89,7 +98,7 @@ function sizeOf(chunks: number[]): number {
 function assertLikeOneBackfill(s: Scenario, chunks: number[], runs: number): void {
   assert.deepEqual(storeContents(s.data), backfillOf(chunks));
   assert.ok(
-    s.bytesRead <= sizeOf(chunks) + runs * 8192,
+    s.bytesRead <= sizeOf(chunks) + runs * 8192 + s.announced,
     `read ${s.bytesRead} bytes of a ${sizeOf(chunks)}-byte log in ${runs} runs: a piece read in full was read again`,
   );
 }
@@ -284,5 +293,5 @@ test('a piece that may be older or newer than the one read last is read again, s
   // The rest of the piece read last (from its waiting session), the unsure piece again, the live file.
   assert.ok(read >= sizeOf([0, 1, 3, 4]) && read <= sizeOf([0, 1, 3, 4]) + 8192, `${read} bytes read`);
   assert.ok(summary.alreadyCounted + summary.late > 0, 'its logins are taken as counted (or older than the mark), never counted twice');
-  assertLikeOneBackfill(s, [0, 1, 2, 3, 4], 3 + 4);
+  assertLikeOneBackfill(s, [0, 1, 2, 3, 4], 3);
 });
