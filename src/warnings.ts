@@ -9,6 +9,8 @@ export type WarningCode =
   | 'client-patterns-overlap'
   /** A log the configuration names does not exist. */
   | 'log-missing'
+  /** A log the tail checkpoint names has been gone for more than an hour (rotated, never re-created?). */
+  | 'log-vanished'
   /** A GeoIP Country database: every geo key is CC-?-?. */
   | 'geoip-country-database'
   /** A GeoIP database older than MaxMind's update interval allows. */

@@ -7,6 +7,7 @@ import { formatByName } from '../sources/formats.js';
 import { readStateFile, serializeState, type InputCheckpoint, type TailState } from '../sources/tail/checkpoint.js';
 import { TailReader, type TailReaderStats } from '../sources/tail/tail-reader.js';
 import { ChangeWatcher } from '../sources/tail/change-watcher.js';
+import { requireKnownOrPresent } from '../sources/tail/log-presence.js';
 import { createTally, emptyOutcomes, patternGaveUp, type OutcomeCounts } from './count-logins.js';
 import type { StatsStore } from './stats-store.js';
 import type { StoreReport } from '../cli/summary.js';
@@ -78,6 +79,7 @@ export interface TailDeps {
 export async function runTail(logs: readonly string[], deps: TailDeps, options: TailOptions, control: TailControl): Promise<TailResult> {
   const { config, store, notices } = deps;
   const state = readStateFile(options.statePath);
+  requireKnownOrPresent(logs.map((l) => path.resolve(l)), state);
   const barrier = store.cluster !== undefined && options.cluster !== undefined ? new ClusterBarrier(store.cluster, options.cluster, (m) => notices.warn(m)) : null;
   barrier?.refresh();
   const registration = config.dryRun ? undefined : barrier?.registration();

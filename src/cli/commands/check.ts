@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { checkDataDir, checkWritable, geoipPaths, openGeoip, requireMmdb, warnIfOld, warnOfInterruptedCommit } from '../../pipeline/preflight.js';
 import type { Warning, WarningSink } from '../../warnings.js';
@@ -9,6 +10,10 @@ import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
 import { addHelpAfter } from '../help-format.js';
 import { warnOfInferredYears, warnOfUnparsable, yearText } from '../summary.js';
+import { readStateFile } from '../../sources/tail/checkpoint.js';
+import { vanishedLogs } from '../../sources/tail/log-presence.js';
+import { DEFAULT_STATE_FILE } from './tail.js';
+import type { Reporter } from '../reporter.js';
 
 export function checkCommand(program: Command): void {
   const cmd = program
@@ -98,6 +103,7 @@ async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions): Pr
     result.dataDir = store;
     reporter.info(`data dir: ${dir}: ${store.hosts.length} hosts, ${store.userRecords} user records, ${store.writable ? 'writable' : 'NOT writable'}`);
   }
+  reportVanishedLogs(config.statePath ?? (location.kind === 'internal' && location.dataDir !== null ? join(location.dataDir, DEFAULT_STATE_FILE) : null), reporter, warn, result);
 
   if (predictsRun) {
     const progress = reporter.progressLine({ json: raw.json });
@@ -128,4 +134,16 @@ async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions): Pr
   result.warnings = warnings;
   if (raw.json) process.stdout.write(`${safeJson(result)}\n`);
   reporter.info('ok: nothing was written');
+}
+
+/** Logs the tail checkpoint names that are gone now: a note, or a warning once missing for long. */
+function reportVanishedLogs(statePath: string | null, reporter: Reporter, warn: WarningSink, result: Record<string, unknown>): void {
+  if (statePath === null) return;
+  const vanished = vanishedLogs(readStateFile(statePath));
+  if (vanished.length === 0) return;
+  result.vanishedLogs = vanished;
+  for (const v of vanished) {
+    if (v.warning) warn({ code: 'log-vanished', message: v.message });
+    else reporter.notice(`missing:${v.log}`, v.message);
+  }
 }

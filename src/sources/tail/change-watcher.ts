@@ -4,7 +4,8 @@ import { Tail } from 'tail';
  * Wakes the follower when a log grows, via the `tail` package (fs.watch, following renames).
  * Only as a signal: `tail` keeps its position in memory and can lose lines around a rotation
  * (SPEC §6), so what to read is always decided from our own cursor. The follower also polls on
- * a timer, which covers a log that does not exist yet and watchers that miss an event.
+ * a timer, which covers a log missing for a while (rotated, not reopened yet) and watchers that
+ * miss an event.
  */
 export class ChangeWatcher {
   private tail: Tail | null = null;

@@ -26,6 +26,11 @@ export interface InputCheckpoint {
   readonly format: string | null;
   /** Local time of the last line with a login, ISO 8601, for operators reading the state file. */
   readonly lastTime: string | null;
+  /**
+   * When a run first found the log missing (ISO 8601, UTC), while it is missing: a rotation not
+   * reopened yet is a note, a log missing for long a warning (log-presence.ts).
+   */
+  readonly missingSince?: string;
 }
 
 export interface TailState {
@@ -84,7 +89,8 @@ function isIdentity(f: unknown): f is FileIdentity {
     typeof f.gzip === 'boolean' &&
     isOffset(f.fingerprintBytes) &&
     typeof f.fingerprint === 'string' &&
-    /^[0-9a-f]{64}$/.test(f.fingerprint)
+    /^[0-9a-f]{64}$/.test(f.fingerprint) &&
+    (f.mtimeMs === undefined || (typeof f.mtimeMs === 'number' && Number.isFinite(f.mtimeMs) && f.mtimeMs >= 0))
   );
 }
 
@@ -96,6 +102,7 @@ function isCheckpoint(v: unknown): v is InputCheckpoint {
     isOffset(v.processedTo) &&
     (v.resumeFile !== undefined || v.resumeAt <= v.processedTo) &&
     (v.format === null || typeof v.format === 'string') &&
-    (v.lastTime === null || typeof v.lastTime === 'string')
+    (v.lastTime === null || typeof v.lastTime === 'string') &&
+    (v.missingSince === undefined || (typeof v.missingSince === 'string' && Number.isFinite(Date.parse(v.missingSince))))
   );
 }

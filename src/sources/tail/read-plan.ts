@@ -1,7 +1,5 @@
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { rotatedNamesOf } from '../rotated-sets.js';
-import { fingerprintMatches, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
+import { fingerprintMatches, sameGeneration, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
+import { headOrNull, rotatedCandidates, type Candidate } from './rotated-candidates.js';
 
 /** One file to read in this poll, from `start` to its current end. */
 export interface PlannedPiece {
@@ -18,6 +16,8 @@ export interface ReadPlan {
   readonly liveMissing: boolean;
   /** Something the operator should hear about (lines that may have been lost). */
   readonly warnings: string[];
+  /** Worth knowing, not wrong (a piece read again to be safe). */
+  readonly notes: string[];
 }
 
 /** Where reading stopped: a file and an offset in it. */
@@ -32,48 +32,49 @@ export interface Cursor {
 /**
  * What to read of one log to continue from `cursor` (SPEC §6), whatever logrotate did meanwhile:
  * - nothing happened: the live file from the offset (nothing at all when it has not grown);
- * - rename+create: the old file (found by inode under its new name) from the offset, every newer
- *   rotated piece, then the new live file from its start;
- * - copytruncate (live file shorter than the offset, or it begins with other bytes): the copy
- *   (found by fingerprint) from the offset, then the live file from its start;
- * - compressed later: the `.gz` piece found by fingerprint, read decompressed;
- * - the old file cannot be found: the live file from its start, with a warning.
+ * - the live file is another one now (rename+create, copytruncate, compress, several rotations,
+ *   in any naming): the rest of the file read last wherever it is now, the pieces written after
+ *   it, then the live file from its start — each piece placed by what it is (placeRotated);
+ * - the file read last cannot be found: a warning, then the pieces after it and the live file.
  * Without a cursor: the live file from its start, or from its end with `fromEnd`.
  */
 export async function planReads(livePath: string, cursor: Cursor | null, processed?: Cursor): Promise<ReadPlan> {
   const live = await headOrNull(livePath);
   const warnings: string[] = [];
+  const notes: string[] = [];
   const pieces: PlannedPiece[] = [];
   // Nothing new since the end of what was processed: not a byte is read (a cron run's usual case).
   if (processed && live !== null && isSameContent(live, processed) && live.size <= processed.processedTo) {
-    return { pieces, liveMissing: false, warnings };
+    return { pieces, liveMissing: false, warnings, notes };
   }
   const liveFrom = (start: number) => {
     if (live !== null && (live.size > start || live.gzip)) pieces.push({ path: livePath, opened: live, start, live: true });
   };
   if (cursor === null) {
     liveFrom(0);
-    return { pieces, liveMissing: live === null, warnings };
+    return { pieces, liveMissing: live === null, warnings, notes };
   }
   if (live !== null && isSameContent(live, cursor)) {
     // Nothing new: not a byte is read, even when waiting sessions would be re-read from `offset`.
     if (live.size > cursor.processedTo) liveFrom(cursor.offset);
-    return { pieces, liveMissing: false, warnings };
+    return { pieces, liveMissing: false, warnings, notes };
   }
-  const rotated = await rotatedPieces(livePath);
-  const found = findCursorFile(rotated, cursor, live);
-  if (found < 0) {
+  const rotated = placeRotated(await rotatedCandidates(livePath), cursor, live);
+  if (rotated.resume === null) {
     warnings.push(
-      `${livePath}: the file read last time is gone (rotated and deleted before this run?); reading the current file from its start, lines written to the old one since the last run are not counted`,
+      `${livePath}: the file read last time is gone (rotated and deleted before this run?); lines written to it since the last run are not counted, reading on from what came after it`,
     );
-    liveFrom(0);
-    return { pieces, liveMissing: live === null, warnings };
+  } else {
+    pieces.push({ path: rotated.resume.path, opened: rotated.resume.opened, start: cursor.offset, live: false });
   }
-  pieces.push({ ...rotated[found], start: cursor.offset, live: false });
-  // Newer pieces, oldest first (a run that missed several rotations).
-  for (let i = found - 1; i >= 0; i--) pieces.push({ ...rotated[i], start: 0, live: false });
+  for (const c of rotated.newer) pieces.push({ path: c.path, opened: c.opened, start: 0, live: false });
+  if (rotated.unsure.length > 0) {
+    notes.push(
+      `${livePath}: cannot tell whether ${rotated.unsure.map((c) => c.path).join(', ')} came before or after the piece read last (written at the same moment); reading it again to be safe — the module's rule counts a user once a month`,
+    );
+  }
   liveFrom(0);
-  return { pieces, liveMissing: live === null, warnings };
+  return { pieces, liveMissing: live === null, warnings, notes };
 }
 
 /** The file at the cursor, still under its name, not truncated or rewritten since. */
@@ -83,46 +84,58 @@ function isSameContent(opened: OpenedHead, cursor: Cursor): boolean {
   return fingerprintMatches(opened, cursor.file);
 }
 
+/** What to read of the rotated pieces: the rest of the piece read last, then the newer ones. */
+export interface RotatedPlan {
+  /** The piece holding the cursor's file (the longest copy of it), null when none does. */
+  readonly resume: Candidate | null;
+  /** Pieces with lines written after it, one per content, oldest first. */
+  readonly newer: Candidate[];
+  /** Pieces among `newer` that may as well be older (same modification time): read to be safe. */
+  readonly unsure: Candidate[];
+}
+
 /**
- * The rotated piece holding the cursor's file: by inode first (a rename), then by fingerprint (a
- * copy, or a compressed piece). `rotated` is newest first; -1 when none matches.
+ * Places each rotated piece by what it is, never by its name's number (SPEC §6):
+ * - the cursor's file is the piece with its inode and fingerprint, or its fingerprint alone (a copy,
+ *   a compressed copy); of several copies the longest is read, from the cursor;
+ * - a piece last modified before the cursor's file was holds older lines, all read before: skipped;
+ * - the others hold newer lines: read from their start, oldest (by modification time) first, one
+ *   copy of each content (`.1` beside `.1.gz`: the longer), none that is the live file's own;
+ * - a piece modified at the same moment may be either: read (reading more is harmless, less is not).
  */
-function findCursorFile(rotated: Array<{ opened: OpenedHead }>, cursor: Cursor, live: OpenedHead | null): number {
-  const byInode = rotated.findIndex((p) => sameInode(p.opened, cursor.file) && fingerprintMatches(p.opened, cursor.file));
-  if (byInode >= 0) return byInode;
-  return rotated.findIndex(
-    (p) =>
-      (live === null || !sameInode(p.opened, live)) &&
-      fingerprintMatches(p.opened, cursor.file) &&
-      (p.opened.gzip || p.opened.size >= cursor.offset),
+export function placeRotated(candidates: readonly Candidate[], cursor: Cursor, live: OpenedHead | null): RotatedPlan {
+  const notLive = candidates.filter((c) => live === null || !sameInode(c.opened, live));
+  const copies = notLive.filter((c) => fingerprintMatches(c.opened, cursor.file));
+  const holding = copies.filter((c) => c.opened.gzip || c.opened.size >= cursor.offset);
+  const resume = longest(holding);
+  const since = cursor.file.mtimeMs ?? (copies.length > 0 ? Math.min(...copies.map((c) => c.opened.mtimeMs)) : undefined);
+  if (since === undefined) return { resume, newer: [], unsure: [] };
+  const others = notLive.filter(
+    (c) =>
+      !copies.includes(c) &&
+      c.opened.mtimeMs >= since &&
+      !(live !== null && sameGeneration(c.opened, live)) &&
+      !copies.some((k) => sameGeneration(c.opened, k.opened)),
   );
+  const generations: Candidate[][] = [];
+  for (const c of others) {
+    const same = generations.find((g) => sameGeneration(g[0].opened, c.opened));
+    if (same) same.push(c);
+    else generations.push([c]);
+  }
+  const firstWritten = (g: Candidate[]) => Math.min(...g.map((c) => c.opened.mtimeMs));
+  generations.sort((a, b) => firstWritten(a) - firstWritten(b) || Math.max(...b.map((c) => c.nameAge)) - Math.max(...a.map((c) => c.nameAge)));
+  const newer = generations.map((g) => longest(g)!);
+  return { resume, newer, unsure: newer.filter((c) => c.opened.mtimeMs === since) };
 }
 
-/** The log's rotated pieces (`prosody.log.1`, `prosody.log.2.gz`, `prosody.log-20261101`), newest first. */
-async function rotatedPieces(livePath: string): Promise<Array<{ path: string; opened: OpenedHead }>> {
-  const dir = path.dirname(livePath);
-  const base = path.basename(livePath);
-  let names: string[];
-  try {
-    names = await fsp.readdir(dir);
-  } catch {
-    return [];
+/** The copy with the most content (a plain file when lengths tie; an unknown gzip length loses). */
+function longest(copies: readonly Candidate[]): Candidate | null {
+  let best: Candidate | null = null;
+  for (const c of copies) {
+    const len = c.opened.contentLength ?? -1;
+    const bestLen = best === null ? -2 : (best.opened.contentLength ?? -1);
+    if (len > bestLen || (len === bestLen && best !== null && best.opened.gzip && !c.opened.gzip)) best = c;
   }
-  const candidates = rotatedNamesOf(base, names);
-  const out: Array<{ path: string; opened: OpenedHead }> = [];
-  for (const name of candidates) {
-    const p = path.join(dir, name);
-    const opened = await headOrNull(p);
-    if (opened !== null) out.push({ path: p, opened });
-  }
-  return out;
-}
-
-async function headOrNull(p: string): Promise<OpenedHead | null> {
-  try {
-    return await readHead(p);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  return best;
 }

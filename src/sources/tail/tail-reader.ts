@@ -8,8 +8,9 @@ import { detectFormatOfChunk } from '../formats.js';
 import { LineSplitter } from '../line-splitter.js';
 import type { ReadProgress } from '../read-progress.js';
 import type { InputCheckpoint } from './checkpoint.js';
-import { identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
+import { beginsAs, fingerprintMatches, identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
 import { planReads, type Cursor, type PlannedPiece } from './read-plan.js';
+import { missingLogMessage } from './log-presence.js';
 
 /**
  * A checkpoint goes back at most this far for a session still waiting for its login. Logins
@@ -37,6 +38,8 @@ export interface TailReaderOptions {
   readonly hold?: (event: LoginEvent) => boolean;
   /** Told what each poll is going to read, what it read and the logins found (a progress display). */
   readonly progress?: ReadProgress;
+  /** The clock (epoch ms) for how long a log has been missing; default Date.now. */
+  readonly now?: () => number;
 }
 
 /** Where a reader stopped for a held login: the login's time and month, and the checkpoint before it. */
@@ -90,6 +93,9 @@ export class TailReader {
   private lastFile: FileIdentity | null = null;
   /** Set once a login is held: this reader reads no further (a new reader resumes from its checkpoint). */
   private heldLogin: HeldLogin | null = null;
+  /** When the live file was first found missing (epoch ms), while it is missing. */
+  private missingSince: number | null;
+  private warnedMissing = false;
 
   constructor(
     readonly path: string,
@@ -98,6 +104,7 @@ export class TailReader {
   ) {
     this.format = options.format ?? (saved?.format ? options.formatNamed(saved.format) : null);
     this.lastTime = saved?.lastTime ?? null;
+    this.missingSince = saved?.missingSince !== undefined ? Date.parse(saved.missingSince) : null;
     if (saved) {
       this.processed = { file: saved.file, offset: saved.processedTo, processedTo: saved.processedTo };
       this.cursor = saved.resumeFile
@@ -127,12 +134,33 @@ export class TailReader {
     for (const w of plan.warnings) this.options.warn(w);
     // A gzip piece is read from its start (its offsets are decompressed ones): all of it, on disk.
     this.options.progress?.addTotal(plan.pieces.reduce((n, p) => n + (p.opened.gzip ? p.opened.size : Math.max(0, p.opened.size - p.start)), 0));
-    if (plan.liveMissing) {
-      this.options.notice(`missing:${this.path}`, `${this.path}: not there (rotated, and the server has not reopened it yet?); waiting for it`);
-    }
+    for (const n of plan.notes) this.options.notice(n, n);
+    this.noteMissing(plan.liveMissing);
     for (const piece of plan.pieces) {
-      yield* this.readPiece(piece, stopping);
-      if (stopping()) return;
+      const read = yield* this.readPiece(piece, stopping);
+      // A piece renamed, deleted or rewritten since the plan: reading the pieces after it would
+      // move the cursor past lines not read. The next poll plans again from the cursor.
+      if (read === 'moved' || stopping()) return;
+    }
+  }
+
+  /**
+   * A missing live file is a note while it may be a rotation the server has not caught up with,
+   * then a warning, once per process (log-presence.ts); the checkpoint keeps when it went missing.
+   */
+  private noteMissing(missing: boolean): void {
+    if (!missing) {
+      this.missingSince = null;
+      this.warnedMissing = false;
+      return;
+    }
+    const now = this.options.now?.() ?? Date.now();
+    this.missingSince ??= now;
+    const { warning, message } = missingLogMessage(this.path, this.missingSince, now);
+    if (!warning) this.options.notice(`missing:${this.path}`, message);
+    else if (!this.warnedMissing) {
+      this.warnedMissing = true;
+      this.options.warn(message);
     }
   }
 
@@ -144,7 +172,13 @@ export class TailReader {
     const current = this.read.length > 0 ? this.read[this.read.length - 1] : null;
     const now = current ? current.base + current.consumed : 0;
     const pending = this.parser?.pendingSince?.();
-    const base = { file: processed.file, processedTo: processed.processedTo, format: this.format?.name ?? null, lastTime: this.lastTime };
+    const base = {
+      file: processed.file,
+      processedTo: processed.processedTo,
+      format: this.format?.name ?? null,
+      lastTime: this.lastTime,
+      ...(this.missingSince !== null ? { missingSince: new Date(this.missingSince).toISOString() } : {}),
+    };
     if (pending !== undefined && pending >= now - HOLD_BACK_BYTES) {
       const piece = this.pieceAt(pending);
       if (piece !== null) {
@@ -201,22 +235,25 @@ export class TailReader {
     this.cursor = { file: identityOf(opened), offset: end, processedTo: end };
   }
 
-  private async *readPiece(piece: PlannedPiece, stopping: () => boolean): AsyncGenerator<LoginEvent[]> {
+  private async *readPiece(piece: PlannedPiece, stopping: () => boolean): AsyncGenerator<LoginEvent[], 'read' | 'moved'> {
     const file = identityOf(piece.opened);
     const record: ReadPiece = { file, base: this.nextBase, start: piece.start, consumed: 0 };
     let splitter: LineSplitter | null = null;
-    const replayUntil = this.replay.find((r) => sameFile(r.file, file))?.until ?? 0;
+    // Only this very file, not another one that reuses the inode: its first bytes must agree.
+    const replayUntil = this.replay.find((r) => sameInode(r.file, file) && fingerprintMatches(piece.opened, r.file))?.until ?? 0;
+    const status = { moved: false };
     const progress = this.options.progress;
-    for await (const chunk of readFrom(piece, progress && ((bytes) => progress.addRead(bytes)))) {
+    for await (const chunk of readFrom(piece, status, progress && ((bytes) => progress.addRead(bytes)))) {
       // A log's first line still being written: the format is judged once it is complete.
-      if (this.format === null && piece.live && chunk.indexOf(0x0a) < 0) return;
+      if (this.format === null && piece.live && chunk.indexOf(0x0a) < 0) return 'read';
       this.stats.bytes += chunk.length;
       if (splitter === null) splitter = this.splitterFor(piece, file, chunk, record, replayUntil);
       splitter.push(chunk);
       this.advance(record, file, piece.start, splitter.consumedBytes);
       yield this.takeBatch();
-      if (stopping()) return;
+      if (stopping()) return 'read';
     }
+    if (status.moved) return 'moved';
     if (splitter !== null && !piece.live && this.heldLogin === null) {
       // A rotated piece is complete: its last line counts even without a newline.
       splitter.flush();
@@ -226,6 +263,7 @@ export class TailReader {
     if (splitter === null && this.cursor !== null && !piece.live) {
       this.advance(record, file, piece.start, 0); // an empty rest: the cursor moves past it anyway
     }
+    return 'read';
   }
 
   private splitterFor(piece: PlannedPiece, file: FileIdentity, first: Buffer, record: ReadPiece, replayUntil: number): LineSplitter {
@@ -320,21 +358,27 @@ function sameFile(a: FileIdentity, b: FileIdentity): boolean {
 
 /**
  * The piece's bytes from `start` (decompressed for gzip), from a handle checked to be the planned
- * file. `onRead` is told the bytes read from disk (compressed ones for gzip).
+ * file. `status.moved`: it was not (rotated away between planning and opening, or rewritten while
+ * read); what was handed on is its own. `onRead` is told the bytes read from disk (compressed ones
+ * for gzip).
  */
-async function* readFrom(piece: PlannedPiece, onRead?: (bytes: number) => void): AsyncGenerator<Buffer> {
+async function* readFrom(piece: PlannedPiece, status: { moved: boolean }, onRead?: (bytes: number) => void): AsyncGenerator<Buffer> {
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(piece.path, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // rotated away meanwhile: the next poll finds it
-    throw new InputReadError(`${piece.path}: ${describeFsError(err)}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputReadError(`${piece.path}: ${describeFsError(err)}`);
+    status.moved = true; // rotated away meanwhile: the next poll finds it
+    return;
   }
   try {
     const stat = await handle.stat();
-    if (!sameInode(stat, piece.opened)) return; // renamed between planning and opening: plan again next poll
+    if (!sameInode(stat, piece.opened)) {
+      status.moved = true; // renamed between planning and opening: plan again next poll
+      return;
+    }
     if (!piece.opened.gzip) {
-      for await (const chunk of wrapErrors(piece.path, handle.createReadStream({ start: piece.start, highWaterMark: CHUNK_BYTES, autoClose: false }))) {
+      for await (const chunk of wrapErrors(piece.path, readChecked(handle, piece, status))) {
         onRead?.(chunk.length);
         yield chunk;
       }
@@ -354,6 +398,28 @@ async function* readFrom(piece: PlannedPiece, onRead?: (bytes: number) => void):
     }
   } finally {
     await handle.close().catch(() => {});
+  }
+}
+
+/**
+ * A plain file's bytes from `start`, each chunk handed on only if the file still begins with the
+ * bytes it began with when the read was planned, checked after the chunk was read. A copytruncate
+ * keeps the inode: when it happens while the file is read and the server writes on past the
+ * position, the bytes there are the new content's, not the rest of what was planned. They are
+ * not read; the next poll finds the copy by its fingerprint and reads its rest from the cursor.
+ */
+async function* readChecked(handle: fsp.FileHandle, piece: PlannedPiece, status: { moved: boolean }): AsyncGenerator<Buffer> {
+  const planned = identityOf(piece.opened);
+  for (let position = piece.start; ; ) {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, position);
+    if (!(await beginsAs(handle, planned))) {
+      status.moved = true;
+      return;
+    }
+    if (bytesRead === 0) return;
+    yield chunk.subarray(0, bytesRead);
+    position += bytesRead;
   }
 }
 
