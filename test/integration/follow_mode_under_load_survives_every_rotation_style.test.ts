@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, fixture } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -43,6 +43,7 @@ const EXPECTED = (() => {
   const whole = join(tempDir(), 'whole.log');
   writeFileSync(whole, LOG);
   const data = join(tempDir(), 'data');
+  mkdirSync(data); // Prosody's data dir exists (a missing one is created, with a warning)
   const r = runCli(['backfill', '--data-dir', data, ...ARGS, whole]);
   assert.equal(r.code, 0, r.stderr);
   return storeContents(data);
@@ -100,6 +101,7 @@ async function writeWhileFollowing(styles: RotationStyle[][], at: number[]): Pro
   const work = tempDir();
   const live = join(work, 'prosody.log');
   const data = join(work, 'data');
+  mkdirSync(data); // Prosody's data dir exists (a missing one is created, with a warning)
   const statePath = join(data, 'monthly-visitors.tail-state.json');
   append(live, PARTS[0]);
   const child = spawn(

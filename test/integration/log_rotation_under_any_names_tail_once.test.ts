@@ -54,6 +54,7 @@ function scenario(): Scenario {
   const dir = tempDir();
   const live = join(dir, 'prosody.log');
   const data = join(dir, 'data');
+  mkdirSync(data); // Prosody's data dir exists (a missing one is created, with a warning)
   const s: Scenario = {
     dir,
     live,
@@ -82,6 +83,7 @@ function backfillOf(chunks: number[]): Map<string, string> {
   const whole = join(tempDir(), 'whole.log');
   writeFileSync(whole, Buffer.concat(chunks.map((i) => CHUNKS[i])));
   const data = join(tempDir(), 'data');
+  mkdirSync(data); // Prosody's data dir exists (a missing one is created, with a warning)
   const r = runCli(['backfill', '--data-dir', data, ...ARGS, whole]);
   assert.equal(r.code, 0, r.stderr);
   return storeContents(data);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fixture } from '../helpers/paths.js';
@@ -80,6 +80,7 @@ for (const [n, c] of CASES.entries()) {
     const dir = tempDir();
     const live = join(dir, c.liveName);
     const data = join(dir, 'data');
+    mkdirSync(data); // Prosody's data dir exists (a missing one is created, with a warning)
     const text = c.log.toString('latin1');
     // Random cuts (mostly inside a JSON/CRI line), cuts after a session's first line, a cut after
     // the first piece of the line the runtime split, and one in the middle of a login line.
