@@ -83,6 +83,11 @@ test('cluster_node_stopped_longer_than_the_timeout: the others go on after it wi
   const stalled = runCli(['nodes', ...flags], { env: { MONTHLY_VISITORS_CLOCK: at('11-01T01:01') } });
   assert.match(stalled.stdout, /^node2 +2026-10-31T22:59:00.000Z +2h1m ago +stalled$/m);
   assert.match(stalled.stderr, /warning: node node2 is stalled/);
+  const check = runCli(['check', ...flags], { env: { MONTHLY_VISITORS_CLOCK: at('11-01T01:01') } });
+  assert.equal(check.code, 0, check.stderr);
+  assert.match(check.stderr, /^ {2}node0 +\S+ +0s ago +live$/m);
+  assert.match(check.stderr, /^ {2}node2 +2026-10-31T22:59:00.000Z +2h1m ago +stalled$/m);
+  assert.match(check.stderr, /warning: node node2 is stalled: its watermark has not moved for 2h1m/);
 
   // node2 comes back: its October logins of users the others counted in November are late.
   const back = await run(2, at('11-01T02:00'));

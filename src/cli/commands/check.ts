@@ -1,4 +1,7 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { listNodes, withClusterNodes } from '../../pipeline/cluster-nodes.js';
+import { clock, duration } from '../cluster-options.js';
+import { nodesJson, nodesTable, warnStalled } from '../cluster-summary.js';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
@@ -14,7 +17,8 @@ export function checkCommand(program: Command): void {
     .command('check')
     .description('validate options, client patterns, the GeoIP database, the data dir and logs; writes nothing')
     .argument('[log...]', 'logs to read through: says which format they are and what statistics they can give')
-    .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked");
+    .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked")
+    .addOption(new Option('--node-timeout <duration>', 'SQL store of a cluster: a node whose watermark has not moved for this long is stalled (warned about)').default('2h'));
   addStorageOptions(addRunOptions(cmd));
   cmd.addHelpText(
     'after',
@@ -28,7 +32,7 @@ Examples:
   $ monthly-visitors check --prosody-config /etc/prosody/prosody.cfg.lua   # options per host, and where each came from
   $ monthly-visitors check --storage sql --sql-driver sqlite3 --sql-database /var/lib/prosody/prosody.sqlite   # every row read`,
   );
-  cmd.action(async (logs: string[], raw: RawOptions & StorageRawOptions) => {
+  cmd.action(async (logs: string[], raw: RawOptions & StorageRawOptions & { nodeTimeout: string }) => {
     const reporter = reporterFor(raw);
     const config = buildRunConfig(raw);
     const result: Record<string, unknown> = {
@@ -61,6 +65,13 @@ Examples:
       const store = checkStore(location);
       result.sql = store;
       reporter.info(`SQL store: ${store.path}: ${store.exists ? `${store.hosts.length} hosts, ${store.userRecords} user records` : 'no such database yet (a run creates it)'}`);
+      if (store.exists) {
+        const now = clock()();
+        const nodes = withClusterNodes(location, false, (cluster) => listNodes(cluster.nodes(), now, duration(raw.nodeTimeout, '--node-timeout')));
+        result.nodes = nodesJson(nodes);
+        if (nodes.length > 0) for (const line of nodesTable(nodes, now).trimEnd().split('\n')) reporter.info(`  ${line}`);
+        warnStalled(nodes, now, reporter);
+      }
     } else if (location.dataDir !== null) {
       const store = checkStore(location as { kind: 'internal'; dataDir: string });
       result.dataDir = store;
