@@ -54,7 +54,7 @@ function barrierOver(nodes: NodeWatermark[], now: () => number): { barrier: Clus
 test('watermark: the least over the logs; a held log gives its held login, a log read to its end the clock less a minute', () => {
   const { barrier } = barrierOver([node('a', Date.UTC(2026, 9, 1))], () => NOW);
   const held = { time: Date.UTC(2026, 10, 1, 0, 0, 2), month: '2026-11', checkpoint: {} as never };
-  assert.deepEqual(barrier.next([{ held, atEnd: false, lastLogin: null }, { held: null, atEnd: true, lastLogin: null }], true), node('a', held.time, NOW, '2026-11'));
+  assert.deepEqual(barrier.next([{ held, atEnd: false, lastLogin: null }, { held: null, atEnd: true, lastLogin: null }], true), { ...node('a', held.time, NOW, '2026-11'), instance: undefined });
   assert.equal(barrier.next([{ held: null, atEnd: true, lastLogin: Date.UTC(2026, 9, 5) }], true)?.watermark, NOW - EOF_MARGIN_MS);
   assert.equal(barrier.next([{ held: null, atEnd: false, lastLogin: Date.UTC(2026, 9, 5) }], true)?.watermark, Date.UTC(2026, 9, 5));
   // Never back: a log read part way to an older login than what was published keeps the watermark.
@@ -77,4 +77,23 @@ test('a stalled node is named in one warning per run', () => {
   assert.deepEqual(warnings, [
     'node b: its watermark (2026-10-31T21:00:00.000Z) has not moved for 3h (--node-timeout 2h): no longer waiting for it; its logins of months the others close meanwhile will be late (`monthly-visitors nodes --forget b` if it is gone for good)',
   ]);
+});
+
+test('two tails publishing under one node name: the one that finds the other\'s row warns', () => {
+  const rows: NodeWatermark[] = [];
+  const warnings: string[] = [];
+  const tail = (instance: string) =>
+    new ClusterBarrier(
+      { nodes: () => rows, forget: () => false, add: () => false },
+      { nodeName: 'a', instance, nodeTimeoutMs: 2 * HOUR, monthZone: TimeZone.of('UTC'), now: () => NOW },
+      (m) => warnings.push(m),
+    );
+  const first = tail('host1:/var/lib/a.json');
+  first.refresh();
+  rows.push(first.registration()!);
+  first.refresh();
+  assert.deepEqual(warnings, [], 'its own row');
+  tail('host2:/var/lib/a.json').refresh();
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /^node a: another tail \(another host, or another checkpoint\) publishes its watermark under this name too; give each node its own --node-name/);
 });

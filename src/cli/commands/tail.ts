@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { clock, duration, nodeNameOf } from '../cluster-options.js';
@@ -85,15 +86,17 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
   const stateDir = config.dataDir ?? (sql !== undefined && (raw.state ?? config.statePath) != null ? '' : null);
   if (stateDir === null) throw new UsageError('--data-dir is required: the Prosody data directory to write, e.g. /var/lib/prosody');
   if (config.mmdbPath === null) throw new UsageError('--mmdb is required: a GeoIP2/GeoLite2 City database (.mmdb)');
+  const statePath = path.resolve(raw.state ?? config.statePath ?? path.join(stateDir, DEFAULT_STATE_FILE));
   const options = {
     once: Boolean(raw.once),
     fromEnd: Boolean(raw.fromEnd),
-    statePath: path.resolve(raw.state ?? config.statePath ?? path.join(stateDir, DEFAULT_STATE_FILE)),
+    statePath,
     commitIntervalMs: seconds(raw.commitInterval, '--commit-interval', 0),
     commitLines: count(raw.commitLines, '--commit-lines'),
     pollMs: seconds(raw.pollInterval, '--poll-interval', 0.01),
     cluster: {
       nodeName: nodeNameOf(raw.nodeName ?? config.nodeName ?? os.hostname()),
+      instance: createHash('sha256').update(`${os.hostname()}\0${statePath}`).digest('hex').slice(0, 16),
       nodeTimeoutMs: duration(raw.nodeTimeout, '--node-timeout'),
       monthZone: config.monthZone ?? config.zone,
       now: clock(),
