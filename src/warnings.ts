@@ -11,6 +11,8 @@ export type WarningCode =
   | 'log-missing'
   /** A log the tail checkpoint names has been gone for more than an hour (rotated, never re-created?). */
   | 'log-vanished'
+  /** A node of a cluster sharing the SQL store has not moved its watermark for --node-timeout. */
+  | 'node-stalled'
   /** A GeoIP Country database: every geo key is CC-?-?. */
   | 'geoip-country-database'
   /** A GeoIP database older than MaxMind's update interval allows. */

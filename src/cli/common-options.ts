@@ -59,7 +59,7 @@ export function addCountingOptions(cmd: Command): Command {
 /** Where the options can come from besides flags (later wins: Prosody config < --config < flags). */
 export function addConfigOptions(cmd: Command): Command {
   return cmd
-    .option('--config <file>', 'our config file (JSON, or Lua data if it ends in .lua): data_path, mmdb_path, client_patterns, record_country, inputs, state, hosts')
+    .option('--config <file>', 'our config file (JSON, or Lua data if it ends in .lua): data_path, mmdb_path, client_patterns, record_country, inputs, state, node_name, hosts')
     .option(
       '--prosody-config <file>',
       `read prosody.cfg.lua as data: data_path, log files, mod_monthly_visitors_* per host (default: /etc/prosody/prosody.cfg.lua if it exists and no --data-dir or --config is given; $${PROSODY_CONFIG_ENV} overrides that path)`,

@@ -30,6 +30,7 @@ export function describeConfig(config: RunConfig): ConfigReport {
     }
   }
   if (settings.statePath.value !== null) lines.push(`state: ${settings.statePath.value} (${settings.statePath.origin})`);
+  if (settings.nodeName.value !== null) lines.push(`node name: ${settings.nodeName.value} (${settings.nodeName.origin})`);
   lines.push(`storage: ${settings.storage.value} (${settings.storage.origin})`);
   const sql = describeSql(settings.sql);
   if (settings.storage.value === 'sql' || sql.line !== 'password unset') lines.push(`sql: ${sql.line}`);
@@ -39,6 +40,7 @@ export function describeConfig(config: RunConfig): ConfigReport {
     dataDir: settings.dataDir,
     inputs: settings.inputs,
     statePath: settings.statePath,
+    ...(settings.nodeName.value !== null && { nodeName: settings.nodeName }),
     storage: settings.storage,
     // The password only as set or unset (describeSql), never its value.
     sql: sql.json,

@@ -15,6 +15,8 @@ export interface NodeWatermark {
   readonly movedAt: number;
   /** The month the node waits to enter, if it was held at the barrier when it last committed. */
   readonly heldAt: string | null;
+  /** Which tail published it (its host and checkpoint, hashed): two tails of one name are a mistake. */
+  readonly instance?: string;
 }
 
 export type NodeState = 'live' | 'waiting' | 'stalled';

@@ -21,6 +21,8 @@ const IDLE_PUBLISH_MS = 60_000;
 
 export interface ClusterOptions {
   readonly nodeName: string;
+  /** This tail's identity (host name and checkpoint, hashed): another tail publishing the same name is warned about. */
+  readonly instance?: string;
   readonly nodeTimeoutMs: number;
   /** Zone months are counted in. */
   readonly monthZone: TimeZone;
@@ -58,7 +60,15 @@ export class ClusterBarrier {
   refresh(): void {
     const nodes = this.nodes.nodes();
     const self = this.options.nodeName;
-    this.published ??= nodes.find((n) => n.name === self) ?? null;
+    const own = nodes.find((n) => n.name === self) ?? null;
+    // Our own row, written by another tail: now (since our last publish), or recently before we started.
+    const foreign = own?.instance !== undefined && own.instance !== this.options.instance && (this.published !== null || this.options.now() - own.movedAt <= this.options.nodeTimeoutMs);
+    if (foreign && !this.warned.has(self)) {
+      this.warned.add(self);
+      this.warn(`node ${self}: another tail (another host, or another checkpoint) publishes its watermark under this name too; give each node its own --node-name, or the nodes do not wait for each other at month boundaries`);
+    }
+    this.published ??= own;
+    if (this.published !== null && this.published.instance !== this.options.instance) this.published = { ...this.published, instance: this.options.instance };
     this.others = this.others || nodes.some((n) => n.name !== self);
     this.barrier = monthBarrier(nodes, self, this.options.now(), this.options.nodeTimeoutMs, this.monthOf);
     for (const node of this.barrier.stalled) {
@@ -103,7 +113,7 @@ export class ClusterBarrier {
     if (before !== null) watermark = Math.max(watermark, before.watermark);
     if (!Number.isFinite(watermark)) return undefined; // nothing read yet: no claim to make
     const moved = before === null || watermark > before.watermark || heldAt !== null;
-    const next: NodeWatermark = { name: this.options.nodeName, watermark, movedAt: moved ? now : before.movedAt, heldAt };
+    const next: NodeWatermark = { name: this.options.nodeName, watermark, movedAt: moved ? now : before.movedAt, heldAt, instance: this.options.instance };
     const same = before !== null && before.watermark === next.watermark && before.heldAt === next.heldAt && before.movedAt === next.movedAt;
     if (same) return undefined;
     // Idle: only the clock moved the watermark, a little; not worth a transaction of its own.
@@ -117,7 +127,7 @@ export class ClusterBarrier {
    */
   registration(): NodeWatermark | undefined {
     if (this.published !== null) return undefined;
-    return { name: this.options.nodeName, watermark: 0, movedAt: this.options.now(), heldAt: null };
+    return { name: this.options.nodeName, watermark: 0, movedAt: this.options.now(), heldAt: null, instance: this.options.instance };
   }
 
   /** The watermark was committed. */

@@ -110,7 +110,7 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
   let linesAtCommit = 0;
   let lastCommit = Date.now();
 
-  const lines = () => readers.reduce((n, r) => n + r.stats.lines, 0);
+  const lines = () => readers.reduce((n, r) => n + r.stats.lines + (pastStats.get(r.path)?.lines ?? 0), 0);
   /** `atEnd`: every log was read to its end just now (its watermark may follow the clock). */
   const commit = (atEnd = false) => {
     const next: TailState = { inputs: { ...state.inputs } };

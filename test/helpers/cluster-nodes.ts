@@ -88,3 +88,20 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   }
   return a;
 }
+
+/**
+ * What a cluster must get exactly right, per host: every user's mark, and per month the visitors
+ * (the client counts' sum) and the place counts' sum. (Which client and place a user's month gets
+ * is that of the login whose node commits first, so single keys may differ from a backfill's.)
+ */
+export function clusterFigures(store: StoreJson): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [host, rec] of Object.entries(store)) {
+    out[`${host} marks`] = rec.last_recorded;
+    for (const [month, counts] of Object.entries(rec.months)) {
+      const sum = (prefix: string) => Object.entries(counts).reduce((n, [k, c]) => n + (k.startsWith(prefix) ? c : 0), 0);
+      out[`${host} ${month}`] = { visitors: sum('client-'), places: sum('geo-') };
+    }
+  }
+  return out;
+}

@@ -2,12 +2,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type StoreJson } from '../helpers/lua-dat-reader.js';
 import { tempDir } from '../helpers/tree.js';
 import { pgUnavailable, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { readPgStore } from '../helpers/sql-store-reader.js';
 import { dealSessions, timedLines } from '../helpers/deal-sessions.js';
-import { CAPTURED, COUNTING, expectedStore, nodesIn, runNode, writeLog } from '../helpers/cluster-nodes.js';
+import { CAPTURED, clusterFigures, COUNTING, expectedStore, nodesIn, runNode, writeLog } from '../helpers/cluster-nodes.js';
 import { runCli } from '../helpers/run-cli.js';
 
 // 3 nodes count the month-boundary capture; node2's cron stops at 23:00 on 31 October while its
@@ -20,17 +19,6 @@ import { runCli } from '../helpers/run-cli.js';
 const EXPECTED = expectedStore('month-boundary.debug.all.json');
 const at = (iso: string) => `2026-${iso}:00Z`;
 
-function summary(store: StoreJson): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [host, rec] of Object.entries(store)) {
-    out[`${host} marks`] = rec.last_recorded;
-    for (const [month, counts] of Object.entries(rec.months)) {
-      const sum = (prefix: string) => Object.entries(counts).reduce((n, [k, c]) => n + (k.startsWith(prefix) ? c : 0), 0);
-      out[`${host} ${month}`] = { visitors: sum('client-'), places: sum('geo-') };
-    }
-  }
-  return out;
-}
 
 const pgReason = pgUnavailable();
 let cluster: PgCluster | undefined;
@@ -83,18 +71,23 @@ test('cluster_node_stopped_longer_than_the_timeout: the others go on after it wi
   const stalled = runCli(['nodes', ...flags], { env: { MONTHLY_VISITORS_CLOCK: at('11-01T01:01') } });
   assert.match(stalled.stdout, /^node2 +2026-10-31T22:59:00.000Z +2h1m ago +stalled$/m);
   assert.match(stalled.stderr, /warning: node node2 is stalled/);
+  const check = runCli(['check', ...flags], { env: { MONTHLY_VISITORS_CLOCK: at('11-01T01:01') } });
+  assert.equal(check.code, 0, check.stderr);
+  assert.match(check.stderr, /^ {2}node0 +\S+ +0s ago +live$/m);
+  assert.match(check.stderr, /^ {2}node2 +2026-10-31T22:59:00.000Z +2h1m ago +stalled$/m);
+  assert.match(check.stderr, /warning: node node2 is stalled: its watermark has not moved for 2h1m/);
 
   // node2 comes back: its October logins of users the others counted in November are late.
   const back = await run(2, at('11-01T02:00'));
   assert.ok(back.late > 0, 'node2 has late logins');
   assert.deepEqual(Object.keys(back.cluster.lateByMonth), ['2026-10']);
   assert.match(back.stderr, /warning: node node2: \d+ login\(s\) of 2026-10 came after the cluster had closed 2026-10 and were not counted \(late\); to recount 2026-10 exactly, run `monthly-visitors backfill --replace` over all nodes' logs of 2026-10/);
-  assert.notDeepEqual(summary(readPgStore(pg, db)), summary(EXPECTED), 'October lost the late logins');
+  assert.notDeepEqual(clusterFigures(readPgStore(pg, db)), clusterFigures(EXPECTED), 'October lost the late logins');
 
   // The recount the warning names.
   const b = runCli(['backfill', '--replace', '-q', ...flags, ...COUNTING, ...nodes.map((n) => n.log)]);
   assert.equal(b.code, 0, b.stderr);
-  assert.deepEqual(summary(readPgStore(pg, db)), summary(EXPECTED));
+  assert.deepEqual(clusterFigures(readPgStore(pg, db)), clusterFigures(EXPECTED));
   // node2 counts on as before; forgetting a node removes it from the list.
   assert.equal((await run(2, at('11-01T02:05'))).cluster.held, null);
   const forgot = runCli(['nodes', '--json', '--forget', 'node2', ...flags]);

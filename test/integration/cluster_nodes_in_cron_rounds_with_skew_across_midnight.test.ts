@@ -2,12 +2,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type StoreJson } from '../helpers/lua-dat-reader.js';
 import { tempDir } from '../helpers/tree.js';
 import { pgUnavailable, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { readPgStore } from '../helpers/sql-store-reader.js';
 import { dealSessions, timedLines } from '../helpers/deal-sessions.js';
-import { CAPTURED, expectedStore, nodesIn, runNode, writeLog, type ClusterNode, type NodeRunResult } from '../helpers/cluster-nodes.js';
+import { CAPTURED, clusterFigures, expectedStore, nodesIn, runNode, writeLog, type ClusterNode, type NodeRunResult } from '../helpers/cluster-nodes.js';
 import { runCli } from '../helpers/run-cli.js';
 
 // Cron on 3 nodes: every 5 minutes each node's `tail --once` reads what its log gained. Their
@@ -23,17 +22,6 @@ const SKEW_MS = 60_000;
 const EXPECTED = expectedStore('month-boundary.debug.all.json');
 const MIDNIGHT = Date.UTC(2026, 10, 1);
 
-function summary(store: StoreJson): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [host, rec] of Object.entries(store)) {
-    out[`${host} marks`] = rec.last_recorded;
-    for (const [month, counts] of Object.entries(rec.months)) {
-      const sum = (prefix: string) => Object.entries(counts).reduce((n, [k, c]) => n + (k.startsWith(prefix) ? c : 0), 0);
-      out[`${host} ${month}`] = { visitors: sum('client-'), places: sum('geo-') };
-    }
-  }
-  return out;
-}
 
 const pgReason = pgUnavailable();
 let cluster: PgCluster | undefined;
@@ -98,7 +86,7 @@ test('cluster_nodes_in_cron_rounds_with_skew_across_midnight: exact, and how lon
   }
   assert.ok(missed !== null, 'node1 missed the round across midnight');
   assert.equal(late, 0, 'no login is late');
-  assert.deepEqual(summary(readPgStore(pg, db)), summary(EXPECTED));
+  assert.deepEqual(clusterFigures(readPgStore(pg, db)), clusterFigures(EXPECTED));
   // Nodes ahead of node1 wait for it at the boundary; the measurement goes into the closing note.
   assert.ok([...heldRounds.values()].some((n) => n > 0), 'some node waited at the month boundary');
   console.log(`cron rounds: ${rounds}; rounds each node ended held at the month boundary: ${nodes.map((n) => `${n.name} ${heldRounds.get(n.name) ?? 0}`).join(', ')}`);

@@ -1,5 +1,8 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { listNodes, withClusterNodes } from '../../pipeline/cluster-nodes.js';
+import { clock, duration } from '../cluster-options.js';
+import { nodesJson, nodesTable, warnStalled } from '../cluster-summary.js';
 import { checkDataDir, checkWritable, geoipPaths, openGeoip, requireMmdb, warnIfOld, warnOfInterruptedCommit } from '../../pipeline/preflight.js';
 import type { Warning, WarningSink } from '../../warnings.js';
 import { LoginSource } from '../../pipeline/login-source.js';
@@ -20,7 +23,8 @@ export function checkCommand(program: Command): void {
     .command('check')
     .description('validate options, client patterns, the GeoIP database, the data dir and logs; writes nothing')
     .argument('[log...]', 'logs to read through: says which format they are and what statistics they can give')
-    .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked");
+    .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked")
+    .addOption(new Option('--node-timeout <duration>', 'SQL store of a cluster: a node whose watermark has not moved for this long is stalled (warned about)').default('2h'));
   addStorageOptions(addRunOptions(cmd));
   addHelpAfter(
     cmd,
@@ -42,7 +46,7 @@ Examples:
   $ monthly-visitors check --storage sql --sql-driver sqlite3 \\
       --sql-database /var/lib/prosody/prosody.sqlite`,
   );
-  cmd.action(async (logs: string[], raw: RawOptions & StorageRawOptions) => {
+  cmd.action(async (logs: string[], raw: RawOptions & StorageRawOptions & { nodeTimeout: string }) => {
     await runCheck(logs, raw);
   });
 }
@@ -52,7 +56,7 @@ Examples:
  * then the logs read through. With logs (named, or named by the config) it predicts that run: what
  * the run needs is required; without, it checks what it is given.
  */
-async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions): Promise<void> {
+async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions & { nodeTimeout: string }): Promise<void> {
   const reporter = reporterFor(raw);
   const warnings: Warning[] = [];
   const warn: WarningSink = (w) => {
@@ -94,6 +98,13 @@ async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions): Pr
     const store = checkStore(location);
     result.sql = store;
     reporter.info(`SQL store: ${store.path}: ${store.exists ? `${store.hosts.length} hosts, ${store.userRecords} user records` : 'no such database yet (a run creates it)'}`);
+    if (store.exists) {
+      const now = clock()();
+      const nodes = withClusterNodes(location, false, (cluster) => listNodes(cluster.nodes(), now, duration(raw.nodeTimeout, '--node-timeout')));
+      result.nodes = nodesJson(nodes);
+      if (nodes.length > 0) for (const line of nodesTable(nodes, now).trimEnd().split('\n')) reporter.info(`  ${line}`);
+      warnStalled(nodes, now, (message) => warn({ code: 'node-stalled', message }));
+    }
   } else if (location.dataDir !== null) {
     const dir = location.dataDir;
     checkDataDir(dir, 'create', warn);

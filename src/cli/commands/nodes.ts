@@ -3,11 +3,10 @@ import { Option } from 'commander';
 import { addConfigOptions, addOutputOptions, addStorageOptions, reporterFor, type RawOptions } from '../common-options.js';
 import { loadCountingConfig } from '../../config/load-settings.js';
 import { requireStore, type StorageRawOptions } from '../storage-options.js';
-import { listNodes, withClusterNodes, type NodeListing } from '../../pipeline/cluster-nodes.js';
-import { hours } from '../../pipeline/cluster-barrier.js';
+import { listNodes, withClusterNodes } from '../../pipeline/cluster-nodes.js';
+import { nodesJson, nodesTable, warnStalled } from '../cluster-summary.js';
 import { clock, duration, nodeNameOf } from '../cluster-options.js';
 import { stripControl } from '../reporter.js';
-import { textTable } from '../text-table.js';
 
 interface NodesOptions extends Pick<RawOptions, 'dataDir' | 'json' | 'quiet' | 'verbose' | 'config' | 'prosodyConfig'>, StorageRawOptions {
   forget?: string[];
@@ -53,28 +52,8 @@ function runNodes(raw: NodesOptions): void {
     }
     return listNodes(cluster.nodes(), now, timeoutMs);
   });
-  if (raw.json) {
-    const json = nodes.map((n) => ({ name: n.name, watermark: isoOrNull(n.watermark), movedAt: new Date(n.movedAt).toISOString(), heldAt: n.heldAt, state: n.state }));
-    process.stdout.write(`${JSON.stringify({ command: 'nodes', nodes: json })}\n`);
-  } else if (!raw.quiet) {
-    process.stdout.write(nodesTable(nodes, now));
-  }
-  for (const n of nodes) {
-    if (n.state === 'stalled') reporter.warn(`node ${stripControl(n.name)} is stalled: its watermark has not moved for ${hours(now - n.movedAt)}; the others no longer wait for it (\`--forget ${stripControl(n.name)}\` if it is gone for good)`);
-  }
+  if (raw.json) process.stdout.write(`${JSON.stringify({ command: 'nodes', nodes: nodesJson(nodes) })}\n`);
+  else if (!raw.quiet) process.stdout.write(nodesTable(nodes, now));
+  warnStalled(nodes, now, (message) => reporter.warn(message));
 }
 
-function isoOrNull(ms: number): string | null {
-  return ms === 0 ? null : new Date(ms).toISOString();
-}
-
-export function nodesTable(nodes: readonly NodeListing[], now: number): string {
-  if (nodes.length === 0) return 'no nodes: no tail has counted into this store as a cluster node yet\n';
-  const rows = nodes.map((n) => [
-    stripControl(n.name),
-    isoOrNull(n.watermark) ?? '(nothing counted yet)',
-    `${hours(now - n.movedAt)} ago`,
-    n.state === 'waiting' ? `waiting to enter ${n.heldAt}` : n.state,
-  ]);
-  return textTable(['node', 'watermark (counted up to)', 'moved', 'state'], rows);
-}

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { clock, duration, nodeNameOf } from '../cluster-options.js';
@@ -93,15 +94,17 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
     throw new UsageError('--data-dir or --state is required with SQL storage: where the checkpoint is kept');
   }
   const mmdbPath = requireMmdb(config.mmdbPath);
+  const statePath = path.resolve(raw.state ?? config.statePath ?? path.join(stateDir, DEFAULT_STATE_FILE));
   const options = {
     once: Boolean(raw.once),
     fromEnd: Boolean(raw.fromEnd),
-    statePath: path.resolve(raw.state ?? config.statePath ?? path.join(stateDir, DEFAULT_STATE_FILE)),
+    statePath,
     commitIntervalMs: seconds(raw.commitInterval, '--commit-interval', 0),
     commitLines: count(raw.commitLines, '--commit-lines'),
     pollMs: seconds(raw.pollInterval, '--poll-interval', 0.01),
     cluster: {
       nodeName: nodeNameOf(raw.nodeName ?? config.nodeName ?? os.hostname()),
+      instance: createHash('sha256').update(`${os.hostname()}\0${statePath}`).digest('hex').slice(0, 16),
       nodeTimeoutMs: duration(raw.nodeTimeout, '--node-timeout'),
       monthZone: config.monthZone ?? config.zone,
       now: clock(),

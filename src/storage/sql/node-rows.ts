@@ -2,7 +2,8 @@
  * The cluster's nodes and their watermarks (core/month-barrier.ts), kept in Prosody's table as a
  * store of our own that no Prosody host reads: host `""`, store `monthly_visitors_nodes`, user =
  * the node's name, key `watermark`, type `json` (Prosody's encoding of a table), value
- * `{"heldAt":null,"movedAt":…,"watermark":…}` (epoch milliseconds). A node writes its own row in the
+ * `{"heldAt":null,"instance":"…","movedAt":…,"watermark":…}` (epoch milliseconds; `instance`: which
+ * tail wrote it, a hash of its host name and checkpoint path). A node writes its own row in the
  * transaction of each batch it commits, so its watermark is never ahead of its counts.
  */
 import { StoreFormatError } from '../../errors.js';
@@ -27,7 +28,7 @@ export function readNodes(conn: SqlConnection): NodeWatermark[] {
 /** Replaces the node's row (inside the caller's transaction). */
 export function writeNode(conn: SqlConnection, node: NodeWatermark): void {
   forgetNode(conn, node.name);
-  const value = JSON.stringify({ heldAt: node.heldAt, movedAt: node.movedAt, watermark: node.watermark });
+  const value = JSON.stringify({ heldAt: node.heldAt, instance: node.instance, movedAt: node.movedAt, watermark: node.watermark });
   conn.query('INSERT INTO "prosody" ("host", "user", "store", "key", "type", "value") VALUES (?, ?, ?, ?, ?, ?)', [NODES_HOST, node.name, NODES_STORE, WATERMARK_KEY, 'json', value]);
 }
 
@@ -46,10 +47,11 @@ function decodeNode(name: string, type: string, value: string, label: string): N
   } catch {
     parsed = undefined;
   }
-  const o = parsed as { watermark?: unknown; movedAt?: unknown; heldAt?: unknown } | undefined;
+  const o = parsed as { watermark?: unknown; movedAt?: unknown; heldAt?: unknown; instance?: unknown } | undefined;
   const ms = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v);
   if (o === undefined || o === null || typeof o !== 'object' || !ms(o.watermark) || !ms(o.movedAt) || !(o.heldAt === null || typeof o.heldAt === 'string')) {
     throw new StoreFormatError(`${where}: expected a json row {"heldAt","movedAt","watermark"}; run \`monthly-visitors nodes --forget ${name}\``);
   }
-  return { name, watermark: o.watermark as number, movedAt: o.movedAt as number, heldAt: o.heldAt as string | null };
+  const instance = typeof o.instance === 'string' ? { instance: o.instance } : {};
+  return { name, watermark: o.watermark as number, movedAt: o.movedAt as number, heldAt: o.heldAt as string | null, ...instance };
 }
