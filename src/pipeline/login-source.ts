@@ -3,9 +3,12 @@ import type { RunCoverage } from '../core/log-coverage.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { LogFormat } from '../sources/log-format.js';
 import { openInputs } from '../sources/log-input.js';
-import { LoginStream } from '../sources/login-stream.js';
+import { LoginStream, type WorkerOptions } from '../sources/login-stream.js';
+import { rangeStarts } from '../sources/parallel/piece-ranges.js';
 import { eachEvent, mergeByTime } from '../sources/merge-by-time.js';
 import { groupRotatedSets } from '../sources/rotated-sets.js';
+import { WorkerPool } from '../sources/parallel/worker-pool.js';
+import { jobsOf } from '../config/jobs.js';
 
 /** Per input, what was read and what the log can tell (SPEC §4: say what a log can give). */
 export interface InputReport {
@@ -23,9 +26,24 @@ export interface Notices {
   verbose(message: string): void;
 }
 
+/**
+ * Test-only: `MONTHLY_VISITORS_TEST_RANGE_BYTES=N` reads logs of any size on workers, in ranges of
+ * N bytes, so tests can check small real logs cut at many points against a serial read.
+ */
+const TEST_RANGE_ENV = 'MONTHLY_VISITORS_TEST_RANGE_BYTES';
+
+function testRanges(): WorkerOptions {
+  const n = Number(process.env[TEST_RANGE_ENV]);
+  if (!(n >= 1)) return {};
+  return { minBytes: 0, plan: (size) => rangeStarts(size, n) };
+}
+
 /** All inputs of a run as one time-ordered stream of logins, with per-input reports. */
 export class LoginSource {
-  private constructor(private readonly streams: LoginStream[]) {}
+  private constructor(
+    private readonly streams: LoginStream[],
+    private readonly pool: WorkerPool | null,
+  ) {}
 
   /** With `coverage`, every log also reports the times of its lines there (backfill's partial months). */
   static async open(paths: readonly string[], config: RunConfig, notices: Notices, coverage?: RunCoverage): Promise<LoginSource> {
@@ -40,12 +58,20 @@ export class LoginSource {
           coverage: coverage?.log(),
         }),
     );
-    return new LoginSource(streams);
+    // `--jobs`: large logs are read by worker threads (started only when a log needs them).
+    const jobs = jobsOf(config);
+    const pool = jobs > 1 ? new WorkerPool(jobs) : null;
+    if (pool !== null) for (const stream of streams) await stream.useWorkers(pool, testRanges());
+    return new LoginSource(streams, pool);
   }
 
-  /** The logins in time order, in batches (the hot path: no promise round trip per login). */
-  loginBatches(): AsyncGenerator<LoginEvent[]> {
-    return mergeByTime(this.streams);
+  /** The logins in time order, in batches (the hot path: no promise round trip per login). Workers end with it. */
+  async *loginBatches(): AsyncGenerator<LoginEvent[]> {
+    try {
+      yield* mergeByTime(this.streams);
+    } finally {
+      this.pool?.close();
+    }
   }
 
   /** The logins in time order, one by one. */

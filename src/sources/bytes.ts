@@ -50,3 +50,26 @@ export function monthAbbrevAt(buf: Buffer, pos: number): number {
 
 export const TAB = 0x09;
 export const SPACE = 0x20;
+
+/**
+ * Remembers the first `length` bytes of the last line it was shown (a timestamp up to the
+ * minute): `changed` is true when a line's differ, so a line filter keeps one line per minute.
+ */
+export class PrefixWatch {
+  private readonly last: Uint8Array;
+  private seen = false;
+
+  constructor(private readonly length: number) {
+    this.last = new Uint8Array(length);
+  }
+
+  changed(buf: Buffer, start: number): boolean {
+    const n = this.length;
+    let same = this.seen;
+    for (let i = 0; same && i < n; i++) if (buf[start + i] !== this.last[i]) same = false;
+    if (same) return false;
+    for (let i = 0; i < n; i++) this.last[i] = buf[start + i];
+    this.seen = true;
+    return true;
+  }
+}

@@ -9,6 +9,8 @@ export interface LogInput {
   /** Modification time (now for stdin): the reference for inferring years (SPEC §5). */
   readonly mtimeMs: number;
   readonly gzip: boolean;
+  /** A regular file's path and size (not for standard input): what worker threads read (`--jobs`). */
+  readonly file?: { readonly path: string; readonly size: number };
   /**
    * The (decompressed) bytes, in chunks. A chunk is valid only until the next one is asked for:
    * plain files are read into two reused buffers (fresh 1 MB buffers cost more than the parsing).
@@ -102,6 +104,7 @@ async function openInput(path: string): Promise<LogInput> {
       label: path,
       mtimeMs: stat.mtimeMs,
       gzip,
+      file: { path, size: stat.size },
       chunks: () => (gzip ? createReadStream(path, { highWaterMark: CHUNK_BYTES }).pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : readChunks(path)),
     };
   } catch (err) {

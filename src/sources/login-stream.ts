@@ -6,6 +6,18 @@ import { describeFsError } from './log-input.js';
 import { detectFormatOfChunk } from './formats.js';
 import { LineSplitter } from './line-splitter.js';
 import { InputReadError } from '../errors.js';
+import { PieceFailure, PieceRanges, type RangePlan } from './parallel/piece-ranges.js';
+import type { KeptLines } from './parallel/range-protocol.js';
+import type { WorkerPool } from './parallel/worker-pool.js';
+
+/** Logs smaller than this are read on the main thread: starting workers would cost more than they save. */
+export const PARALLEL_MIN_BYTES = 4 << 20;
+
+/** How `useWorkers` splits the work (tests split small logs at chosen points). */
+export interface WorkerOptions {
+  readonly minBytes?: number;
+  readonly plan?: RangePlan;
+}
 
 /** Options shared by every input of a run. */
 export interface StreamOptions {
@@ -44,6 +56,11 @@ export class LoginStream {
   private done = false;
   private readonly pieceStats: PieceStats[] = [];
   private counted: ParserStats = { lines: 0, unparsable: 0 };
+  /** Set when worker threads read this log (`useWorkers`). */
+  private ranges: PieceRanges | null = null;
+  /** With workers: lines of the current piece so far, and whether its parser has been set up. */
+  private pieceLines = 0;
+  private piecePrepared = false;
   format: LogFormat | null;
 
   constructor(
@@ -63,10 +80,28 @@ export class LoginStream {
     return this.inputs[this.pieceIndex];
   }
 
+  /**
+   * Reads this log on worker threads (`--jobs`) when it is large enough, all its pieces are files,
+   * and its format has a line filter: workers cut ranges into lines and filter them, and this
+   * stream runs the format's one parser over the kept lines in log order, as a serial run would.
+   */
+  async useWorkers(pool: WorkerPool, options: WorkerOptions = {}): Promise<boolean> {
+    if (this.inputs.some((i) => i.file === undefined)) return false;
+    if (this.inputs.reduce((n, i) => n + i.file!.size, 0) < (options.minBytes ?? PARALLEL_MIN_BYTES)) return false;
+    const format = this.format ?? (await this.detectAhead());
+    if (format === null || format.lineFilter === undefined) return false;
+    this.ranges = new PieceRanges(pool, this.inputs, format.name, pool.size * 2, options.plan);
+    return true;
+  }
+
   /** The next events (possibly none), or null at the end of the last piece. */
   async next(): Promise<LoginEvent[] | null> {
     if (this.done) return null;
-    if (this.iterator === null) this.openNextPiece();
+    if (this.ranges !== null) return this.nextFromWorkers();
+    if (this.iterator === null) {
+      this.openNextPiece();
+      this.iterator = this.current.chunks()[Symbol.asyncIterator]();
+    }
     let chunk: IteratorResult<Buffer>;
     try {
       chunk = await this.iterator!.next();
@@ -85,18 +120,64 @@ export class LoginStream {
     } else {
       this.splitterFor(chunk.value).push(chunk.value);
     }
+    return this.takeBatch();
+  }
+
+  private takeBatch(): LoginEvent[] {
     const events = this.batch;
     this.batch = [];
     this.countLogins(events);
     return events;
   }
 
+  private async nextFromWorkers(): Promise<LoginEvent[]> {
+    let item: Awaited<ReturnType<PieceRanges['next']>>;
+    try {
+      item = await this.ranges!.next();
+    } catch (err) {
+      if (!(err instanceof PieceFailure)) throw err;
+      throw new InputReadError(`${this.inputs[err.piece].label}: ${describeFsError(err.cause)}`);
+    }
+    if (item === null) {
+      while (this.pieceIndex + 1 < this.inputs.length) this.openNextPiece();
+      this.settleStats();
+      this.parser?.end();
+      this.done = true;
+    } else {
+      while (this.pieceIndex < item.piece) this.openNextPiece();
+      this.replay(item.kept);
+    }
+    return this.takeBatch();
+  }
+
+  /** The lines a worker kept, through this log's parser; the lines it dropped are only counted. */
+  private replay(kept: KeptLines): void {
+    if (kept.lines === 0) return;
+    if (!this.piecePrepared) {
+      this.piecePrepared = true;
+      this.preparePiece(null);
+    }
+    const parser = this.parser!;
+    const buf = Buffer.from(kept.bytes.buffer, kept.bytes.byteOffset, kept.bytes.length);
+    const { ends, lineNos } = kept;
+    const base = this.pieceLines;
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      parser.line(buf, start, ends[i], base + lineNos[i]);
+      start = ends[i];
+    }
+    parser.stats.lines += kept.lines - ends.length;
+    parser.stats.unparsable += kept.overlong;
+    this.pieceLines += kept.lines;
+  }
+
   private openNextPiece(): void {
     this.settleStats();
     this.pieceIndex++;
     this.pieceStats.push({ label: this.current.label, lines: 0, unparsable: 0, logins: 0, loginsWithIp: 0, loginsWithResource: 0 });
-    this.iterator = this.current.chunks()[Symbol.asyncIterator]();
     this.splitter = null;
+    this.pieceLines = 0;
+    this.piecePrepared = false;
   }
 
   /** Counted here, per piece, rather than from each event's `source` text downstream (a string op per login). */
@@ -121,8 +202,14 @@ export class LoginStream {
 
   private splitterFor(first: Buffer): LineSplitter {
     if (this.splitter !== null) return this.splitter;
+    this.splitter = new LineSplitter(this.preparePiece(first));
+    return this.splitter;
+  }
+
+  /** The parser for the current piece, at its first bytes (`first`: to detect the format, if not known yet). */
+  private preparePiece(first: Buffer | null): LineParser {
     if (this.parser === null) {
-      const format = this.format ?? this.detect(first);
+      const format = this.format ?? this.detect(this.current.label, first!);
       this.format = format;
       const stream = this;
       const ctx: ParserContext = {
@@ -146,13 +233,28 @@ export class LoginStream {
     } else {
       this.parser.nextFile(this.current.mtimeMs);
     }
-    this.splitter = new LineSplitter(this.parser);
-    return this.splitter;
+    return this.parser;
   }
 
-  private detect(first: Buffer): LogFormat {
-    const format = detectFormatOfChunk(this.current.label, first);
-    this.options.detected?.(this.current.label, format);
+  private detect(label: string, first: Buffer): LogFormat {
+    const format = detectFormatOfChunk(label, first);
+    this.format = format;
+    this.options.detected?.(label, format);
     return format;
+  }
+
+  /** The format, from the first chunk of the first piece as a serial read sees it; null if that piece is empty. */
+  private async detectAhead(): Promise<LogFormat | null> {
+    const input = this.inputs[0];
+    const iterator = input.chunks()[Symbol.asyncIterator]();
+    let first: IteratorResult<Buffer>;
+    try {
+      first = await iterator.next();
+    } catch (err) {
+      throw new InputReadError(`${input.label}: ${describeFsError(err)}`);
+    } finally {
+      await iterator.return?.();
+    }
+    return first.done ? null : this.detect(input.label, first.value);
   }
 }

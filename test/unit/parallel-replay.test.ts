@@ -1,0 +1,134 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { FIXTURES } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tree.js';
+import { openInputs } from '../../src/sources/log-input.js';
+import { LoginStream, type WorkerOptions } from '../../src/sources/login-stream.js';
+import { WorkerPool } from '../../src/sources/parallel/worker-pool.js';
+import { rangeStarts } from '../../src/sources/parallel/piece-ranges.js';
+import { groupRotatedSets } from '../../src/sources/rotated-sets.js';
+import { TimeZone } from '../../src/time/zone.js';
+import type { LogCoverage } from '../../src/core/log-coverage.js';
+import { DEFAULT_OPTIONS, ensureProsodyLogs } from '../../bench/generate-prosody.js';
+import { ensureEjabberdLogs } from '../../bench/generate-ejabberd.js';
+
+/**
+ * `--jobs`: a log read by workers in ranges gives exactly what one serial read gives — every
+ * login with its time, month, local time, IP, resource and `file:line`, every piece's counts, and
+ * every minute the coverage of partial months sees — wherever the ranges are cut.
+ */
+
+const pool = new WorkerPool(2);
+after(() => pool.close());
+
+interface Replay {
+  events: string[];
+  stats: string;
+  minutes: number[];
+  parallel: boolean;
+}
+
+async function replay(paths: readonly string[], workers: WorkerOptions | null): Promise<Replay> {
+  const minutes: number[] = [];
+  const coverage = { add: (s: { time: number }) => minutes.push(s.time) } as unknown as LogCoverage;
+  const notices: string[] = [];
+  const [pieces] = groupRotatedSets(await openInputs(paths));
+  const stream = new LoginStream(pieces, {
+    format: null,
+    time: { zone: TimeZone.of('UTC', '--timezone'), monthZone: null },
+    notice: (key) => notices.push(key),
+    coverage,
+  });
+  const parallel = workers === null ? false : await stream.useWorkers(pool, workers);
+  const events: string[] = [];
+  for (let batch = await stream.next(); batch !== null; batch = await stream.next()) {
+    for (const e of batch) events.push(JSON.stringify([e.time, e.month, e.localTime, e.host, e.user, e.ip, e.resource, e.source]));
+  }
+  return { events, stats: JSON.stringify([stream.stats, stream.format?.name, notices]), minutes, parallel };
+}
+
+function assertSame(serial: Replay, parallel: Replay, what: string): void {
+  assert.ok(parallel.parallel, `${what}: read on workers`);
+  assert.equal(parallel.events.length, serial.events.length, what);
+  assert.deepEqual(parallel.events, serial.events, what);
+  assert.equal(parallel.stats, serial.stats, what);
+  assert.deepEqual(parallel.minutes, serial.minutes, what);
+}
+
+/** Every real log in fixtures/ with a format that reads in parallel, and generated Prosody (debug, info, across a new year) and ejabberd logs. */
+function corpus(): string[] {
+  const real: string[] = [];
+  const walk = (dir: string) => {
+    for (const d of readdirSync(dir, { withFileTypes: true })) {
+      if (d.isDirectory()) walk(join(dir, d.name));
+      else if (d.name.endsWith('.log') && !d.name.startsWith('syslog.')) real.push(join(dir, d.name));
+    }
+  };
+  walk(FIXTURES);
+  const outDir = tempDir();
+  const generated = ensureProsodyLogs({ ...DEFAULT_OPTIONS, sizeMb: 2, users: 300, concurrency: 40, startMonth: '2026-11', months: 3, outDir });
+  const ejabberd = ensureEjabberdLogs(generated.debugPath, 2026);
+  return [...real, generated.debugPath, generated.infoPath, ejabberd.debugPath, ejabberd.infoPath];
+}
+
+const CORPUS = corpus();
+const serialCache = new Map<string, Replay>();
+async function serialOf(path: string): Promise<Replay> {
+  if (!serialCache.has(path)) serialCache.set(path, await replay([path], null));
+  return serialCache.get(path)!;
+}
+
+test('the corpus holds every kind of log the filters serve', () => {
+  const names = CORPUS.map((p) => p.slice(FIXTURES.length));
+  for (const kind of [/ejabberd-23\.01\/debug/, /ejabberd-23\.01\/info-ipv4/, /prosody-0\.12-p1\/prosody\.debug/, /prosody-0\.12-p1\/prosody\.info/, /new-year\.debug/, /new-year\.info/, /month-boundary/, /ejabberd-v\d+\.info/]) {
+    assert.ok(names.some((n) => kind.test(n)), String(kind));
+  }
+});
+
+test('every corpus log, in ranges of 4 KiB and of 97 bytes: the same as one serial read', async () => {
+  for (const path of CORPUS) {
+    const serial = await serialOf(path);
+    assert.ok(serial.events.length > 0, `${path} has logins`);
+    for (const bytes of [4096, 97]) {
+      if (statSync(path).size / bytes > 3000) continue; // 97-byte ranges of the 2 MB logs: thousands of tasks, no new cut
+      assertSame(serial, await replay([path], { minBytes: 0, plan: (size) => rangeStarts(size, bytes) }), `${path} in ${bytes}-byte ranges`);
+    }
+  }
+});
+
+test('every corpus log, cut at random points (inside sessions, inside lines): the same as one serial read', async () => {
+  for (const path of CORPUS) {
+    const serial = await serialOf(path);
+    const size = statSync(path).size;
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: size - 1 }), { maxLength: 12 }), async (cuts) => {
+        const starts = [0, ...cuts.sort((a, b) => a - b)];
+        assertSame(serial, await replay([path], { minBytes: 0, plan: () => starts }), `${path} cut at ${cuts.join(',')}`);
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 15) },
+    );
+  }
+});
+
+test('a rotated set (gzip pieces and the live file, across a new year): pieces on their own workers, the same as serial', async () => {
+  const dir = tempDir();
+  const text = readFileSync(join(FIXTURES, 'prosody-0.12-captured', 'new-year.debug.log'), 'utf8');
+  const lines = text.split('\n');
+  const thirds = [0, Math.floor(lines.length / 3), Math.floor((2 * lines.length) / 3), lines.length];
+  const names = ['prosody.log.2.gz', 'prosody.log.1.gz', 'prosody.log'];
+  const mtime = Date.UTC(2027, 0, 2) / 1000;
+  names.forEach((name, k) => {
+    const part = lines.slice(thirds[k], thirds[k + 1]).join('\n') + (k < 2 ? '\n' : '');
+    writeFileSync(join(dir, name), name.endsWith('.gz') ? gzipSync(part) : part);
+    utimesSync(join(dir, name), mtime, mtime);
+  });
+  const paths = names.map((n) => join(dir, n)).reverse();
+  const serial = await replay(paths, null);
+  assert.ok(serial.events.length > 0);
+  assertSame(serial, await replay(paths, { minBytes: 0 }), 'rotated set');
+  assertSame(serial, await replay(paths, { minBytes: 0, plan: (size) => rangeStarts(size, 1000) }), 'rotated set, live file in ranges');
+});
