@@ -61,7 +61,11 @@ export class LoginSource {
     // `--jobs`: large logs are read by worker threads (started only when a log needs them).
     const jobs = jobsOf(config);
     const pool = jobs > 1 ? new WorkerPool(jobs) : null;
-    if (pool !== null) for (const stream of streams) await stream.useWorkers(pool, testRanges());
+    if (pool !== null) {
+      for (const stream of streams) {
+        if (await stream.useWorkers(pool, testRanges())) notices.verbose(`${stream.inputs[0].label}: read by up to ${jobs} worker threads`);
+      }
+    }
     return new LoginSource(streams, pool);
   }
 
