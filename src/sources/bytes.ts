@@ -52,8 +52,8 @@ export const TAB = 0x09;
 export const SPACE = 0x20;
 
 /**
- * Remembers the first `length` bytes of the last line it was shown (a timestamp up to the
- * minute): `changed` is true when a line's differ, so a line filter keeps one line per minute.
+ * Remembers the first `length` bytes of a line (a timestamp up to the minute), so a line filter
+ * keeps one line per minute: `same` compares a line's with them, `remember` takes a line's.
  */
 export class PrefixWatch {
   private readonly last: Uint8Array;
@@ -63,13 +63,21 @@ export class PrefixWatch {
     this.last = new Uint8Array(length);
   }
 
-  changed(buf: Buffer, start: number): boolean {
-    const n = this.length;
-    let same = this.seen;
-    for (let i = 0; same && i < n; i++) if (buf[start + i] !== this.last[i]) same = false;
-    if (same) return false;
-    for (let i = 0; i < n; i++) this.last[i] = buf[start + i];
+  same(buf: Buffer, start: number): boolean {
+    if (!this.seen) return false;
+    for (let i = 0; i < this.length; i++) if (buf[start + i] !== this.last[i]) return false;
+    return true;
+  }
+
+  remember(buf: Buffer, start: number): void {
+    for (let i = 0; i < this.length; i++) this.last[i] = buf[start + i];
     this.seen = true;
+  }
+
+  /** Remembers the line's bytes; true when they differ from the last ones. */
+  changed(buf: Buffer, start: number): boolean {
+    if (this.same(buf, start)) return false;
+    this.remember(buf, start);
     return true;
   }
 }

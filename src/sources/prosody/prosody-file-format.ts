@@ -166,19 +166,31 @@ class ProsodyFileFilter implements LineFilter {
 
   keep(buf: Buffer, start: number, end: number): boolean {
     if (end === start || buf[start] === TAB) return false;
-    if (end - start <= STAMP_LENGTH || !hasStampShape(buf, start)) return true;
-    const key = (buf[start] << 16) | (buf[start + 1] << 8) | buf[start + 2];
-    if (key !== this.monthKey) {
-      if (monthAbbrevAt(buf, start) === 0) return true;
-      this.monthKey = key;
-    }
+    if (end - start <= STAMP_LENGTH) return true;
+    // The minute of the last well-formed line: its `Mmm DD HH:MM` is known good, check the rest.
+    const sameMinute = this.minute.same(buf, start);
+    if (sameMinute ? !hasSecondsShape(buf, start) : !hasStampShape(buf, start) || !this.isMonth(buf, start)) return true;
     const tab1 = indexOfByte(buf, TAB, start + STAMP_LENGTH, end);
     const tab2 = tab1 < 0 ? -1 : indexOfByte(buf, TAB, tab1 + 1, end);
     if (tab2 < 0) return true;
-    let keep = this.minute.changed(buf, start);
+    let keep = !sameMinute;
+    if (keep) this.minute.remember(buf, start);
     if (!this.debugSeen && tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64) keep = this.debugSeen = true;
     return sessionLineMatters(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end, this.debugSeen) || keep;
   }
+
+  private isMonth(buf: Buffer, start: number): boolean {
+    const key = (buf[start] << 16) | (buf[start + 1] << 8) | buf[start + 2];
+    if (key === this.monthKey) return true;
+    if (monthAbbrevAt(buf, start) === 0) return false;
+    this.monthKey = key;
+    return true;
+  }
+}
+
+/** `:SS ` after a known-good `Mmm DD HH:MM`. */
+function hasSecondsShape(buf: Buffer, p: number): boolean {
+  return buf[p + 12] === COLON && isDigit(buf[p + 13]) && isDigit(buf[p + 14]) && buf[p + 15] === SPACE;
 }
 
 /** `Mmm DD HH:MM:SS ` with digits where digits belong (the day may be space-padded). */
