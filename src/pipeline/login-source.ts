@@ -35,7 +35,7 @@ const TEST_RANGE_ENV = 'MONTHLY_VISITORS_TEST_RANGE_BYTES';
 function testRanges(): WorkerOptions {
   const n = Number(process.env[TEST_RANGE_ENV]);
   if (!(n >= 1)) return {};
-  return { minBytes: 0, plan: (size) => rangeStarts(size, n) };
+  return { force: true, plan: (size) => rangeStarts(size, n) };
 }
 
 /** All inputs of a run as one time-ordered stream of logins, with per-input reports. */

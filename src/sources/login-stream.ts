@@ -8,14 +8,22 @@ import { LineSplitter } from './line-splitter.js';
 import { InputReadError } from '../errors.js';
 import { PieceFailure, PieceRanges, type RangePlan } from './parallel/piece-ranges.js';
 import type { KeptLines } from './parallel/range-protocol.js';
+import { keptShare } from './parallel/kept-collector.js';
 import type { WorkerPool } from './parallel/worker-pool.js';
 
 /** Logs smaller than this are read on the main thread: starting workers would cost more than they save. */
 export const PARALLEL_MIN_BYTES = 4 << 20;
 
-/** How `useWorkers` splits the work (tests split small logs at chosen points). */
+/**
+ * Plain logs whose filter keeps more than this share of their first chunk (info-level logs, where
+ * nearly every line is a session line) are read on the main thread: workers would only add copying.
+ */
+export const MAX_KEPT_SHARE = 0.25;
+
+/** How `useWorkers` splits the work (tests send small logs to workers, split at chosen points). */
 export interface WorkerOptions {
-  readonly minBytes?: number;
+  /** Workers for any log whose format allows it, whatever its size and kept share. */
+  readonly force?: boolean;
   readonly plan?: RangePlan;
 }
 
@@ -86,10 +94,16 @@ export class LoginStream {
    * stream runs the format's one parser over the kept lines in log order, as a serial run would.
    */
   async useWorkers(pool: WorkerPool, options: WorkerOptions = {}): Promise<boolean> {
+    const force = options.force === true;
     if (this.inputs.some((i) => i.file === undefined)) return false;
-    if (this.inputs.reduce((n, i) => n + i.file!.size, 0) < (options.minBytes ?? PARALLEL_MIN_BYTES)) return false;
-    const format = this.format ?? (await this.detectAhead());
-    if (format === null || format.lineFilter === undefined) return false;
+    if (!force && this.inputs.reduce((n, i) => n + i.file!.size, 0) < PARALLEL_MIN_BYTES) return false;
+    if (this.format?.lineFilter === undefined && this.format !== null) return false;
+    const first = await this.firstChunk();
+    if (first === null) return false;
+    const format = this.format ?? this.detect(this.inputs[0].label, first);
+    if (format.lineFilter === undefined) return false;
+    // A gzip set gains from parallel decompression whatever the filter keeps.
+    if (!force && this.inputs.every((i) => !i.gzip) && keptShare(format.lineFilter(), first) > MAX_KEPT_SHARE) return false;
     this.ranges = new PieceRanges(pool, this.inputs, format.name, pool.size * 2, options.plan);
     return true;
   }
@@ -243,8 +257,8 @@ export class LoginStream {
     return format;
   }
 
-  /** The format, from the first chunk of the first piece as a serial read sees it; null if that piece is empty. */
-  private async detectAhead(): Promise<LogFormat | null> {
+  /** The first chunk of the first piece, as a serial read sees it (to detect the format); null if that piece is empty. */
+  private async firstChunk(): Promise<Buffer | null> {
     const input = this.inputs[0];
     const iterator = input.chunks()[Symbol.asyncIterator]();
     let first: IteratorResult<Buffer>;
@@ -255,6 +269,6 @@ export class LoginStream {
     } finally {
       await iterator.return?.();
     }
-    return first.done ? null : this.detect(input.label, first.value);
+    return first.done ? null : Buffer.from(first.value);
   }
 }

@@ -95,7 +95,7 @@ test('every corpus log, in ranges of 4 KiB and of 97 bytes: the same as one seri
     assert.ok(serial.events.length > 0, `${path} has logins`);
     for (const bytes of [4096, 97]) {
       if (statSync(path).size / bytes > 3000) continue; // 97-byte ranges of the 2 MB logs: thousands of tasks, no new cut
-      assertSame(serial, await replay([path], { minBytes: 0, plan: (size) => rangeStarts(size, bytes) }), `${path} in ${bytes}-byte ranges`);
+      assertSame(serial, await replay([path], { force: true, plan: (size) => rangeStarts(size, bytes) }), `${path} in ${bytes}-byte ranges`);
     }
   }
 });
@@ -107,7 +107,7 @@ test('every corpus log, cut at random points (inside sessions, inside lines): th
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: size - 1 }), { maxLength: 12 }), async (cuts) => {
         const starts = [0, ...cuts.sort((a, b) => a - b)];
-        assertSame(serial, await replay([path], { minBytes: 0, plan: () => starts }), `${path} cut at ${cuts.join(',')}`);
+        assertSame(serial, await replay([path], { force: true, plan: () => starts }), `${path} cut at ${cuts.join(',')}`);
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 15) },
     );
@@ -129,6 +129,29 @@ test('a rotated set (gzip pieces and the live file, across a new year): pieces o
   const paths = names.map((n) => join(dir, n)).reverse();
   const serial = await replay(paths, null);
   assert.ok(serial.events.length > 0);
-  assertSame(serial, await replay(paths, { minBytes: 0 }), 'rotated set');
-  assertSame(serial, await replay(paths, { minBytes: 0, plan: (size) => rangeStarts(size, 1000) }), 'rotated set, live file in ranges');
+  assertSame(serial, await replay(paths, { force: true }), 'rotated set');
+  assertSame(serial, await replay(paths, { force: true, plan: (size) => rangeStarts(size, 1000) }), 'rotated set, live file in ranges');
+});
+
+test('which logs go to workers: large debug logs and gzip sets yes; small logs, info-level logs (most lines kept) and syslog no', async () => {
+  const dir = tempDir();
+  const big = (name: string, source: string) => {
+    const text = readFileSync(source);
+    const path = join(dir, name);
+    writeFileSync(path, Buffer.concat(Array.from({ length: Math.ceil((5 << 20) / text.length) }, () => text)));
+    return path;
+  };
+  const decide = async (paths: string[]) => {
+    const [pieces] = groupRotatedSets(await openInputs(paths));
+    const stream = new LoginStream(pieces, { format: null, time: { zone: TimeZone.of('UTC', '--timezone'), monthZone: null }, notice: () => {} });
+    return stream.useWorkers(pool);
+  };
+  const p1 = (name: string) => join(FIXTURES, 'prosody-0.12-p1', name);
+  assert.equal(await decide([p1('prosody.debug.log')]), false, 'small');
+  assert.equal(await decide([big('debug.log', p1('prosody.debug.log'))]), true, 'large debug');
+  assert.equal(await decide([big('info.log', p1('prosody.info.log'))]), false, 'large info');
+  assert.equal(await decide([big('syslog.log', join(FIXTURES, 'prosody-0.12-syslog', 'syslog.rfc3339.log'))]), false, 'syslog');
+  const gz = join(dir, 'info.log.1.gz');
+  writeFileSync(gz, gzipSync(readFileSync(join(dir, 'info.log'))));
+  assert.equal(await decide([gz, join(dir, 'info.log')]), true, 'a set with a gzip piece');
 });
