@@ -62,8 +62,8 @@ interface Job {
 
 /**
  * Up to `size` worker threads running range tasks first come, first served. Workers start on the
- * first task (a run that needs none starts none) and never keep the process alive; `close` ends
- * them all, whatever they are doing. A worker that throws or stops fails its task; the others go on.
+ * first task (a run that needs none starts none); an idle one does not keep the process alive;
+ * `close` ends them all, whatever they are doing. A worker that throws or stops fails its task; the others go on.
  */
 export class WorkerPool {
   private readonly queue: Job[] = [];
@@ -98,6 +98,7 @@ export class WorkerPool {
       if (worker === null) return;
       const job = this.queue.shift()!;
       this.running.set(worker, job);
+      worker.ref(); // a task under way keeps the process alive until its batches are in
       worker.postMessage(job.task);
     }
   }
@@ -120,6 +121,7 @@ export class WorkerPool {
 
   private release(worker: Worker, settle: () => void): void {
     this.running.delete(worker);
+    worker.unref();
     settle();
     if (!this.closed) {
       this.idle.push(worker);
