@@ -16,6 +16,7 @@ import { createGzip } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { DEFAULT_OPTIONS, ensureProsodyLogs } from './generate-prosody.js';
 import { ensureEjabberdLogs } from './generate-ejabberd.js';
+import { cpuSplit } from './parallel-cpu.js';
 
 export interface ParallelInputs {
   readonly root: string;
@@ -164,9 +165,21 @@ export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
     out.push(`  ${String(n).padStart(4)}   ${s(t).padStart(6)}   ${(debugMb / (t / 1000)).toFixed(0).padStart(4)}   ${(t / g).toFixed(1).padStart(4)}×   ${(t1 / t).toFixed(2).padStart(7)}×   (projected)`);
   }
   out.push(
-    `  projection: Amdahl's law fitted to the two measured points, t(N) = s + p/N with s = 2·t2 − t1 = ${s(serialPart)} s (start-up, the ordered ` +
-      `parse of kept lines and the module's rule on the main thread) and p = 2·(t1 − t2) = ${s(parallelPart)} s (splitting and filtering, spread over workers); ` +
-      'it assumes one free core per worker and ignores memory bandwidth',
+    `  projected rows: Amdahl's law fitted to the two measured wall times, t(N) = s + p/N with s = 2·t2 − t1 = ${s(serialPart)} s and p = 2·(t1 − t2) = ` +
+      `${s(parallelPart)} s; meaningful only when the machine gave each thread a core (see the load average)`,
+  );
+  // The same from CPU time per thread, which the machine's load does not change.
+  const split = await cpuSplit(inputs.debugLog, 2);
+  const cliCpu1 = median(one.get('jobs 1')!.runs.map((r) => r.cpuMs ?? NaN));
+  const fixed = Math.max(0, cliCpu1 - split.serialMs);
+  const project = (n: number) => fixed + Math.max(split.mainMs, split.workersMs / n);
+  out.push(
+    `  CPU per thread (bench/parallel-cpu.ts, reading only): serial parse ${s(split.serialMs)} s; with workers the main thread ${s(split.mainMs)} s, ` +
+      `the workers ${s(split.workersMs)} s together; the rest of a run (start-up, the module's rule, the end) ${s(fixed)} s of CPU`,
+  );
+  out.push(
+    `  projection from CPU, t(N) = rest + max(main, workers/N) with a free core per thread: ` +
+      [1, 2, 4, 8, 16].map((n) => `${n}: ${s(n === 1 ? cliCpu1 : project(n))} s (${(debugMb / ((n === 1 ? cliCpu1 : project(n)) / 1000)).toFixed(0)} MB/s)`).join(', '),
   );
 
   // (2) a rotated set of gzip pieces
