@@ -155,3 +155,36 @@ test('which logs go to workers: large debug logs and gzip sets yes; small logs, 
   writeFileSync(gz, gzipSync(readFileSync(join(dir, 'info.log'))));
   assert.equal(await decide([gz, join(dir, 'info.log')]), true, 'a set with a gzip piece');
 });
+
+/** Bytes that change how a line parses, dropped into real logs at random places. */
+const TOKENS = ['\t', '\r', '\n', '\n\n', '\t\t', ' ', 'Dec', 'Jan', 'Xyz', '99', 'c2s', 'conn', '\tdebug\t', '\tinfo\t', 'Resource bound: ', 'Client connected', 'Authenticated as ', '[info] ', ') ', '@ejabberd_c2s:', 'Opened c2s session for a@b/c', '  '].map((t) => Buffer.from(t));
+
+function damaged(base: Buffer): fc.Arbitrary<Buffer> {
+  const edit = fc.record({ at: fc.nat(), token: fc.integer({ min: 0, max: TOKENS.length - 1 }), cut: fc.integer({ min: 0, max: 4 }) });
+  return fc.array(edit, { minLength: 1, maxLength: 40 }).map((edits) => {
+    let b = base;
+    for (const e of edits) {
+      const at = e.at % (b.length + 1);
+      b = Buffer.concat([b.subarray(0, at), TOKENS[e.token], b.subarray(Math.min(b.length, at + e.cut))]);
+    }
+    return b;
+  });
+}
+
+test('damaged real logs (tabs, newlines, CRs, months, session messages dropped in anywhere), cut at random points: the same as serial', async () => {
+  const dir = tempDir();
+  let n = 0;
+  for (const source of [join(FIXTURES, 'prosody-0.12-captured', 'new-year.debug.log'), join(FIXTURES, 'prosody-0.12-p1', 'prosody.info.log'), join(FIXTURES, 'ejabberd-23.01', 'debug', 'ejabberd.log')]) {
+    const base = readFileSync(source).subarray(0, 24_000);
+    await fc.assert(
+      fc.asyncProperty(damaged(base), fc.uniqueArray(fc.integer({ min: 1, max: 23_999 }), { maxLength: 10 }), async (bytes, cuts) => {
+        const path = join(dir, `log-${n++}.log`);
+        writeFileSync(path, bytes);
+        const serial = await replay([path], null);
+        const starts = [0, ...cuts.filter((c) => c < bytes.length).sort((a, b) => a - b)];
+        assertSame(serial, await replay([path], { force: true, plan: () => starts }), `${source} damaged, cut at ${starts.join(',')}`);
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 25) },
+    );
+  }
+});
