@@ -188,3 +188,14 @@ test('damaged real logs (tabs, newlines, CRs, months, session messages dropped i
     );
   }
 });
+
+test('an ejabberd line that ends inside its stamp, before a line starting with `[`: the same with workers (no byte past a line is read)', async () => {
+  const dir = tempDir();
+  const real = readFileSync(join(FIXTURES, 'ejabberd-23.01', 'debug', 'ejabberd.log'), 'utf8').split('\n');
+  const lines = [...real.slice(0, 40), '2026-11-25 12:24:14.3224051+00:00 ', '[info] not a stamp', '2026-11-25 12:24:15.322405+00:00', ' [', ...real.slice(40, 80)];
+  const path = join(dir, 'ejabberd.log');
+  writeFileSync(path, lines.join('\n'));
+  const serial = await replay([path], null);
+  const size = statSync(path).size;
+  for (let cut = 1; cut < size; cut += 37) assertSame(serial, await replay([path], { force: true, plan: () => [0, cut] }), `cut at ${cut}`);
+});

@@ -212,6 +212,8 @@ function stampEnd(buf: Buffer, p: number, end: number): number {
   let q = p + 20;
   while (q < end && isDigit(buf[q])) q++;
   const sign = buf[q];
+  // Only the line's own bytes: what follows its end differs between reads (a newline, another line, nothing).
+  if (q + 7 >= end) return -1;
   if ((sign !== 0x2b && sign !== 0x2d) || buf[q + 3] !== 0x3a || buf[q + 6] !== 0x20 || buf[q + 7] !== 0x5b) return -1;
   if (q === p + 20 || !inRange(buf, q + 1, 2, 0, 23) || !inRange(buf, q + 4, 2, 0, 59)) return -1;
   return q + 7;
