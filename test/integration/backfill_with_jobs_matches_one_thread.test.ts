@@ -20,6 +20,7 @@ const LOGS = [
   fixture('prosody-0.12-captured', 'month-boundary.debug.log'),
   fixture('prosody-0.12-captured', 'new-year.info.log'),
   fixture('ejabberd-23.01', 'debug', 'ejabberd.log'),
+  fixture('prosody-0.12-syslog', 'syslog.traditional.log'),
 ];
 
 function backfill(jobs: string, rangeBytes: string, logs: string[], extra: string[] = []) {

@@ -13,6 +13,8 @@ import { rangeStarts } from '../../src/sources/parallel/piece-ranges.js';
 import { groupRotatedSets } from '../../src/sources/rotated-sets.js';
 import { TimeZone } from '../../src/time/zone.js';
 import type { LogCoverage } from '../../src/core/log-coverage.js';
+import type { LogFormat } from '../../src/sources/log-format.js';
+import { prosodyFileFormatWith } from '../../src/sources/prosody/prosody-file-format.js';
 import { DEFAULT_OPTIONS, ensureProsodyLogs } from '../../bench/generate-prosody.js';
 import { ensureEjabberdLogs } from '../../bench/generate-ejabberd.js';
 
@@ -65,7 +67,7 @@ function corpus(): string[] {
   const walk = (dir: string) => {
     for (const d of readdirSync(dir, { withFileTypes: true })) {
       if (d.isDirectory()) walk(join(dir, d.name));
-      else if (d.name.endsWith('.log') && !d.name.startsWith('syslog.')) real.push(join(dir, d.name));
+      else if (d.name.endsWith('.log')) real.push(join(dir, d.name));
     }
   };
   walk(FIXTURES);
@@ -84,7 +86,7 @@ async function serialOf(path: string): Promise<Replay> {
 
 test('the corpus holds every kind of log the filters serve', () => {
   const names = CORPUS.map((p) => p.slice(FIXTURES.length));
-  for (const kind of [/ejabberd-23\.01\/debug/, /ejabberd-23\.01\/info-ipv4/, /prosody-0\.12-p1\/prosody\.debug/, /prosody-0\.12-p1\/prosody\.info/, /new-year\.debug/, /new-year\.info/, /month-boundary/, /ejabberd-v\d+\.info/]) {
+  for (const kind of [/ejabberd-23\.01\/debug/, /ejabberd-23\.01\/info-ipv4/, /prosody-0\.12-p1\/prosody\.debug/, /prosody-0\.12-p1\/prosody\.info/, /new-year\.debug/, /new-year\.info/, /month-boundary/, /ejabberd-v\d+\.info/, /syslog\.rfc3339/, /syslog\.traditional/]) {
     assert.ok(names.some((n) => kind.test(n)), String(kind));
   }
 });
@@ -133,7 +135,7 @@ test('a rotated set (gzip pieces and the live file, across a new year): pieces o
   assertSame(serial, await replay(paths, { force: true, plan: (size) => rangeStarts(size, 1000) }), 'rotated set, live file in ranges');
 });
 
-test('which logs go to workers: large debug logs and gzip sets yes; small logs, info-level logs (most lines kept) and syslog no', async () => {
+test('which logs go to workers: large debug logs and gzip sets yes; small logs, info-level logs (most lines kept), a custom time format no', async () => {
   const dir = tempDir();
   const big = (name: string, source: string) => {
     const text = readFileSync(source);
@@ -141,16 +143,16 @@ test('which logs go to workers: large debug logs and gzip sets yes; small logs, 
     writeFileSync(path, Buffer.concat(Array.from({ length: Math.ceil((5 << 20) / text.length) }, () => text)));
     return path;
   };
-  const decide = async (paths: string[]) => {
+  const decide = async (paths: string[], format: LogFormat | null = null) => {
     const [pieces] = groupRotatedSets(await openInputs(paths));
-    const stream = new LoginStream(pieces, { format: null, time: { zone: TimeZone.of('UTC', '--timezone'), monthZone: null }, notice: () => {} });
+    const stream = new LoginStream(pieces, { format, time: { zone: TimeZone.of('UTC', '--timezone'), monthZone: null }, notice: () => {} });
     return stream.useWorkers(pool);
   };
   const p1 = (name: string) => join(FIXTURES, 'prosody-0.12-p1', name);
   assert.equal(await decide([p1('prosody.debug.log')]), false, 'small');
   assert.equal(await decide([big('debug.log', p1('prosody.debug.log'))]), true, 'large debug');
   assert.equal(await decide([big('info.log', p1('prosody.info.log'))]), false, 'large info');
-  assert.equal(await decide([big('syslog.log', join(FIXTURES, 'prosody-0.12-syslog', 'syslog.rfc3339.log'))]), false, 'syslog');
+  assert.equal(await decide([join(dir, 'debug.log')], prosodyFileFormatWith('%b %d %H:%M:%S')), false, 'custom timestamps');
   const gz = join(dir, 'info.log.1.gz');
   writeFileSync(gz, gzipSync(readFileSync(join(dir, 'info.log'))));
   assert.equal(await decide([gz, join(dir, 'info.log')]), true, 'a set with a gzip piece');
@@ -174,7 +176,7 @@ function damaged(base: Buffer): fc.Arbitrary<Buffer> {
 test('damaged real logs (tabs, newlines, CRs, months, session messages dropped in anywhere), cut at random points: the same as serial', async () => {
   const dir = tempDir();
   let n = 0;
-  for (const source of [join(FIXTURES, 'prosody-0.12-captured', 'new-year.debug.log'), join(FIXTURES, 'prosody-0.12-p1', 'prosody.info.log'), join(FIXTURES, 'ejabberd-23.01', 'debug', 'ejabberd.log')]) {
+  for (const source of [join(FIXTURES, 'prosody-0.12-captured', 'new-year.debug.log'), join(FIXTURES, 'prosody-0.12-p1', 'prosody.info.log'), join(FIXTURES, 'ejabberd-23.01', 'debug', 'ejabberd.log'), join(FIXTURES, 'prosody-0.12-syslog', 'syslog.traditional.log'), join(FIXTURES, 'prosody-0.12-syslog', 'syslog.rfc3339.log')]) {
     const base = readFileSync(source).subarray(0, 24_000);
     await fc.assert(
       fc.asyncProperty(damaged(base), fc.uniqueArray(fc.integer({ min: 1, max: 23_999 }), { maxLength: 10 }), async (bytes, cuts) => {
