@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { openInputs } from '../src/sources/log-input.js';
 import { LoginStream } from '../src/sources/login-stream.js';
+import { groupRotatedSets } from '../src/sources/rotated-sets.js';
 import { WorkerPool } from '../src/sources/parallel/worker-pool.js';
 import { TimeZone } from '../src/time/zone.js';
 
@@ -32,22 +33,24 @@ function processCpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-async function read(path: string, pool: WorkerPool | null): Promise<{ mainMs: number; totalMs: number; logins: number }> {
+async function read(paths: readonly string[], pool: WorkerPool | null): Promise<{ mainMs: number; totalMs: number; logins: number }> {
   const main0 = threadCpuMs();
   const total0 = processCpuMs();
-  const stream = new LoginStream(await openInputs([path]), { format: null, time: { zone: TimeZone.of('UTC', '--timezone'), monthZone: null }, notice: () => {} });
-  if (pool !== null && !(await stream.useWorkers(pool, { force: true }))) throw new Error(`${path}: not read by workers`);
+  const [pieces] = groupRotatedSets(await openInputs(paths));
+  const stream = new LoginStream(pieces!, { format: null, time: { zone: TimeZone.of('UTC', '--timezone'), monthZone: null }, notice: () => {} });
+  if (pool !== null && !(await stream.useWorkers(pool, { force: true }))) throw new Error(`${paths[0]}: not read by workers`);
   let logins = 0;
   for (let batch = await stream.next(); batch !== null; batch = await stream.next()) logins += batch.length;
   return { mainMs: threadCpuMs() - main0, totalMs: processCpuMs() - total0, logins };
 }
 
-export async function cpuSplit(path: string, jobs: number): Promise<CpuSplit> {
-  const serial = await read(path, null);
+/** `paths`: one log, or the pieces of one rotated log. */
+export async function cpuSplit(paths: readonly string[], jobs: number): Promise<CpuSplit> {
+  const serial = await read(paths, null);
   const pool = new WorkerPool(jobs);
   try {
-    const parallel = await read(path, pool);
-    if (parallel.logins !== serial.logins) throw new Error(`${path}: ${parallel.logins} logins with workers, ${serial.logins} without`);
+    const parallel = await read(paths, pool);
+    if (parallel.logins !== serial.logins) throw new Error(`${paths[0]}: ${parallel.logins} logins with workers, ${serial.logins} without`);
     return { serialMs: serial.totalMs, mainMs: parallel.mainMs, workersMs: Math.max(0, parallel.totalMs - parallel.mainMs), logins: serial.logins };
   } finally {
     pool.close();

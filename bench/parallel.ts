@@ -169,7 +169,7 @@ export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
       `${s(parallelPart)} s; meaningful only when the machine gave each thread a core (see the load average)`,
   );
   // The same from CPU time per thread, which the machine's load does not change.
-  const split = await cpuSplit(inputs.debugLog, 2);
+  const split = await cpuSplit([inputs.debugLog], 2);
   const cliCpu1 = median(one.get('jobs 1')!.runs.map((r) => r.cpuMs ?? NaN));
   const fixed = Math.max(0, cliCpu1 - split.serialMs);
   const project = (n: number) => fixed + Math.max(split.mainMs, split.workersMs / n);
@@ -192,6 +192,14 @@ export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
   const r1 = rot.get('jobs 1')!.ms;
   const r2 = rot.get('jobs 2')!.ms;
   out.push(`rotated set: ${set.files.length} .gz pieces, ${set.mb.toFixed(0)} MB uncompressed: --jobs 1 ${s(r1)} s, --jobs 2 ${s(r2)} s → ${(r1 / r2).toFixed(2)}×`);
+  const setSplit = await cpuSplit(set.files, 2);
+  const setCli1 = median(rot.get('jobs 1')!.runs.map((r) => r.cpuMs ?? NaN));
+  const setRest = Math.max(0, setCli1 - setSplit.serialMs);
+  const setProject = (n: number) => setRest + Math.max(setSplit.mainMs, setSplit.workersMs / n);
+  out.push(
+    `  CPU per thread: serial gunzip + parse ${s(setSplit.serialMs)} s; with workers the main thread ${s(setSplit.mainMs)} s, the workers ${s(setSplit.workersMs)} s; ` +
+      `rest of the run ${s(setRest)} s → projected ${[2, 4, 8].map((n) => `${n}: ${(setCli1 / setProject(n)).toFixed(2)}×`).join(', ')} over --jobs 1`,
+  );
 
   // (3) login-dense info logs
   const info: Array<[keyof typeof BEFORE_LOGINS_PER_S, number, number]> = [];
