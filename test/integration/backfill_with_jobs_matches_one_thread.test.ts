@@ -90,3 +90,16 @@ test('--verbose says which logs workers read; a small log with the default --job
   assert.match(cut.stderr, /prosody\.debug\.log: read by up to 3 worker threads/);
   assert.equal(cut.stdout, small.stdout);
 });
+
+test('check of a log read by workers reports what --jobs 1 reports', () => {
+  const check = (jobs: string, rangeBytes: string) =>
+    runCli(['check', '--data-dir', fixture('prosody-0.12-p1', 'data'), '--mmdb', MMDB, '--timezone', 'UTC', '--year', '2026', '--jobs', jobs, LOGS[0], LOGS[4]], {
+      env: { MONTHLY_VISITORS_TEST_RANGE_BYTES: rangeBytes },
+    });
+  const one = check('1', '');
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stdout + one.stderr, /prosody\.debug\.log: prosody, 716 lines, 13 logins/);
+  const two = check('2', '300');
+  assert.equal(two.stdout, one.stdout);
+  assert.equal(two.stderr, one.stderr);
+});
