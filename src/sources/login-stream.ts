@@ -15,8 +15,9 @@ import type { WorkerPool } from './parallel/worker-pool.js';
 export const PARALLEL_MIN_BYTES = 4 << 20;
 
 /**
- * Plain logs whose filter keeps more than this share of their first chunk (info-level logs, where
- * nearly every line is a session line) are read on the main thread: workers would only add copying.
+ * Logs whose filter keeps more than this share of their first chunk (info-level logs, where nearly
+ * every line is a session line) are read on the main thread: workers would only add copying, and
+ * what a gzip piece's worker keeps is held until the main thread reaches that piece.
  */
 export const MAX_KEPT_SHARE = 0.25;
 
@@ -102,9 +103,10 @@ export class LoginStream {
     if (first === null) return false;
     const format = this.format ?? this.detect(this.inputs[0].label, first);
     if (format.lineFilter === undefined) return false;
-    // A gzip set gains from parallel decompression whatever the filter keeps.
-    if (!force && this.inputs.every((i) => !i.gzip) && keptShare(format.lineFilter(), first) > MAX_KEPT_SHARE) return false;
-    this.ranges = new PieceRanges(pool, this.inputs, format.name, pool.size * 2, options.plan);
+    if (!force && keptShare(format.lineFilter(), first) > MAX_KEPT_SHARE) return false;
+    // Tasks of this log in flight: a gzip piece is one task, held whole until read, so fewer.
+    const window = this.inputs.some((i) => i.gzip) ? pool.size : pool.size * 2;
+    this.ranges = new PieceRanges(pool, this.inputs, format.name, window, options.plan);
     return true;
   }
 

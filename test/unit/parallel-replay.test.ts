@@ -135,7 +135,7 @@ test('a rotated set (gzip pieces and the live file, across a new year): pieces o
   assertSame(serial, await replay(paths, { force: true, plan: (size) => rangeStarts(size, 1000) }), 'rotated set, live file in ranges');
 });
 
-test('which logs go to workers: large debug logs and gzip sets yes; small logs, info-level logs (most lines kept), a custom time format no', async () => {
+test('which logs go to workers: large debug logs and debug gzip sets yes; small logs, info-level logs and sets (most lines kept), a custom time format no', async () => {
   const dir = tempDir();
   const big = (name: string, source: string) => {
     const text = readFileSync(source);
@@ -153,9 +153,12 @@ test('which logs go to workers: large debug logs and gzip sets yes; small logs, 
   assert.equal(await decide([big('debug.log', p1('prosody.debug.log'))]), true, 'large debug');
   assert.equal(await decide([big('info.log', p1('prosody.info.log'))]), false, 'large info');
   assert.equal(await decide([join(dir, 'debug.log')], prosodyFileFormatWith('%b %d %H:%M:%S')), false, 'custom timestamps');
-  const gz = join(dir, 'info.log.1.gz');
-  writeFileSync(gz, gzipSync(readFileSync(join(dir, 'info.log'))));
-  assert.equal(await decide([gz, join(dir, 'info.log')]), true, 'a set with a gzip piece');
+  const gz = (name: string) => {
+    writeFileSync(join(dir, `${name}.1.gz`), gzipSync(readFileSync(join(dir, name))));
+    return [join(dir, `${name}.1.gz`), join(dir, name)];
+  };
+  assert.equal(await decide(gz('debug.log')), true, 'a debug set with a gzip piece');
+  assert.equal(await decide(gz('info.log')), false, 'an info-level set with a gzip piece');
 });
 
 /** Bytes that change how a line parses, dropped into real logs at random places. */
