@@ -6,6 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { fixture } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { snapshotTree, tempDir } from '../helpers/tree.js';
+import { readStoreWithLua } from '../helpers/lua-dat-reader.js';
+import { MODULE_README_PATTERNS } from '../helpers/module-config.js';
 
 /**
  * An operator with many cores runs `backfill` (default `--jobs`: every core) or `--jobs 1`: the
@@ -103,3 +105,18 @@ test('check of a log read by workers reports what --jobs 1 reports', () => {
   assert.equal(two.stdout, one.stdout);
   assert.equal(two.stderr, one.stderr);
 });
+
+for (const version of ['0.12', '13.0']) {
+  test(`backfill of a real Prosody ${version} debug log read by workers in 300-byte ranges writes exactly what mod_monthly_visitors wrote`, () => {
+    const real = fixture(`prosody-${version}-p1`);
+    const data = join(tempDir(), 'data');
+    const r = runCli(
+      ['backfill', '--data-dir', data, '--mmdb', join(real, 'test-GeoIP2-City.mmdb'), ...MODULE_README_PATTERNS, '--timezone', 'UTC', '--year', '2026', '--jobs', '2', '-v', join(real, 'prosody.debug.log')],
+      { env: { MONTHLY_VISITORS_TEST_RANGE_BYTES: '300' } },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /read by up to 2 worker threads/);
+    // Both stores read by a real Lua VM: ours must hold the same tables as the module's.
+    assert.deepEqual(readStoreWithLua(data), readStoreWithLua(join(real, 'data')));
+  });
+}
