@@ -42,8 +42,12 @@ export function addLogOptions(cmd: Command): Command {
     .option('--timezone <zone>', "IANA time zone the log was written in (default: this machine's)")
     .option('--month-timezone <zone>', "count months in this zone instead of the server's wall clock")
     .option('--line-regex <regex>', 'custom layout: a JavaScript regex with named groups time, user, host (or jid), resource, ip, session')
-    .option('--time-format <strftime>', "timestamp format: Prosody's `timestamps` option, or the time group of --line-regex")
-    .option('--jobs <n>', 'threads that read large logs (default: every core; 1 = no worker threads)');
+    .option('--time-format <strftime>', "timestamp format: Prosody's `timestamps` option, or the time group of --line-regex");
+}
+
+/** `--jobs`, for the commands that read whole logs (backfill, events, check; not tail, which reads on the main thread). */
+export function addJobsOption(cmd: Command): Command {
+  return cmd.option('--jobs <n>', 'threads that read large logs (default: every core; 1 = no worker threads)');
 }
 
 /** Options that say how to count (the module's own options). */

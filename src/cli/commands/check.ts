@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
-import { addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { addJobsOption, addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
 import { storageOf, type StorageRawOptions } from '../storage-options.js';
 import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
@@ -15,7 +15,7 @@ export function checkCommand(program: Command): void {
     .description('validate options, client patterns, the GeoIP database, the data dir and logs; writes nothing')
     .argument('[log...]', 'logs to read through: says which format they are and what statistics they can give')
     .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked");
-  addStorageOptions(addRunOptions(cmd));
+  addJobsOption(addStorageOptions(addRunOptions(cmd)));
   cmd.addHelpText(
     'after',
     `
