@@ -98,7 +98,7 @@ export class LoginStream {
     const force = options.force === true;
     if (this.inputs.some((i) => i.file === undefined)) return false;
     if (!force && this.inputs.reduce((n, i) => n + i.file!.size, 0) < PARALLEL_MIN_BYTES) return false;
-    if (this.format?.lineFilter === undefined && this.format !== null) return false;
+    if (this.format !== null && this.format.lineFilter === undefined) return false;
     const first = await this.firstChunk();
     if (first === null) return false;
     const format = this.format ?? this.detect(this.inputs[0].label, first);
