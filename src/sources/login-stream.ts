@@ -11,8 +11,13 @@ import type { KeptLines } from './parallel/range-protocol.js';
 import { keptShare } from './parallel/kept-collector.js';
 import type { WorkerPool } from './parallel/worker-pool.js';
 
-/** Logs smaller than this are read on the main thread: starting workers would cost more than they save. */
-export const PARALLEL_MIN_BYTES = 4 << 20;
+/**
+ * Logs with less text than this are read on the main thread: a worker's start costs about 30 ms of
+ * CPU, what parsing some 25 MB costs, so below this workers cost more than they save. Gzip pieces
+ * count 8× their size (about their text, and gunzip is the dear part).
+ */
+export const PARALLEL_MIN_BYTES = 32 << 20;
+const GZIP_WEIGHT = 8;
 
 /**
  * Logs whose filter keeps more than this share of their first chunk (info-level logs, where nearly
@@ -97,7 +102,7 @@ export class LoginStream {
   async useWorkers(pool: WorkerPool, options: WorkerOptions = {}): Promise<boolean> {
     const force = options.force === true;
     if (this.inputs.some((i) => i.file === undefined)) return false;
-    if (!force && this.inputs.reduce((n, i) => n + i.file!.size, 0) < PARALLEL_MIN_BYTES) return false;
+    if (!force && this.inputs.reduce((n, i) => n + i.file!.size * (i.gzip ? GZIP_WEIGHT : 1), 0) < PARALLEL_MIN_BYTES) return false;
     if (this.format !== null && this.format.lineFilter === undefined) return false;
     const first = await this.firstChunk();
     if (first === null) return false;

@@ -140,7 +140,7 @@ test('which logs go to workers: large debug logs and debug gzip sets yes; small 
   const big = (name: string, source: string) => {
     const text = readFileSync(source);
     const path = join(dir, name);
-    writeFileSync(path, Buffer.concat(Array.from({ length: Math.ceil((5 << 20) / text.length) }, () => text)));
+    writeFileSync(path, Buffer.concat(Array.from({ length: Math.ceil((33 << 20) / text.length) }, () => text)));
     return path;
   };
   const decide = async (paths: string[], format: LogFormat | null = null) => {
