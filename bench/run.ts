@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { BENCH_CLIENT_PATTERNS, DEFAULT_OPTIONS, ensureProsodyLogs, type GenerateOptions, type GenerateResult } from './generate-prosody.js';
 import { ensureEjabberdLogs } from './generate-ejabberd.js';
 import { writeStoreScaleLogs } from './store-scale.js';
+import { benchParallel } from './parallel.js';
 
 // ---------------------------------------------------------------------------------------------
 // setup
@@ -717,6 +718,14 @@ async function main(): Promise<void> {
     cronRatio: med(rounds.map((r) => ratio(r.cron, r.plainCron))),
   };
 
+  // (f2) --jobs scaling (issue 17)
+  let parallelLines: string[] = [];
+  try {
+    parallelLines = await benchParallel({ root, cache, mmdb: geo.path, runs: flags.runs, debugLog: main.debugPath, prosodyInfoLog: main.infoPath, ejabberdInfoLog: ej.infoPath, say });
+  } catch (err) {
+    failures.push({ what: '--jobs scaling', command: 'bench/parallel.ts', status: null, stderr: String(err) });
+  }
+
   // (g) Node's own start-up, for the cron no-op
   const nodeStart = median(Array.from({ length: Math.max(5, flags.runs) }, () => {
     const t0 = process.hrtime.bigint();
@@ -875,6 +884,7 @@ async function main(): Promise<void> {
       `; tail --once ${d.tailNoopMs === null ? '—' : `${(d.tailNoopMs / 1000).toFixed(3)} s, ${d.tailNoopChangedOnDisk?.length ?? '?'} files`} — ` +
       verdict(d.tailNoopMs === null ? null : d.tailNoopMs <= 300 && d.tailNoopChangedOnDisk?.length === 0),
   );
+  if (parallelLines.length > 0) out.push('', ...parallelLines);
   if (!geo.real) out.push(`NOTE: ${geo.source}`);
   if (failures.length > 0) {
     out.push('');

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { RunConfig } from '../config/run-config.js';
 import { parseYear } from '../config/parse-options.js';
+import { parseJobs } from '../config/jobs.js';
 import { loadCountingConfig, PROSODY_CONFIG_ENV } from '../config/load-settings.js';
 import { formatByName, formatNamesText } from '../sources/formats.js';
 import type { LogFormat } from '../sources/log-format.js';
@@ -24,6 +25,7 @@ export interface RawOptions {
   monthTimezone?: string;
   lineRegex?: string;
   timeFormat?: string;
+  jobs?: string;
   dryRun?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -41,6 +43,11 @@ export function addLogOptions(cmd: Command): Command {
     .option('--month-timezone <zone>', "count months in this zone instead of the server's wall clock")
     .option('--line-regex <regex>', 'custom layout: a JavaScript regex with named groups time, user, host (or jid), resource, ip, session')
     .option('--time-format <strftime>', "timestamp format: Prosody's `timestamps` option, or the time group of --line-regex");
+}
+
+/** `--jobs`, for the commands that read whole logs (backfill, events, check; not tail, which reads on the main thread). */
+export function addJobsOption(cmd: Command): Command {
+  return cmd.option('--jobs <n>', 'threads that read large logs (default: every core; 1 = no worker threads)');
 }
 
 /** Options that say how to count (the module's own options). */
@@ -112,6 +119,7 @@ export function buildRunConfig(raw: RawOptions): RunConfig {
     zone: TimeZone.of(raw.timezone, '--timezone'),
     monthZone: raw.monthTimezone === undefined ? null : TimeZone.of(raw.monthTimezone, '--month-timezone'),
     dryRun: Boolean(raw.dryRun),
+    jobs: raw.jobs === undefined ? undefined : parseJobs(raw.jobs),
   };
 }
 

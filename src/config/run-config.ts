@@ -25,6 +25,8 @@ export interface RunConfig {
   readonly zone: TimeZone;
   readonly monthZone: TimeZone | null;
   readonly dryRun: boolean;
+  /** `--jobs`: threads that read large logs; absent = every core (`os.availableParallelism()`); 1 = the main thread only. */
+  readonly jobs?: number;
   /** Per host (normalised, case-folded names) for the hosts a config names. */
   readonly hostOptions?: ReadonlyMap<string, HostOptions>;
   /** Logs to read when the command line names none (from `log` in prosody.cfg.lua or `inputs`). */

@@ -4,10 +4,13 @@ import type { RunConfig } from '../config/run-config.js';
 import type { LogFormat } from '../sources/log-format.js';
 import type { YearSource } from '../time/year-inference.js';
 import { openInputs } from '../sources/log-input.js';
-import { LoginStream } from '../sources/login-stream.js';
+import { LoginStream, type WorkerOptions } from '../sources/login-stream.js';
+import { rangeStarts } from '../sources/parallel/piece-ranges.js';
 import { eachEvent, mergeByTime } from '../sources/merge-by-time.js';
 import type { ReadProgress } from '../sources/read-progress.js';
 import { groupRotatedSets } from '../sources/rotated-sets.js';
+import { WorkerPool } from '../sources/parallel/worker-pool.js';
+import { jobsOf } from '../config/jobs.js';
 
 export type { ReadProgress };
 
@@ -30,9 +33,24 @@ export interface Notices {
   verbose(message: string): void;
 }
 
+/**
+ * Test-only: `MONTHLY_VISITORS_TEST_RANGE_BYTES=N` reads logs of any size on workers, in ranges of
+ * N bytes, so tests can check small real logs cut at many points against a serial read.
+ */
+const TEST_RANGE_ENV = 'MONTHLY_VISITORS_TEST_RANGE_BYTES';
+
+function testRanges(): WorkerOptions {
+  const n = Number(process.env[TEST_RANGE_ENV]);
+  if (!(n >= 1)) return {};
+  return { force: true, plan: (size) => rangeStarts(size, n) };
+}
+
 /** All inputs of a run as one time-ordered stream of logins, with per-input reports. */
 export class LoginSource {
-  private constructor(private readonly streams: LoginStream[]) {}
+  private constructor(
+    private readonly streams: LoginStream[],
+    private readonly pool: WorkerPool | null,
+  ) {}
 
   /**
    * With `coverage`, every log also reports the times of its lines there (backfill's partial
@@ -53,12 +71,24 @@ export class LoginSource {
           progress,
         }),
     );
-    return new LoginSource(streams);
+    // `--jobs`: large logs are read by worker threads (started only when a log needs them).
+    const jobs = jobsOf(config);
+    const pool = jobs > 1 ? new WorkerPool(jobs) : null;
+    if (pool !== null) {
+      for (const stream of streams) {
+        if (await stream.useWorkers(pool, testRanges())) notices.verbose(`${stream.inputs[0].label}: read by up to ${jobs} worker threads`);
+      }
+    }
+    return new LoginSource(streams, pool);
   }
 
-  /** The logins in time order, in batches (the hot path: no promise round trip per login). */
-  loginBatches(): AsyncGenerator<LoginEvent[]> {
-    return mergeByTime(this.streams);
+  /** The logins in time order, in batches (the hot path: no promise round trip per login). Workers end with it. */
+  async *loginBatches(): AsyncGenerator<LoginEvent[]> {
+    try {
+      yield* mergeByTime(this.streams);
+    } finally {
+      this.pool?.close();
+    }
   }
 
   /** The logins in time order, one by one. */

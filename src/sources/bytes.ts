@@ -50,3 +50,34 @@ export function monthAbbrevAt(buf: Buffer, pos: number): number {
 
 export const TAB = 0x09;
 export const SPACE = 0x20;
+
+/**
+ * Remembers the first `length` bytes of a line (a timestamp up to the minute), so a line filter
+ * keeps one line per minute: `same` compares a line's with them, `remember` takes a line's.
+ */
+export class PrefixWatch {
+  private readonly last: Uint8Array;
+  private seen = false;
+
+  constructor(private readonly length: number) {
+    this.last = new Uint8Array(length);
+  }
+
+  same(buf: Buffer, start: number): boolean {
+    if (!this.seen) return false;
+    for (let i = 0; i < this.length; i++) if (buf[start + i] !== this.last[i]) return false;
+    return true;
+  }
+
+  remember(buf: Buffer, start: number): void {
+    for (let i = 0; i < this.length; i++) this.last[i] = buf[start + i];
+    this.seen = true;
+  }
+
+  /** Remembers the line's bytes; true when they differ from the last ones. */
+  changed(buf: Buffer, start: number): boolean {
+    if (this.same(buf, start)) return false;
+    this.remember(buf, start);
+    return true;
+  }
+}

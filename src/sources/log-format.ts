@@ -64,10 +64,23 @@ export interface LineParser {
   readonly stats: ParserStats;
 }
 
+/**
+ * A cheap first pass over lines (`--jobs`): worker threads run it over byte ranges of a log and
+ * hand only the lines it keeps, in order, to the format's parser on the main thread. It may keep
+ * too much, never too little: a line it drops must be one the parser would only count — no state
+ * change, no login, not unparsable, no year change, no new minute for `lineTime`. One filter sees
+ * one range (or one whole piece) from its first line, knowing nothing of the lines before it.
+ */
+export interface LineFilter {
+  keep(buf: Buffer, start: number, end: number): boolean;
+}
+
 export interface LogFormat {
   readonly name: string;
   readonly description: string;
   /** Does this sample of the input's first lines look like this format? */
   detect(sample: readonly string[]): boolean;
   createParser(ctx: ParserContext, time: TimeOptions): LineParser;
+  /** Present when the format can be read in parallel (a worker builds it from `FORMATS` by name). */
+  readonly lineFilter?: () => LineFilter;
 }

@@ -11,6 +11,8 @@ export interface LogInput {
   readonly gzip: boolean;
   /** Bytes on disk (compressed for gzip); null for standard input. */
   readonly size: number | null;
+  /** A regular file's path and size (not for standard input): what worker threads read (`--jobs`). */
+  readonly file?: { readonly path: string; readonly size: number };
   /**
    * The (decompressed) bytes, in chunks. A chunk is valid only until the next one is asked for:
    * plain files are read into two reused buffers (fresh 1 MB buffers cost more than the parsing).
@@ -106,6 +108,7 @@ async function openInput(path: string): Promise<LogInput> {
       mtimeMs: stat.mtimeMs,
       gzip,
       size: stat.size,
+      file: { path, size: stat.size },
       chunks: (onRead) => (gzip ? gunzipFile(path, onRead) : readChunks(path, onRead)),
     };
   } catch (err) {

@@ -8,6 +8,32 @@ import { assertTextLog, detectFormatOfChunk } from './formats.js';
 import { LineSplitter } from './line-splitter.js';
 import { InputReadError } from '../errors.js';
 import type { YearSource } from '../time/year-inference.js';
+import { PieceFailure, PieceRanges, type RangePlan } from './parallel/piece-ranges.js';
+import type { KeptLines } from './parallel/range-protocol.js';
+import { keptShare } from './parallel/kept-collector.js';
+import type { WorkerPool } from './parallel/worker-pool.js';
+
+/**
+ * Logs with less text than this are read on the main thread: a worker's start costs about 30 ms of
+ * CPU, what parsing some 25 MB costs, so below this workers cost more than they save. Gzip pieces
+ * count 8× their size (about their text, and gunzip is the dear part).
+ */
+export const PARALLEL_MIN_BYTES = 32 << 20;
+const GZIP_WEIGHT = 8;
+
+/**
+ * Logs whose filter keeps more than this share of their first chunk (info-level logs, where nearly
+ * every line is a session line) are read on the main thread: workers would only add copying, and
+ * what a gzip piece's worker keeps is held until the main thread reaches that piece.
+ */
+export const MAX_KEPT_SHARE = 0.25;
+
+/** How `useWorkers` splits the work (tests send small logs to workers, split at chosen points). */
+export interface WorkerOptions {
+  /** Workers for any log whose format allows it, whatever its size and kept share. */
+  readonly force?: boolean;
+  readonly plan?: RangePlan;
+}
 
 /** Options shared by every input of a run. */
 export interface StreamOptions {
@@ -51,6 +77,11 @@ export class LoginStream {
   private done = false;
   private readonly pieceStats: PieceStats[] = [];
   private counted: ParserStats = { lines: 0, unparsable: 0 };
+  /** Set when worker threads read this log (`useWorkers`). */
+  private ranges: PieceRanges | null = null;
+  /** With workers: lines of the current piece so far, and whether its parser has been set up. */
+  private pieceLines = 0;
+  private piecePrepared = false;
   format: LogFormat | null;
 
   constructor(
@@ -70,10 +101,36 @@ export class LoginStream {
     return this.inputs[this.pieceIndex];
   }
 
+  /**
+   * Reads this log on worker threads (`--jobs`) when it is large enough, all its pieces are files,
+   * and its format has a line filter: workers cut ranges into lines and filter them, and this
+   * stream runs the format's one parser over the kept lines in log order, as a serial run would.
+   */
+  async useWorkers(pool: WorkerPool, options: WorkerOptions = {}): Promise<boolean> {
+    const force = options.force === true;
+    if (this.inputs.some((i) => i.file === undefined)) return false;
+    if (!force && this.inputs.reduce((n, i) => n + i.file!.size * (i.gzip ? GZIP_WEIGHT : 1), 0) < PARALLEL_MIN_BYTES) return false;
+    if (this.format !== null && this.format.lineFilter === undefined) return false;
+    const first = await this.firstChunk();
+    if (first === null) return false;
+    const format = this.format ?? this.detect(this.inputs[0].label, first);
+    if (format.lineFilter === undefined) return false;
+    if (!force && keptShare(format.lineFilter(), first) > MAX_KEPT_SHARE) return false;
+    // Tasks of this log in flight: a gzip piece is one task, held whole until read, so fewer.
+    const window = this.inputs.some((i) => i.gzip) ? pool.size : pool.size * 2;
+    this.ranges = new PieceRanges(pool, this.inputs, format.name, window, options.plan);
+    return true;
+  }
+
   /** The next events (possibly none), or null at the end of the last piece. */
   async next(): Promise<LoginEvent[] | null> {
     if (this.done) return null;
-    if (this.iterator === null) this.openNextPiece();
+    if (this.ranges !== null) return this.nextFromWorkers();
+    if (this.iterator === null) {
+      this.openNextPiece();
+      const progress = this.options.progress;
+      this.iterator = this.current.chunks(progress && ((bytes) => progress.addRead(bytes)))[Symbol.asyncIterator]();
+    }
     let chunk: IteratorResult<Buffer>;
     try {
       chunk = await this.iterator!.next();
@@ -92,19 +149,64 @@ export class LoginStream {
     } else {
       this.splitterFor(chunk.value).push(chunk.value);
     }
+    return this.takeBatch();
+  }
+
+  private takeBatch(): LoginEvent[] {
     const events = this.batch;
     this.batch = [];
     this.countLogins(events);
     return events;
   }
 
+  private async nextFromWorkers(): Promise<LoginEvent[]> {
+    let item: Awaited<ReturnType<PieceRanges['next']>>;
+    try {
+      item = await this.ranges!.next();
+    } catch (err) {
+      if (!(err instanceof PieceFailure)) throw err;
+      throw new InputReadError(`${this.inputs[err.piece].label}: ${describeFsError(err.cause)}`);
+    }
+    if (item === null) {
+      while (this.pieceIndex + 1 < this.inputs.length) this.openNextPiece();
+      this.settleStats();
+      this.parser?.end();
+      this.done = true;
+    } else {
+      while (this.pieceIndex < item.piece) this.openNextPiece();
+      this.replay(item.kept);
+    }
+    return this.takeBatch();
+  }
+
+  /** The lines a worker kept, through this log's parser; the lines it dropped are only counted. */
+  private replay(kept: KeptLines): void {
+    if (kept.lines === 0) return;
+    if (!this.piecePrepared) {
+      this.piecePrepared = true;
+      this.preparePiece(null);
+    }
+    const parser = this.parser!;
+    const buf = Buffer.from(kept.bytes.buffer, kept.bytes.byteOffset, kept.bytes.length);
+    const { ends, lineNos } = kept;
+    const base = this.pieceLines;
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      parser.line(buf, start, ends[i], base + lineNos[i]);
+      start = ends[i];
+    }
+    parser.stats.lines += kept.lines - ends.length;
+    parser.stats.unparsable += kept.overlong;
+    this.pieceLines += kept.lines;
+  }
+
   private openNextPiece(): void {
     this.settleStats();
     this.pieceIndex++;
     this.pieceStats.push({ label: this.current.label, lines: 0, unparsable: 0, logins: 0, loginsWithIp: 0, loginsWithResource: 0 });
-    const progress = this.options.progress;
-    this.iterator = this.current.chunks(progress && ((bytes) => progress.addRead(bytes)))[Symbol.asyncIterator]();
     this.splitter = null;
+    this.pieceLines = 0;
+    this.piecePrepared = false;
   }
 
   /** Counted here, per piece, rather than from each event's `source` text downstream (a string op per login). */
@@ -131,8 +233,14 @@ export class LoginStream {
   private splitterFor(first: Buffer): LineSplitter {
     if (this.splitter !== null) return this.splitter;
     if (this.format !== null) assertTextLog(this.current.label, first); // detection checks it too
+    this.splitter = new LineSplitter(this.preparePiece(first));
+    return this.splitter;
+  }
+
+  /** The parser for the current piece, at its first bytes (`first`: to detect the format, if not known yet). */
+  private preparePiece(first: Buffer | null): LineParser {
     if (this.parser === null) {
-      const format = this.format ?? this.detect(first);
+      const format = this.format ?? this.detect(this.current.label, first!);
       this.format = format;
       const stream = this;
       const ctx: ParserContext = {
@@ -161,13 +269,28 @@ export class LoginStream {
     } else {
       this.parser.nextFile(this.current.mtimeMs);
     }
-    this.splitter = new LineSplitter(this.parser);
-    return this.splitter;
+    return this.parser;
   }
 
-  private detect(first: Buffer): LogFormat {
-    const format = detectFormatOfChunk(this.current.label, first);
-    this.options.detected?.(this.current.label, format);
+  private detect(label: string, first: Buffer): LogFormat {
+    const format = detectFormatOfChunk(label, first);
+    this.format = format;
+    this.options.detected?.(label, format);
     return format;
+  }
+
+  /** The first chunk of the first piece, as a serial read sees it (to detect the format); null if that piece is empty. */
+  private async firstChunk(): Promise<Buffer | null> {
+    const input = this.inputs[0];
+    const iterator = input.chunks()[Symbol.asyncIterator]();
+    let first: IteratorResult<Buffer>;
+    try {
+      first = await iterator.next();
+    } catch (err) {
+      throw new InputReadError(`${input.label}: ${describeFsError(err)}`);
+    } finally {
+      await iterator.return?.();
+    }
+    return first.done ? null : Buffer.from(first.value);
   }
 }

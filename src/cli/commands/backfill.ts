@@ -6,7 +6,7 @@ import { countLogins } from '../../pipeline/count-logins.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { backfillIntoStore } from '../../pipeline/backfill-into-store.js';
 import { RunCoverage } from '../../core/log-coverage.js';
-import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
+import { addJobsOption, addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { requireStore, type StorageRawOptions } from '../storage-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 import { safeJson } from '../safe-json.js';
@@ -29,7 +29,7 @@ export function backfillCommand(program: Command): void {
     .option('--replace', 'recompute months the store already has from these logs (default: leave them alone)')
     .option('--max-gap <hours>', 'report a month as partial when its logs pause longer than this', '24')
     .option('--wait', 'wait for another run that holds the data dir lock, instead of failing');
-  addStorageOptions(addRunOptions(cmd));
+  addJobsOption(addStorageOptions(addRunOptions(cmd)));
   addHelpAfter(
     cmd,
     `

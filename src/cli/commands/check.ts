@@ -7,7 +7,7 @@ import { checkDataDir, checkWritable, geoipPaths, openGeoip, requireMmdb, warnIf
 import type { Warning, WarningSink } from '../../warnings.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
-import { addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
+import { addJobsOption, addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
 import { requireStore, storageOf, type StorageRawOptions } from '../storage-options.js';
 import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
@@ -25,7 +25,7 @@ export function checkCommand(program: Command): void {
     .argument('[log...]', 'logs to read through: says which format they are and what statistics they can give')
     .option('--data-dir <dir>', "Prosody's data directory (data_path): every .dat file is read and checked")
     .addOption(new Option('--node-timeout <duration>', 'SQL store of a cluster: a node whose watermark has not moved for this long is stalled (warned about)').default('2h'));
-  addStorageOptions(addRunOptions(cmd));
+  addJobsOption(addStorageOptions(addRunOptions(cmd)));
   addHelpAfter(
     cmd,
     `

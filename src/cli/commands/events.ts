@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { LoginSource } from '../../pipeline/login-source.js';
-import { addConfigOptions, addLogOptions, addOutputOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
+import { addJobsOption, addConfigOptions, addLogOptions, addOutputOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { writeLine } from '../stdout.js';
 import { addHelpAfter } from '../help-format.js';
 import { safeJson } from '../safe-json.js';
@@ -12,7 +12,7 @@ export function eventsCommand(program: Command): void {
     .description('print the logins found in logs as JSON lines (prints IP addresses and resources: for debugging)')
     .argument('[log...]', 'log files, or - for standard input; several are merged in time order (default: the config\'s log files)');
   addConfigOptions(cmd);
-  addLogOptions(cmd);
+  addJobsOption(addLogOptions(cmd));
   addOutputOptions(cmd, { json: false, cron: false });
   addHelpAfter(
     cmd,

@@ -1,7 +1,7 @@
-import { minuteKey, type LineParser, type LogFormat, type ParserContext, type ParserStats, type TimeOptions } from '../log-format.js';
+import { minuteKey, type LineFilter, type LineParser, type LogFormat, type ParserContext, type ParserStats, type TimeOptions } from '../log-format.js';
 import { LogClock } from '../../time/log-clock.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
-import { ascii, digitsAt, indexOfPair, startsWithAt } from '../bytes.js';
+import { ascii, digitsAt, indexOfPair, PrefixWatch, startsWithAt } from '../bytes.js';
 import { SessionTable } from '../session-table.js';
 import { ParsedLogin } from '../parsed-login.js';
 
@@ -18,6 +18,7 @@ const CLOSING_SESSION = ascii('Closing c2s session for ');
 const AT_LISTENER = ascii('@ejabberd_listener:');
 const AT_C2S = ascii('@ejabberd_c2s:');
 const HIDDEN = 'hidden_by_ejabberd';
+const SESSION_MESSAGES = [ACCEPTED_CONNECTION, ACCEPTED_AUTH, OPENED_SESSION, CLOSING_SESSION];
 const FROM = ' from ';
 
 /**
@@ -33,7 +34,34 @@ export const ejabberdFormat: LogFormat = {
   description: 'ejabberd 21+ log (`2026-09-03 09:00:00.123456+00:00 [info] <0.515.0>@ejabberd_c2s:… msg`)',
   detect: (sample) => sample.some((line) => STAMP.test(line)),
   createParser: (ctx, time) => new EjabberdParser(ctx, time),
+  lineFilter: () => new EjabberdFilter(),
 };
+
+/**
+ * The lines `EjabberdParser.line` acts on (see `LineFilter`): the first of each minute, each change
+ * between info and other levels (it decides whether a continuation line is unparsable), lines
+ * without a timestamp that the parser may count as unparsable, and the four session messages.
+ */
+class EjabberdFilter implements LineFilter {
+  private readonly minute = new PrefixWatch(16); // `2026-11-25 12:24`
+  /** Level of the last stamped line of the range; null before the first. */
+  private lastWasInfo: boolean | null = null;
+
+  keep(buf: Buffer, start: number, end: number): boolean {
+    if (end === start) return false;
+    const level = stampEnd(buf, start, end);
+    if (level < 0) return buf[start] !== 0x20 && buf[start] !== 0x09 && this.lastWasInfo !== false;
+    let keep = this.minute.changed(buf, start);
+    const info = startsWithAt(buf, level, end, INFO);
+    if (info !== this.lastWasInfo) keep = true;
+    this.lastWasInfo = info;
+    if (!info || keep) return keep;
+    const close = indexOfPair(buf, 0x29, 0x20, level + INFO.length, end);
+    if (close < 0) return false;
+    const msg = close + 2;
+    return SESSION_MESSAGES.some((m) => startsWithAt(buf, msg, end, m));
+  }
+}
 
 class EjabberdParser implements LineParser {
   readonly stats: ParserStats = { lines: 0, unparsable: 0 };
@@ -184,6 +212,8 @@ function stampEnd(buf: Buffer, p: number, end: number): number {
   let q = p + 20;
   while (q < end && isDigit(buf[q])) q++;
   const sign = buf[q];
+  // Only the line's own bytes: what follows its end differs between reads (a newline, another line, nothing).
+  if (q + 7 >= end) return -1;
   if ((sign !== 0x2b && sign !== 0x2d) || buf[q + 3] !== 0x3a || buf[q + 6] !== 0x20 || buf[q + 7] !== 0x5b) return -1;
   if (q === p + 20 || !inRange(buf, q + 1, 2, 0, 23) || !inRange(buf, q + 4, 2, 0, 59)) return -1;
   return q + 7;

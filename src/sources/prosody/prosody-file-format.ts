@@ -1,9 +1,9 @@
-import { minuteKey, type LineParser, type LogFormat, type ParserContext, type ParserStats, type TimeOptions } from '../log-format.js';
+import { minuteKey, type LineFilter, type LineParser, type LogFormat, type ParserContext, type ParserStats, type TimeOptions } from '../log-format.js';
 import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
-import { digitsAt, indexOfByte, monthAbbrevAt, SPACE, TAB } from '../bytes.js';
-import { ProsodySessions } from './prosody-sessions.js';
+import { digitsAt, indexOfByte, monthAbbrevAt, PrefixWatch, SPACE, TAB } from '../bytes.js';
+import { ProsodySessions, sessionLineMatters } from './prosody-sessions.js';
 
 const COLON = 0x3a;
 
@@ -20,6 +20,7 @@ export const prosodyFileFormat: LogFormat = {
   description: 'Prosody file sink (`Sep 03 09:00:00 c2s…\\tinfo\\tClient connected`)',
   detect: (sample) => sample.some((line) => DETECT.test(line)),
   createParser: (ctx, time) => new ProsodyFileParser(ctx, time, null),
+  lineFilter: () => new ProsodyFileFilter(),
 };
 
 /** The file sink with another `timestamps` format (Prosody's option; strftime, e.g. `%Y-%m-%d %H:%M:%S`). */
@@ -29,6 +30,7 @@ export function prosodyFileFormatWith(timeFormat: string): LogFormat {
     ...prosodyFileFormat,
     description: `Prosody file sink with timestamps ${JSON.stringify(timeFormat)}`,
     createParser: (ctx, time) => new ProsodyFileParser(ctx, time, format),
+    lineFilter: undefined, // a worker knows formats by name only: read on the main thread
   };
 }
 
@@ -150,6 +152,45 @@ class ProsodyFileParser implements LineParser {
     const [day, hour, minute, second] = this.dayAndTime(buf, start);
     return this.clock.stamp({ year: this.year, month: monthAbbrevAt(buf, start), day, hour, minute, second, millisecond: 0 });
   }
+}
+
+/**
+ * The lines `ProsodyFileParser.line` acts on (see `LineFilter`): unparsable ones, the first of
+ * each minute (months for the year, minutes for coverage), the first debug line, and session lines.
+ */
+class ProsodyFileFilter implements LineFilter {
+  private readonly minute = new PrefixWatch(12); // `Mmm DD HH:MM`
+  private debugSeen = false;
+  /** The month name last seen to be one (looked up only when it changes, as the parser does). */
+  private monthKey = -1;
+
+  keep(buf: Buffer, start: number, end: number): boolean {
+    if (end === start || buf[start] === TAB) return false;
+    if (end - start <= STAMP_LENGTH) return true;
+    // The minute of the last well-formed line: its `Mmm DD HH:MM` is known good, check the rest.
+    const sameMinute = this.minute.same(buf, start);
+    if (sameMinute ? !hasSecondsShape(buf, start) : !hasStampShape(buf, start) || !this.isMonth(buf, start)) return true;
+    const tab1 = indexOfByte(buf, TAB, start + STAMP_LENGTH, end);
+    const tab2 = tab1 < 0 ? -1 : indexOfByte(buf, TAB, tab1 + 1, end);
+    if (tab2 < 0) return true;
+    let keep = !sameMinute;
+    if (keep) this.minute.remember(buf, start);
+    if (!this.debugSeen && tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64) keep = this.debugSeen = true;
+    return sessionLineMatters(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end, this.debugSeen) || keep;
+  }
+
+  private isMonth(buf: Buffer, start: number): boolean {
+    const key = (buf[start] << 16) | (buf[start + 1] << 8) | buf[start + 2];
+    if (key === this.monthKey) return true;
+    if (monthAbbrevAt(buf, start) === 0) return false;
+    this.monthKey = key;
+    return true;
+  }
+}
+
+/** `:SS ` after a known-good `Mmm DD HH:MM`. */
+function hasSecondsShape(buf: Buffer, p: number): boolean {
+  return buf[p + 12] === COLON && isDigit(buf[p + 13]) && isDigit(buf[p + 14]) && buf[p + 15] === SPACE;
 }
 
 /** `Mmm DD HH:MM:SS ` with digits where digits belong (the day may be space-padded). */

