@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fixture } from '../helpers/paths.js';
@@ -27,6 +27,7 @@ const LOGS = [
 
 function backfill(jobs: string, rangeBytes: string, logs: string[], extra: string[] = []) {
   const data = join(tempDir(), 'data');
+  mkdirSync(data); // Prosody's data dir exists: no warning naming this temporary path
   const r = runCli(['backfill', '--data-dir', data, '--mmdb', MMDB, '--timezone', 'UTC', '--json', '--jobs', jobs, ...extra, ...logs], {
     env: { MONTHLY_VISITORS_TEST_RANGE_BYTES: rangeBytes },
   });
@@ -110,6 +111,7 @@ for (const version of ['0.12', '13.0']) {
   test(`backfill of a real Prosody ${version} debug log read by workers in 300-byte ranges writes exactly what mod_monthly_visitors wrote`, () => {
     const real = fixture(`prosody-${version}-p1`);
     const data = join(tempDir(), 'data');
+    mkdirSync(data); // Prosody's data dir exists: no warning naming this temporary path
     const r = runCli(
       ['backfill', '--data-dir', data, '--mmdb', join(real, 'test-GeoIP2-City.mmdb'), ...MODULE_README_PATTERNS, '--timezone', 'UTC', '--year', '2026', '--jobs', '2', '-v', join(real, 'prosody.debug.log')],
       { env: { MONTHLY_VISITORS_TEST_RANGE_BYTES: '300' } },
