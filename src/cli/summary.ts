@@ -75,6 +75,8 @@ export function reportSummary(s: RunSummary, reporter: Reporter): void {
   if (j.patternGaveUp > 0) {
     reporter.warn(`${j.patternGaveUp} resources took a client pattern too much work to match; they were taken as not matching it (simplify the pattern)`);
   }
+  const proxyOnly = s.inputs.reduce((n, i) => n + i.proxyOnlyLogins, 0);
+  if (proxyOnly > 0) reporter.warn(proxyOnlyMessage(proxyOnly));
   if (j.late > 0) {
     reporter.warn(
       `${j.late} logins were older than the month their user was last counted in and were not counted; use backfill for old months`,
@@ -97,4 +99,12 @@ function explainCapabilities(input: InputReport, reporter: Reporter): void {
       `${input.label}: no client addresses in this log, so every place is geo-?-?-? (enable mod_log_auth with log_auth_ips = "all", or log at debug level)`,
     );
   }
+}
+
+/** SPEC §4 (web clients): said once per run, by a run and by `check`. */
+export function proxyOnlyMessage(logins: number): string {
+  return (
+    `${logins} web logins (WebSocket) were counted with place ?-?-?: their address is the reverse proxy's ` +
+    '(a loopback or private TCP peer); load mod_log_auth with log_auth_ips = "all", or set trusted_proxies'
+  );
 }

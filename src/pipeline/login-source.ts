@@ -16,6 +16,9 @@ export interface InputReport {
   readonly logins: number;
   readonly loginsWithIp: number;
   readonly loginsWithResource: number;
+  /** Logins over BOSH or WebSocket, and those of them whose only address was the reverse proxy's. */
+  readonly webLogins: number;
+  readonly proxyOnlyLogins: number;
 }
 
 export interface Notices {
@@ -63,6 +66,8 @@ export class LoginSource {
         logins: piece.logins,
         loginsWithIp: piece.loginsWithIp,
         loginsWithResource: piece.loginsWithResource,
+        webLogins: piece.webLogins,
+        proxyOnlyLogins: piece.proxyOnlyLogins,
       })),
     );
   }

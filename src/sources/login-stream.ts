@@ -1,3 +1,4 @@
+import { countLogin, emptyLoginCounts, type LoginCounts } from './login-counts.js';
 import type { LoginEvent } from '../core/login-event.js';
 import type { LogCoverage } from '../core/log-coverage.js';
 import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from './log-format.js';
@@ -19,15 +20,11 @@ export interface StreamOptions {
   readonly coverage?: LogCoverage;
 }
 
-/** What was read from one input file. */
-export interface PieceStats {
+/** What was read from one input file: lines, and what its login events could tell. */
+export interface PieceStats extends LoginCounts {
   readonly label: string;
   lines: number;
   unparsable: number;
-  /** Login events read from this piece, and how many of them had an address and a resource. */
-  logins: number;
-  loginsWithIp: number;
-  loginsWithResource: number;
 }
 
 /**
@@ -94,7 +91,7 @@ export class LoginStream {
   private openNextPiece(): void {
     this.settleStats();
     this.pieceIndex++;
-    this.pieceStats.push({ label: this.current.label, lines: 0, unparsable: 0, logins: 0, loginsWithIp: 0, loginsWithResource: 0 });
+    this.pieceStats.push({ label: this.current.label, lines: 0, unparsable: 0, ...emptyLoginCounts() });
     this.iterator = this.current.chunks()[Symbol.asyncIterator]();
     this.splitter = null;
   }
@@ -103,11 +100,7 @@ export class LoginStream {
   private countLogins(events: readonly LoginEvent[]): void {
     if (events.length === 0) return;
     const piece = this.pieceStats[this.pieceStats.length - 1];
-    piece.logins += events.length;
-    for (const e of events) {
-      if (e.ip !== null) piece.loginsWithIp++;
-      if (e.resource !== null) piece.loginsWithResource++;
-    }
+    for (const e of events) countLogin(piece, e);
   }
 
   /** Adds what the parser counted since the last call to the current piece. */

@@ -1,3 +1,4 @@
+import { proxyOnlyMessage } from '../summary.js';
 import type { Command } from 'commander';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
@@ -84,6 +85,12 @@ Examples:
         }
         if (input.logins > 0 && input.loginsWithIp === 0) {
           reporter.info('  → no places: enable mod_log_auth (log_auth_ips = "all") or log at debug level');
+        }
+        if (input.webLogins > 0) {
+          reporter.info(
+            `  → web clients: ${input.webLogins} BOSH/WebSocket logins, ` +
+              (input.proxyOnlyLogins > 0 ? `${input.proxyOnlyLogins} of them without a usable address: ${proxyOnlyMessage(input.proxyOnlyLogins)}` : 'their addresses are usable'),
+          );
         }
       }
     }

@@ -3,7 +3,7 @@ import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
 import { digitsAt, indexOfByte, monthAbbrevAt, SPACE, TAB } from '../bytes.js';
-import { ProsodySessions } from './prosody-sessions.js';
+import { mayContinueUnstamped, ProsodySessions } from './prosody-sessions.js';
 
 const COLON = 0x3a;
 
@@ -13,7 +13,8 @@ const DETECT = /^[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d \S+\t(debug|info|warn|err
 
 /**
  * Prosody's file sink (SPEC §4): `Mmm DD HH:MM:SS <source>\t<level>\t<message>`, local time, no
- * year. Lines starting with a TAB continue the previous message (tracebacks) and are skipped.
+ * year. Lines starting with a TAB continue the previous message (tracebacks) and are skipped, as are
+ * the unstamped lines Prosody writes after some messages (`mayContinueUnstamped`).
  */
 export const prosodyFileFormat: LogFormat = {
   name: 'prosody',
@@ -49,6 +50,9 @@ class ProsodyFileParser implements LineParser {
   /** The minute last reported to `lineTime` (the hot path calls it once per minute of log). */
   private lastLineKey = -1;
 
+  /** The last stamped line's message may be followed by unstamped lines of Prosody's own. */
+  private continuing = false;
+
   /** The parsed timestamp of the current line, with a custom `timestamps` format. */
   private custom: ParsedTime | null = null;
 
@@ -81,9 +85,11 @@ class ProsodyFileParser implements LineParser {
     const tab1 = month === 0 ? -1 : indexOfByte(buf, TAB, start + STAMP_LENGTH, end);
     const tab2 = tab1 < 0 ? -1 : indexOfByte(buf, TAB, tab1 + 1, end);
     if (tab2 < 0) {
-      this.stats.unparsable++;
+      if (!this.continuing || shaped) this.stats.unparsable++;
+      if (shaped) this.continuing = false;
       return;
     }
+    this.continuing = mayContinueUnstamped(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end);
     // Year inference needs every month change, not only the lines that matter.
     if (monthKey !== this.lastMonthKey) {
       const [day, hour, minute, second] = this.dayAndTime(buf, start);
@@ -121,9 +127,10 @@ class ProsodyFileParser implements LineParser {
     const tab1 = parsed === null || buf[start + parsed.length] !== SPACE ? -1 : buf.indexOf(TAB, start + parsed.length + 1);
     const tab2 = tab1 < 0 || tab1 >= end ? -1 : buf.indexOf(TAB, tab1 + 1);
     if (parsed === null || tab2 < 0 || tab2 >= end) {
-      this.stats.unparsable++;
+      if (!this.continuing || parsed !== null) this.stats.unparsable++;
       return;
     }
+    this.continuing = mayContinueUnstamped(buf, start + parsed.length + 1, tab1, tab2 + 1, end);
     const t = parsed.time;
     if (t.year === undefined) t.year = this.years.yearOf(t.month, t.day, t.hour, t.minute, t.second);
     this.custom = t;
