@@ -107,3 +107,27 @@ for (const { version, dir: WEB, debugLines, infoLines } of CAPTURES) {
     assert.match(bad.stderr, /web clients: 14 BOSH\/WebSocket logins, 6 of them without a usable address: .*reverse proxy's.*trusted_proxies/);
   });
 }
+
+test('check says when web logins have an address the GeoIP database cannot place (a proxy Prosody does not trust)', () => {
+  // What Prosody 0.12.3 logs without trusted_proxies: the proxy's 127.0.0.1 as every proxied session's
+  // address. Made from the real log by putting 127.0.0.1 for each proxied login's address (manifest)
+  // in the two lines that carry it; 127.0.0.1 has no record in the test database.
+  const web = fixture('prosody-0.12-web');
+  const manifest = JSON.parse(readFileSync(join(web, 'manifest.json'), 'utf8')) as { phases: Record<string, { route: string; ip: string; outcome: string }[]> };
+  const proxied = Object.values(manifest.phases).flat().filter((a) => a.route === 'proxy');
+  assert.equal(proxied.filter((a) => a.outcome === 'bound').length, 10);
+  let text = readFileSync(join(web, 'prosody.debug.log'), 'utf8');
+  for (const { ip } of proxied) {
+    text = text.replaceAll(`BOSH session created for request from ${ip}\n`, 'BOSH session created for request from 127.0.0.1\n');
+    text = text.replaceAll(`from IP: ${ip}\n`, 'from IP: 127.0.0.1\n');
+  }
+  const log = join(tempDir(), 'prosody.debug.log');
+  writeFileSync(log, text);
+  const r = runCli(['check', '--json', '--mmdb', MMDB, '--timezone', 'UTC', log]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: 10 web logins have an address .* has no place for: if it is your reverse proxy's, list the proxy in trusted_proxies/);
+  assert.equal(JSON.parse(r.stdout).webLoginsUnplaced, 10);
+  const good = runCli(['check', '--json', '--mmdb', MMDB, '--timezone', 'UTC', join(web, 'prosody.debug.log')]);
+  assert.equal(JSON.parse(good.stdout).webLoginsUnplaced, 0);
+  assert.doesNotMatch(good.stderr, /has no place for/);
+});

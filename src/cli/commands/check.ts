@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
+import { readThrough } from '../../pipeline/read-through.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
 import { storageOf, type StorageRawOptions } from '../storage-options.js';
 import { describeConfig } from '../../config/describe-config.js';
@@ -72,7 +73,8 @@ Examples:
 
     if (logs.length > 0) {
       const source = await LoginSource.open(logs, config, reporter);
-      for await (const _ of source.loginBatches()); // read through: formats, capabilities, unparsable lines
+      // Read through: formats, capabilities, unparsable lines, and web logins the database cannot place.
+      const { webUnplaced } = await readThrough(source, config.mmdbPath === null ? null : GeoIpDatabase.open(config.mmdbPath));
       result.inputs = source.reports();
       for (const input of source.reports()) {
         reporter.info(
@@ -90,6 +92,15 @@ Examples:
           reporter.info(
             `  → web clients: ${input.webLogins} BOSH/WebSocket logins, ` +
               (input.proxyOnlyLogins > 0 ? `${input.proxyOnlyLogins} of them without a usable address: ${proxyOnlyMessage(input.proxyOnlyLogins)}` : 'their addresses are usable'),
+          );
+        }
+      }
+      if (config.mmdbPath !== null && source.reports().some((i) => i.webLogins > 0)) {
+        result.webLoginsUnplaced = webUnplaced;
+        if (webUnplaced > 0) {
+          reporter.warn(
+            `${webUnplaced} web logins have an address ${config.mmdbPath} has no place for: if it is your reverse proxy's, ` +
+              'list the proxy in trusted_proxies (Prosody then logs the X-Forwarded-For address) and load mod_log_auth with log_auth_ips = "all"',
           );
         }
       }
