@@ -62,6 +62,19 @@ Sep 10 10:00:15 bosh0eb5a4c5-8bc9-441d-bc96-11451e9dc6f0	debug	Resource bound: g
   assert.equal(events.length, 0); // the session had ended: a stray bind of its sid is no login of a known session
 });
 
+test('an unstamped line anywhere else is still unparsable', () => {
+  const text = `Sep 10 10:00:00 mod_bosh	debug	BOSH body open (sid: <none>)
+----------
+
+Sep 10 10:00:00 mod_bosh	debug	BOSH stanza received: <presence/>
+
+garbage after it is Prosody's (the request body may span lines)
+Sep 10 10:00:01 c2s55cc08875190	info	Client connected
+not Prosody's
+`;
+  assert.equal(parseText(prosodyFileFormat, text, { firstYear: 2026 }).unparsable, 2);
+});
+
 // A WebSocket through nginx: the TCP peer is nginx's 127.0.0.1; mod_log_auth has the forwarded address.
 const WS_PROXIED = `Sep 10 10:00:01 connar0WJWcs_5yn	debug	New connection FD 14 (127.0.0.1, 46996, 127.0.0.1, 15280) on server FD 11 (127.0.0.1, 15280)
 Sep 10 10:00:01 connar0WJWcs_5yn	debug	Connected (FD 14 (127.0.0.1, 46996, 127.0.0.1, 15280))

@@ -67,6 +67,7 @@ class ProsodyFileParser implements LineParser {
   }
 
   nextFile(referenceMs: number): void {
+    this.continuing = false;
     // With --year the years simply run on; otherwise each piece is dated by its own mtime.
     if (this.time.firstYear === undefined) {
       this.years = new YearTracker(this.time.zone, referenceMs);
