@@ -13,6 +13,10 @@ export type WarningCode =
   | 'log-vanished'
   /** A node of a cluster sharing the SQL store has not moved its watermark for --node-timeout. */
   | 'node-stalled'
+  /** Web (BOSH/WebSocket) logins whose address the GeoIP database cannot place: a proxy's, not trusted? */
+  | 'web-logins-unplaced'
+  /** Web logins counted with place ?-?-? because their only address is the reverse proxy's. */
+  | 'web-logins-proxy-only'
   /** A GeoIP Country database: every geo key is CC-?-?. */
   | 'geoip-country-database'
   /** A GeoIP database older than MaxMind's update interval allows. */

@@ -77,6 +77,8 @@ export function reportSummary(s: RunSummary, reporter: Reporter): void {
   if (j.patternGaveUp > 0) {
     reporter.warn(`${j.patternGaveUp} resources took a client pattern too much work to match; they were taken as not matching it (simplify the pattern)`);
   }
+  const proxyOnly = s.inputs.reduce((n, i) => n + i.proxyOnlyLogins, 0);
+  if (proxyOnly > 0) reporter.warn(proxyOnlyMessage(proxyOnly));
   if (j.late > 0) {
     reporter.warn(
       `${j.late} logins were older than the month their user was last counted in and were not counted; use backfill for old months`,
@@ -122,4 +124,12 @@ export function warnOfInferredYears(inputs: readonly InputReport[], warn: Warnin
 export function warnOfUnparsable(inputs: readonly InputReport[], warn: WarningSink): void {
   const unparsable = inputs.reduce((n, i) => n + i.unparsable, 0);
   if (unparsable > 0) warn({ code: 'unparsable-lines', message: `${unparsable} lines were not in the log's format and were skipped` });
+}
+
+/** SPEC §4 (web clients): said once per run, by a run and by `check`. */
+export function proxyOnlyMessage(logins: number): string {
+  return (
+    `${logins} web logins (WebSocket) were counted with place ?-?-?: their address is the reverse proxy's ` +
+    '(a loopback or private TCP peer); load mod_log_auth with log_auth_ips = "all", or set trusted_proxies'
+  );
 }

@@ -26,6 +26,9 @@ export interface InputReport {
   /** Only for logs whose lines have no year: the first line's year, and where it came from. */
   readonly year?: number;
   readonly yearFrom?: YearSource;
+  /** Logins over BOSH or WebSocket, and those of them whose only address was the reverse proxy's. */
+  readonly webLogins: number;
+  readonly proxyOnlyLogins: number;
 }
 
 export interface Notices {
@@ -107,6 +110,8 @@ export class LoginSource {
         loginsWithIp: piece.loginsWithIp,
         loginsWithResource: piece.loginsWithResource,
         ...(piece.year === undefined ? {} : { year: piece.year, yearFrom: piece.yearFrom }),
+        webLogins: piece.webLogins,
+        proxyOnlyLogins: piece.proxyOnlyLogins,
       })),
     );
   }

@@ -1,3 +1,4 @@
+import { countLogin, emptyLoginCounts, type LoginCounts } from './login-counts.js';
 import type { LoginEvent } from '../core/login-event.js';
 import type { LogCoverage } from '../core/log-coverage.js';
 import type { LineParser, LogFormat, ParserContext, ParserStats, TimeOptions } from './log-format.js';
@@ -49,15 +50,11 @@ export interface StreamOptions {
   readonly progress?: ReadProgress;
 }
 
-/** What was read from one input file. */
-export interface PieceStats {
+/** What was read from one input file: lines, and what its login events could tell. */
+export interface PieceStats extends LoginCounts {
   readonly label: string;
   lines: number;
   unparsable: number;
-  /** Login events read from this piece, and how many of them had an address and a resource. */
-  logins: number;
-  loginsWithIp: number;
-  loginsWithResource: number;
   /** The year of its first line, when its lines have none: from --year or its modification time. */
   year?: number;
   yearFrom?: YearSource;
@@ -203,7 +200,7 @@ export class LoginStream {
   private openNextPiece(): void {
     this.settleStats();
     this.pieceIndex++;
-    this.pieceStats.push({ label: this.current.label, lines: 0, unparsable: 0, logins: 0, loginsWithIp: 0, loginsWithResource: 0 });
+    this.pieceStats.push({ label: this.current.label, lines: 0, unparsable: 0, ...emptyLoginCounts() });
     this.splitter = null;
     this.pieceLines = 0;
     this.piecePrepared = false;
@@ -214,11 +211,7 @@ export class LoginStream {
     if (events.length === 0) return;
     this.options.progress?.addLogins(events.length);
     const piece = this.pieceStats[this.pieceStats.length - 1];
-    piece.logins += events.length;
-    for (const e of events) {
-      if (e.ip !== null) piece.loginsWithIp++;
-      if (e.resource !== null) piece.loginsWithResource++;
-    }
+    for (const e of events) countLogin(piece, e);
   }
 
   /** Adds what the parser counted since the last call to the current piece. */

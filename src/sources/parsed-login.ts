@@ -1,4 +1,6 @@
-import type { LoginEvent } from '../core/login-event.js';
+import type { LoginEvent, Transport } from '../core/login-event.js';
+
+export type { Transport };
 import type { Stamp } from '../time/log-clock.js';
 
 /**
@@ -17,6 +19,8 @@ export class ParsedLogin implements LoginEvent {
     readonly resource: string | null,
     private readonly label: string,
     private readonly line: number,
+    readonly transport: Transport = 'c2s',
+    readonly proxyOnly = false,
   ) {
     this.time = stamp.time;
     this.month = stamp.month;

@@ -9,6 +9,9 @@ import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
 import { addJobsOption, addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
 import { requireStore, storageOf, type StorageRawOptions } from '../storage-options.js';
+import { proxyOnlyMessage } from '../summary.js';
+import { readThrough } from '../../pipeline/read-through.js';
+import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { describeConfig } from '../../config/describe-config.js';
 import { safeJson } from '../safe-json.js';
 import { addHelpAfter } from '../help-format.js';
@@ -119,8 +122,12 @@ async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions & { 
   if (predictsRun) {
     const progress = reporter.progressLine({ json: raw.json });
     const source = await LoginSource.open(runLogs, config, reporter, undefined, progress);
+    let webUnplaced = 0;
     try {
-      for await (const _ of source.loginBatches()); // read through: formats, capabilities, unparsable lines
+      // Read through: formats, capabilities, unparsable lines, and web logins the database cannot place.
+      const database = config.mmdbPath === null ? null : GeoIpDatabase.open(config.mmdbPath);
+      ({ webUnplaced } = await readThrough(source, database));
+      database?.close();
     } finally {
       progress?.end();
     }
@@ -137,6 +144,23 @@ async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions & { 
       }
       if (input.logins > 0 && input.loginsWithIp === 0) {
         reporter.info('  → no places: enable mod_log_auth (log_auth_ips = "all") or log at debug level');
+      }
+      if (input.webLogins > 0) {
+        reporter.info(
+          `  → web clients: ${input.webLogins} BOSH/WebSocket logins, ` +
+            (input.proxyOnlyLogins > 0 ? `${input.proxyOnlyLogins} of them without a usable address: ${proxyOnlyMessage(input.proxyOnlyLogins)}` : 'their addresses are usable'),
+        );
+      }
+    }
+    if (config.mmdbPath !== null && inputs.some((i) => i.webLogins > 0)) {
+      result.webLoginsUnplaced = webUnplaced;
+      if (webUnplaced > 0) {
+        warn({
+          code: 'web-logins-unplaced',
+          message:
+            `${webUnplaced} web logins have an address ${config.mmdbPath} has no place for: if it is your reverse proxy's, ` +
+            'list the proxy in trusted_proxies (Prosody then logs the X-Forwarded-For address) and load mod_log_auth with log_auth_ips = "all"',
+        });
       }
     }
     warnOfInferredYears(inputs, warn);

@@ -170,6 +170,8 @@ async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void
         logins: i.logins,
         loginsWithIp: i.loginsWithIp,
         loginsWithResource: i.loginsWithResource,
+        webLogins: i.webLogins,
+        proxyOnlyLogins: i.proxyOnlyLogins,
         bytesRead: i.bytes,
         replayed: i.replayed,
       })),

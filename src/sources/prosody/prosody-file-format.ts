@@ -3,7 +3,7 @@ import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
 import { digitsAt, indexOfByte, monthAbbrevAt, PrefixWatch, SPACE, TAB } from '../bytes.js';
-import { ProsodySessions, sessionLineMatters } from './prosody-sessions.js';
+import { mayContinueUnstamped, ProsodySessions, sessionLineMatters } from './prosody-sessions.js';
 
 const COLON = 0x3a;
 
@@ -13,7 +13,8 @@ const DETECT = /^[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d \S+\t(debug|info|warn|err
 
 /**
  * Prosody's file sink (SPEC §4): `Mmm DD HH:MM:SS <source>\t<level>\t<message>`, local time, no
- * year. Lines starting with a TAB continue the previous message (tracebacks) and are skipped.
+ * year. Lines starting with a TAB continue the previous message (tracebacks) and are skipped, as are
+ * the unstamped lines Prosody writes after some messages (`mayContinueUnstamped`).
  */
 export const prosodyFileFormat: LogFormat = {
   name: 'prosody',
@@ -51,6 +52,9 @@ class ProsodyFileParser implements LineParser {
   /** The minute last reported to `lineTime` (the hot path calls it once per minute of log). */
   private lastLineKey = -1;
 
+  /** The last stamped line's message may be followed by unstamped lines of Prosody's own. */
+  private continuing = false;
+
   /** The parsed timestamp of the current line, with a custom `timestamps` format. */
   private custom: ParsedTime | null = null;
 
@@ -65,6 +69,7 @@ class ProsodyFileParser implements LineParser {
   }
 
   nextFile(referenceMs: number | null): void {
+    this.continuing = false;
     // With --year the years simply run on; otherwise each piece is dated by its own mtime.
     if (this.time.firstYear === undefined) {
       this.years = new YearTracker(this.time.zone, referenceMs, undefined, this.time.onYear);
@@ -83,9 +88,11 @@ class ProsodyFileParser implements LineParser {
     const tab1 = month === 0 ? -1 : indexOfByte(buf, TAB, start + STAMP_LENGTH, end);
     const tab2 = tab1 < 0 ? -1 : indexOfByte(buf, TAB, tab1 + 1, end);
     if (tab2 < 0) {
-      this.stats.unparsable++;
+      if (!this.continuing || shaped) this.stats.unparsable++;
+      if (shaped) this.continuing = false;
       return;
     }
+    this.continuing = mayContinueUnstamped(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end);
     // Year inference needs every month change, not only the lines that matter.
     if (monthKey !== this.lastMonthKey) {
       const [day, hour, minute, second] = this.dayAndTime(buf, start);
@@ -123,9 +130,10 @@ class ProsodyFileParser implements LineParser {
     const tab1 = parsed === null || buf[start + parsed.length] !== SPACE ? -1 : buf.indexOf(TAB, start + parsed.length + 1);
     const tab2 = tab1 < 0 || tab1 >= end ? -1 : buf.indexOf(TAB, tab1 + 1);
     if (parsed === null || tab2 < 0 || tab2 >= end) {
-      this.stats.unparsable++;
+      if (!this.continuing || parsed !== null) this.stats.unparsable++;
       return;
     }
+    this.continuing = mayContinueUnstamped(buf, start + parsed.length + 1, tab1, tab2 + 1, end);
     const t = parsed.time;
     if (t.year === undefined) t.year = this.years.yearOf(t.month, t.day, t.hour, t.minute, t.second);
     this.custom = t;
@@ -161,6 +169,12 @@ class ProsodyFileParser implements LineParser {
 class ProsodyFileFilter implements LineFilter {
   private readonly minute = new PrefixWatch(12); // `Mmm DD HH:MM`
   private debugSeen = false;
+  /**
+   * The parser's `continuing` (unstamped lines after some messages are theirs, not unparsable) is
+   * reset by the next stamped line: after a message that may continue, that line is kept. A range's
+   * first stamped line is kept too: what came before it is not known here.
+   */
+  private afterContinuing = true;
   /** The month name last seen to be one (looked up only when it changes, as the parser does). */
   private monthKey = -1;
 
@@ -176,6 +190,9 @@ class ProsodyFileFilter implements LineFilter {
     let keep = !sameMinute;
     if (keep) this.minute.remember(buf, start);
     if (!this.debugSeen && tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64) keep = this.debugSeen = true;
+    const continues = mayContinueUnstamped(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end);
+    if (continues || this.afterContinuing) keep = true;
+    this.afterContinuing = continues;
     return sessionLineMatters(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end, this.debugSeen) || keep;
   }
 

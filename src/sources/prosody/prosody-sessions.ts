@@ -1,16 +1,23 @@
 import type { ParserContext, ParserStats } from '../log-format.js';
 import type { Stamp } from '../../time/log-clock.js';
 import { normalizeName, normalizeResource } from '../../core/normalize.js';
+import { isRoutableAddress } from '../../core/address-scope.js';
 import { ascii, startsWithAt } from '../bytes.js';
 import { SessionTable } from '../session-table.js';
-import { ParsedLogin } from '../parsed-login.js';
+import { ParsedLogin, type Transport } from '../parsed-login.js';
 
 /** Sessions that connected but have not bound yet; more than this and the oldest are dropped. */
 export const MAX_OPEN_SESSIONS = 100_000;
 
 const C2S = ascii('c2s');
+const BOSH = ascii('bosh');
 const CONN = ascii('conn');
 const NEW_CONNECTION = ascii('New connection FD ');
+const CLOSING_NOW = ascii('Closing now');
+const WEBSOCKET_HANDSHAKE = ascii('Sending WebSocket handshake');
+const BOSH_CREATED = ascii('BOSH session created for request from ');
+const BOSH_DISCONNECTED = ascii('BOSH client disconnected');
+const DESTROYING_UNBOUND = ascii('Destroying unbound session');
 const CLIENT_CONNECTED = ascii('Client connected');
 const CLIENT_DISCONNECTED = ascii('Client disconnected');
 const AUTHENTICATED_AS = ascii('Authenticated as ');
@@ -20,6 +27,9 @@ const RESOURCE_BOUND = ascii('Resource bound: ');
 
 interface OpenSession {
   ip: string | null;
+  /** `ip` is the TCP peer of the session's connection (`New connection`), not an address Prosody attributed. */
+  ipIsPeer: boolean;
+  transport: Transport;
   /** `user@host` from `Authenticated as`; set only while an info-level login waits to be emitted. */
   authenticated: string | null;
   authLine: number;
@@ -27,15 +37,26 @@ interface OpenSession {
 }
 
 /**
- * Prosody's c2s messages, whatever framing carried them (file sink, syslog, journald), turned into
- * logins (SPEC §4). A login is `Resource bound`; in a log without debug lines it is the
+ * Prosody's session messages, whatever framing carried them (file sink, syslog, journald, console),
+ * turned into logins (SPEC §4). A login is `Resource bound`; in a log without debug lines it is the
  * authentication, with the IP of mod_log_auth's line that follows it. Only sessions still waiting
  * for their bind are kept, so memory follows concurrent logins, not the log's length.
+ *
+ * Sessions are `c2s<id>` (TCP, and WebSocket: a c2s session on an HTTP connection, known by its
+ * `Sending WebSocket handshake`) and `bosh<sid>` (BOSH: no `Client connected`; its address is the one
+ * of `BOSH session created for request from`, already after X-Forwarded-For). A c2s session's peer is
+ * the one of the last `New connection` whose connection has not closed before `Client connected`.
+ * HTTP requests' own `New connection` lines (BOSH) close before any session opens, so they give
+ * nothing. mod_log_auth's `from IP:` is Prosody's address of the session (after X-Forwarded-For) and
+ * wins over the peer. A WebSocket login whose only address is a non-routable peer has the proxy's
+ * address, not the user's: it is emitted without an address (place `?-?-?`) and flagged.
  */
 export class ProsodySessions {
   private readonly open = new SessionTable<OpenSession>(MAX_OPEN_SESSIONS);
-  /** Peer of the last `New connection`: the next `Client connected` is its session (adjacency). */
+  /** Peer of the last `New connection` still open: the next `Client connected` is its session. */
   private pendingPeer: string | null = null;
+  /** The connection (`conn<id>`) of `pendingPeer`; its `Closing now` withdraws the peer. */
+  private pendingConn = '';
   /** Where that `New connection` line began: a session's first line. */
   private pendingPeerSince = 0;
   private debugSeen = false;
@@ -62,13 +83,21 @@ export class ProsodySessions {
     stamp: () => Stamp,
   ): void {
     if (isDebug) this.debugSeen = true;
-    if (startsWithAt(buf, srcStart, srcEnd, C2S)) {
-      // Hot path: in a debug log most c2s lines are stanza traces that cannot matter.
+    const c2s = startsWithAt(buf, srcStart, srcEnd, C2S);
+    if (c2s || startsWithAt(buf, srcStart, srcEnd, BOSH)) {
+      // Hot path: in a debug log most session lines are stanza traces that cannot matter.
       if (this.debugSeen && !isSessionEvent(buf, msgStart, msgEnd)) return;
-      this.c2sMessage(buf.toString('latin1', srcStart, srcEnd), buf, msgStart, msgEnd, lineNo, stamp);
-    } else if (startsWithAt(buf, srcStart, srcEnd, CONN) && startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION)) {
-      this.pendingPeer = peerOfNewConnection(buf.toString('latin1', msgStart, msgEnd));
-      this.pendingPeerSince = this.position();
+      const id = buf.toString('latin1', srcStart, srcEnd);
+      if (c2s) this.c2sMessage(id, buf, msgStart, msgEnd, lineNo, stamp);
+      else this.boshMessage(id, buf, msgStart, msgEnd, lineNo, stamp);
+    } else if (startsWithAt(buf, srcStart, srcEnd, CONN)) {
+      if (startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION)) {
+        this.pendingPeer = peerOfNewConnection(buf.toString('latin1', msgStart, msgEnd));
+        this.pendingConn = buf.toString('latin1', srcStart, srcEnd);
+        this.pendingPeerSince = this.position();
+      } else if (this.pendingPeer !== null && startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW) && buf.toString('latin1', srcStart, srcEnd) === this.pendingConn) {
+        this.pendingPeer = null; // an HTTP request (BOSH) or a probe: its connection had no session
+      }
     }
   }
 
@@ -98,10 +127,39 @@ export class ProsodySessions {
     }
     const session = this.open.get(id);
     if (session === undefined) return;
+    if (startsWithAt(buf, msgStart, msgEnd, WEBSOCKET_HANDSHAKE)) {
+      session.transport = 'websocket';
+      return;
+    }
+    this.sessionMessage(id, session, buf, msgStart, msgEnd, lineNo, stamp);
+  }
 
+  /** A BOSH session: opened by `BOSH session created` (debug) or, in an info-level log, by its first line that matters. */
+  private boshMessage(id: string, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
+    if (startsWithAt(buf, msgStart, msgEnd, BOSH_CREATED)) {
+      const ip = buf.toString('latin1', msgStart + BOSH_CREATED.length, msgEnd).trim() || null;
+      this.open.open(id, newSession(ip, false, 'bosh'), this.position());
+      return;
+    }
+    let session = this.open.get(id);
+    if (session === undefined) {
+      if (!startsWithAt(buf, msgStart, msgEnd, AUTHENTICATED_AS) && !startsWithAt(buf, msgStart, msgEnd, SUCCESSFUL_AUTH)) return;
+      session = newSession(null, false, 'bosh');
+      this.open.open(id, session, this.position());
+    }
+    if (startsWithAt(buf, msgStart, msgEnd, BOSH_DISCONNECTED) || startsWithAt(buf, msgStart, msgEnd, DESTROYING_UNBOUND)) {
+      if (session.authenticated !== null) this.emitAuthenticated(session);
+      this.open.delete(id);
+      return;
+    }
+    this.sessionMessage(id, session, buf, msgStart, msgEnd, lineNo, stamp);
+  }
+
+  /** What c2s, WebSocket and BOSH sessions log alike: authentication, mod_log_auth's address, the bind, the end. */
+  private sessionMessage(id: string, session: OpenSession, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
     if (startsWithAt(buf, msgStart, msgEnd, RESOURCE_BOUND)) {
       const jid = buf.toString('utf8', msgStart + RESOURCE_BOUND.length, msgEnd);
-      this.emit(jid, session.ip, stamp(), lineNo, true);
+      this.emit(jid, session, stamp(), lineNo, true);
       this.open.delete(id);
       return;
     }
@@ -116,7 +174,11 @@ export class ProsodySessions {
     if (startsWithAt(buf, msgStart, msgEnd, SUCCESSFUL_AUTH)) {
       const text = buf.toString('utf8', msgStart, msgEnd);
       const at = text.lastIndexOf(FROM_IP);
-      if (at >= 0) session.ip = text.slice(at + FROM_IP.length).trim() || session.ip;
+      const ip = at >= 0 ? text.slice(at + FROM_IP.length).trim() : '';
+      if (ip !== '' && ip !== '?') {
+        session.ip = ip;
+        session.ipIsPeer = false;
+      }
     }
     if (session.authenticated !== null) {
       // The session's next line after `Authenticated as` (mod_log_auth's IP, if any) has been seen.
@@ -134,7 +196,7 @@ export class ProsodySessions {
   private openSession(id: string): void {
     // The session began at its `New connection` line when the line before was one.
     const since = this.pendingPeer !== null ? this.pendingPeerSince : this.position();
-    this.open.open(id, { ip: this.pendingPeer, authenticated: null, authLine: 0, authStamp: null }, since);
+    this.open.open(id, newSession(this.pendingPeer, this.pendingPeer !== null, 'c2s'), since);
     this.pendingPeer = null;
   }
 
@@ -151,10 +213,10 @@ export class ProsodySessions {
     }
     // Prosody 13 appends the role: `alice@example.com [prosody:registered]`.
     const space = jid.indexOf(' ');
-    this.emit(space >= 0 ? jid.slice(0, space) : jid, session.ip, session.authStamp!, session.authLine, false);
+    this.emit(space >= 0 ? jid.slice(0, space) : jid, session, session.authStamp!, session.authLine, false);
   }
 
-  private emit(jid: string, ip: string | null, stamp: Stamp, lineNo: number, withResource: boolean): void {
+  private emit(jid: string, session: OpenSession, stamp: Stamp, lineNo: number, withResource: boolean): void {
     const at = jid.indexOf('@');
     const slash = jid.indexOf('/', at + 1);
     const hostEnd = withResource && slash >= 0 ? slash : jid.length;
@@ -166,37 +228,52 @@ export class ProsodySessions {
       return;
     }
     const resource = withResource && slash >= 0 ? normalizeResource(jid.slice(slash + 1)) : null;
-    this.ctx.emit(new ParsedLogin(stamp, host, user, ip, resource, this.ctx.label, lineNo));
+    // A WebSocket's TCP peer that no one on the internet can have is the reverse proxy.
+    const proxyOnly = session.transport === 'websocket' && session.ipIsPeer && session.ip !== null && !isRoutableAddress(session.ip);
+    const ip = proxyOnly ? null : session.ip;
+    this.ctx.emit(new ParsedLogin(stamp, host, user, ip, resource, this.ctx.label, lineNo, session.transport, proxyOnly));
   }
+}
+
+function newSession(ip: string | null, ipIsPeer: boolean, transport: Transport): OpenSession {
+  return { ip, ipIsPeer, transport, authenticated: null, authLine: 0, authStamp: null };
 }
 
 const CLIENT = ascii('Client ');
+const MOD_BOSH = ascii('mod_bosh');
+const HANDLING_REQUEST = ascii('Handling new request');
+const STANZA_RECEIVED = ascii('BOSH stanza received');
+const TRACEBACK = ascii('Traceback[');
+
+/**
+ * Whether Prosody may write lines of its own after this message that have no timestamp: mod_bosh
+ * prints a bare `----------` after `Handling new request …` and an empty line after `BOSH stanza
+ * received …` (the request body itself may span lines), and a `Traceback[…]` is followed by its stack.
+ * Such lines, up to the next line with a timestamp, belong to the message: they are not unparsable.
+ */
+export function mayContinueUnstamped(buf: Buffer, srcStart: number, srcEnd: number, msgStart: number, msgEnd: number): boolean {
+  if (startsWithAt(buf, msgStart, msgEnd, TRACEBACK)) return true;
+  return (
+    startsWithAt(buf, srcStart, srcEnd, MOD_BOSH) &&
+    (startsWithAt(buf, msgStart, msgEnd, HANDLING_REQUEST) || startsWithAt(buf, msgStart, msgEnd, STANZA_RECEIVED))
+  );
+}
 
 /**
  * For `--jobs` (a worker's line filter): could this message change `ProsodySessions`' state or
- * log a login? `debugSeen`: a debug line came earlier in the filter's range. Before one, any c2s
- * line may be the line after an info-level `Authenticated as`; after one, only the messages that
- * open, bind, give the IP of or close a session act (an `authenticated` left from before the first
- * debug line is cleared by whichever of them comes next, and is never emitted). Keep in step with `message`.
+ * log a login? `debugSeen`: a debug line came earlier in the filter's range. Before one, any c2s or
+ * BOSH line may matter (an info-level `Authenticated as` waits for its session's next line); after
+ * one, only the session events `message` acts on (`isSessionEvent`), and a connection's `New
+ * connection` and `Closing now`. It may keep more than `message` acts on, never less. Keep in step with `message`.
  */
 export function sessionLineMatters(buf: Buffer, srcStart: number, srcEnd: number, msgStart: number, msgEnd: number, debugSeen: boolean): boolean {
-  if (startsWithAt(buf, srcStart, srcEnd, C2S)) {
-    if (!debugSeen) return true;
-    switch (buf[msgStart]) {
-      case 0x52: // R
-        return startsWithAt(buf, msgStart, msgEnd, RESOURCE_BOUND);
-      case 0x43: // C
-        return startsWithAt(buf, msgStart, msgEnd, CLIENT_CONNECTED) || startsWithAt(buf, msgStart, msgEnd, CLIENT_DISCONNECTED);
-      case 0x53: // S
-        return startsWithAt(buf, msgStart, msgEnd, SUCCESSFUL_AUTH);
-      default:
-        return false;
-    }
+  if (startsWithAt(buf, srcStart, srcEnd, C2S) || startsWithAt(buf, srcStart, srcEnd, BOSH)) {
+    return !debugSeen || isSessionEvent(buf, msgStart, msgEnd);
   }
-  return startsWithAt(buf, srcStart, srcEnd, CONN) && startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION);
+  return startsWithAt(buf, srcStart, srcEnd, CONN) && (startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION) || startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW));
 }
 
-/** The c2s messages that open, authenticate, bind or close a session (dispatched on the first byte: most lines fail there). */
+/** The session messages that open, authenticate, bind or close a session (dispatched on the first byte: most lines fail there). */
 function isSessionEvent(buf: Buffer, start: number, end: number): boolean {
   switch (buf[start]) {
     case 0x52: // R
@@ -206,7 +283,11 @@ function isSessionEvent(buf: Buffer, start: number, end: number): boolean {
     case 0x41: // A
       return startsWithAt(buf, start, end, AUTHENTICATED_AS);
     case 0x53: // S
-      return startsWithAt(buf, start, end, SUCCESSFUL_AUTH);
+      return startsWithAt(buf, start, end, SUCCESSFUL_AUTH) || startsWithAt(buf, start, end, WEBSOCKET_HANDSHAKE);
+    case 0x42: // B
+      return startsWithAt(buf, start, end, BOSH_CREATED) || startsWithAt(buf, start, end, BOSH_DISCONNECTED);
+    case 0x44: // D
+      return startsWithAt(buf, start, end, DESTROYING_UNBOUND);
     default:
       return false;
   }

@@ -1,3 +1,4 @@
+import { countLogin, emptyLoginCounts, type LoginCounts } from '../login-counts.js';
 import { createGunzip } from 'node:zlib';
 import { promises as fsp } from 'node:fs';
 import type { LoginEvent } from '../../core/login-event.js';
@@ -49,14 +50,11 @@ export interface HeldLogin {
   readonly checkpoint: InputCheckpoint;
 }
 
-export interface TailReaderStats {
+export interface TailReaderStats extends LoginCounts {
   lines: number;
   unparsable: number;
   /** Log bytes read (decompressed). */
   bytes: number;
-  logins: number;
-  loginsWithIp: number;
-  loginsWithResource: number;
   /** Logins on lines a previous run already committed (re-read to rebuild waiting sessions). */
   replayed: number;
 }
@@ -76,7 +74,7 @@ interface ReadPiece {
  * start to rebuild the sessions still waiting, and which lines it must not count again.
  */
 export class TailReader {
-  readonly stats: TailReaderStats = { lines: 0, unparsable: 0, bytes: 0, logins: 0, loginsWithIp: 0, loginsWithResource: 0, replayed: 0 };
+  readonly stats: TailReaderStats = { lines: 0, unparsable: 0, bytes: 0, ...emptyLoginCounts(), replayed: 0 };
   private parser: LineParser | null = null;
   private format: LogFormat | null;
   /** Where the next poll starts. */
@@ -310,9 +308,7 @@ export class TailReader {
           reader.holdAt(event, c.record.file, lineStart, c.record.base + (c.splitter()?.consumedBytes ?? 0));
           return;
         }
-        reader.stats.logins++;
-        if (event.ip !== null) reader.stats.loginsWithIp++;
-        if (event.resource !== null) reader.stats.loginsWithResource++;
+        countLogin(reader.stats, event);
         reader.lastTime = event.localTime;
         reader.batch.push(event);
       },
