@@ -99,10 +99,10 @@ for (const { version, dir: WEB, debugLines, infoLines } of CAPTURES) {
   });
 
   test(`Prosody ${version}: check on a web log says it has web sessions and whether their addresses are usable`, () => {
-    const good = runCli(['check', '--mmdb', MMDB, '--timezone', 'UTC', join(WEB, 'prosody.debug.log')]);
+    const good = runCli(['check', '--data-dir', tempDir(), '--mmdb', MMDB, '--timezone', 'UTC', join(WEB, 'prosody.debug.log')]);
     assert.equal(good.code, 0, good.stderr);
     assert.match(good.stderr, /web clients: 14 BOSH\/WebSocket logins, their addresses are usable/);
-    const bad = runCli(['check', '--mmdb', MMDB, '--timezone', 'UTC', withoutLogAuth(WEB)]);
+    const bad = runCli(['check', '--data-dir', tempDir(), '--mmdb', MMDB, '--timezone', 'UTC', withoutLogAuth(WEB)]);
     assert.equal(bad.code, 0, bad.stderr);
     assert.match(bad.stderr, /web clients: 14 BOSH\/WebSocket logins, 6 of them without a usable address: .*reverse proxy's.*trusted_proxies/);
   });
@@ -123,11 +123,11 @@ test('check says when web logins have an address the GeoIP database cannot place
   }
   const log = join(tempDir(), 'prosody.debug.log');
   writeFileSync(log, text);
-  const r = runCli(['check', '--json', '--mmdb', MMDB, '--timezone', 'UTC', log]);
+  const r = runCli(['check', '--json', '--data-dir', tempDir(), '--mmdb', MMDB, '--timezone', 'UTC', log]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /warning: 10 web logins have an address .* has no place for: if it is your reverse proxy's, list the proxy in trusted_proxies/);
   assert.equal(JSON.parse(r.stdout).webLoginsUnplaced, 10);
-  const good = runCli(['check', '--json', '--mmdb', MMDB, '--timezone', 'UTC', join(web, 'prosody.debug.log')]);
+  const good = runCli(['check', '--json', '--data-dir', tempDir(), '--mmdb', MMDB, '--timezone', 'UTC', join(web, 'prosody.debug.log')]);
   assert.equal(JSON.parse(good.stdout).webLoginsUnplaced, 0);
   assert.doesNotMatch(good.stderr, /has no place for/);
 });
