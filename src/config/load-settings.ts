@@ -26,7 +26,7 @@ export interface ConfigFlags extends StorageFlags {
 
 export type CountingConfig = Pick<
   RunConfig,
-  'dataDir' | 'mmdbPath' | 'clientPatterns' | 'recordCountry' | 'hostOptions' | 'inputs' | 'statePath' | 'settings' | 'prosody'
+  'dataDir' | 'mmdbPath' | 'clientPatterns' | 'recordCountry' | 'hostOptions' | 'inputs' | 'statePath' | 'settings' | 'prosody' | 'layout' | 'asnMmdbPath'
 >;
 
 /**

@@ -10,6 +10,7 @@ import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterF
 import { requireStore, type StorageRawOptions } from '../storage-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 import { safeJson } from '../safe-json.js';
+import { warnForkIsp } from '../fork-isp-options.js';
 import { backfillJson, backfillTable, reportBackfillNotes } from '../backfill-report.js';
 
 interface BackfillOptions extends RawOptions, StorageRawOptions {
@@ -57,6 +58,7 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
   const location = requireStore(config, 'to write');
   const sql = location.kind === 'sql' ? location.sql : undefined;
   if (config.mmdbPath === null) throw new UsageError('--mmdb is required (or mmdb_path in --config, mod_monthly_visitors_mmdb_path in --prosody-config): a GeoIP2/GeoLite2 City database (.mmdb)');
+  warnForkIsp(config, reporter);
   const maxGapHours = parseMaxGap(raw.maxGap);
   const replace = Boolean(raw.replace);
   const coverage = new RunCoverage(maxGapHours * 3_600_000);
