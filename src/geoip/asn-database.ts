@@ -2,7 +2,7 @@ import { closeSync } from 'node:fs';
 import { GeoIpError } from '../errors.js';
 import { describeFsError } from '../sources/log-input.js';
 import { UNKNOWN_ISP } from '../core/month-layout.js';
-import { PagedFile } from './paged-file.js';
+import { PagedFile, readFullyAt } from './paged-file.js';
 import { MmdbAsns, type AsnRecord } from './mmdb-asns.js';
 import { lookupAddress, openMmdbFile } from './mmdb-file.js';
 import type { MmdbMetadata } from './mmdb-metadata.js';
@@ -66,6 +66,22 @@ export class AsnDatabase {
     if (this.fd === null) throw new GeoIpError(`${this.path}: the ASN database was closed`);
     const file = new PagedFile(this.fd, this.size, (err) => new GeoIpError(`${this.path}: cannot read the ASN database: ${describeFsError(err)}`));
     return (this.asns = new MmdbAsns(file, this.metadata));
+  }
+
+  /** Names of the wanted AS numbers (`autonomous_system_organization`), reading the whole file at once: for `report`. */
+  organizations(wanted: ReadonlySet<number>): Map<number, string> {
+    if (this.fd === null) throw new GeoIpError(`${this.path}: the ASN database was closed`);
+    const bytes = Buffer.allocUnsafe(this.size);
+    try {
+      readFullyAt(this.fd, bytes, 0, this.size, 0);
+    } catch (err) {
+      throw new GeoIpError(`${this.path}: cannot read the ASN database: ${describeFsError(err)}`);
+    }
+    try {
+      return new MmdbAsns(bytes, this.metadata).organizations(wanted);
+    } catch (err) {
+      throw new GeoIpError(`${this.path}: the ASN database cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   close(): void {

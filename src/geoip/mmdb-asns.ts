@@ -20,6 +20,19 @@ export class MmdbAsns extends MmdbTree<AsnRecord | null> {
     return this.lookup(address, null);
   }
 
+  /** The organisation of each wanted AS number, from the whole database (for a report). */
+  organizations(wanted: ReadonlySet<number>): Map<number, string> {
+    const found = new Map<number, string>();
+    this.eachRecord(
+      (record) => {
+        const r = this.decode(record);
+        if (r?.number !== undefined && r.organization !== undefined && wanted.has(r.number) && !found.has(r.number)) found.set(r.number, r.organization);
+      },
+      () => found.size < wanted.size,
+    );
+    return found;
+  }
+
   protected decode(record: number): AsnRecord | null {
     if (this.header(record).type !== MAP) return null;
     const n = this.scalarAt(this.valueOf(record, NUMBER));
