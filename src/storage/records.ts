@@ -109,7 +109,6 @@ export function plainHostRecord(text: string): HostRecord | null {
  */
 export function hostRecordFromLua(t: LuaTable, file: string): HostRecord {
   const out: HostRecord = new Map();
-  let first: { month: string; layout: Layout } | undefined;
   for (const [month, counts] of t) {
     if (typeof month !== 'string') {
       throw new StoreFormatError(`${file}: key ${showKey(month)} is not a month string (a host record maps months to tables of counts)`);
@@ -117,16 +116,9 @@ export function hostRecordFromLua(t: LuaTable, file: string): HostRecord {
     if (!isLuaTable(counts)) {
       throw new StoreFormatError(`${file}: month ${showKey(month)} holds ${showValue(counts)}, not a table of counts`);
     }
-    const layout = isForkMonth(counts) ? 'fork-isp' : 'module';
-    const m = layout === 'module' ? moduleMonth(counts, month, file) : forkMonth(counts, month, file);
-    if (m.size > 0) {
-      if (first === undefined) first = { month, layout };
-      else if (first.layout !== layout) {
-        throw new StoreFormatError(`${file}: month ${showKey(month)} is in ${layoutName(layout)} but month ${showKey(first.month)} in ${layoutName(first.layout)}: one store holds one layout`);
-      }
-    }
-    out.set(month, m);
+    out.set(month, monthFromLua(counts, month, file));
   }
+  assertOneLayout(out, file);
   return out;
 }
 
@@ -230,7 +222,7 @@ export function serializeHostRecord(rec: HostRecord, file = 'host record'): Buff
   return serializeLuaReturnChunk(hostRecordToLua(rec));
 }
 
-/** A record with months of both layouts (a fork-layout run into the module's store, or the reverse) is never written. */
+/** A record with months of both layouts is never read or written (StoreFormatError naming `file` and the months). */
 export function assertOneLayout(rec: HostRecord, file: string): void {
   let first: { month: string; layout: Layout } | undefined;
   for (const [month, counts] of rec) {
@@ -238,7 +230,7 @@ export function assertOneLayout(rec: HostRecord, file: string): void {
     if (layout === null) continue;
     if (first === undefined) first = { month, layout };
     else if (layout !== first.layout) {
-      throw new StoreFormatError(`${file}: month ${showKey(month)} would be in ${layoutName(layout)} but month ${showKey(first.month)} is in ${layoutName(first.layout)}: one store holds one layout (--layout)`);
+      throw new StoreFormatError(`${file}: month ${showKey(month)} is in ${layoutName(layout)} but month ${showKey(first.month)} in ${layoutName(first.layout)}: one store holds one layout`);
     }
   }
 }
