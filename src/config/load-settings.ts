@@ -60,6 +60,8 @@ export function loadCountingConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = 
     statePath: settings.statePath.value,
     settings,
     prosody,
+    // The ISP fork's options in prosody.cfg.lua select its layout (docs/fork-isp.md).
+    ...(prosody?.forkIsp ? { layout: 'fork-isp' as const, asnMmdbPath: prosody.forkIsp.asnMmdbPath?.value ?? null } : {}),
   };
 }
 
