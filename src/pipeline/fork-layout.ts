@@ -8,8 +8,13 @@ import { AsnDatabase } from '../geoip/asn-database.js';
  * undefined for the module's layout.
  */
 export function forkLayoutOf(config: Pick<RunConfig, 'layout' | 'asnMmdbPath'>): ForkIspLayout | undefined {
-  if (config.layout !== 'fork-isp') return undefined;
+  const asn = openAsnDatabase(config);
+  return asn === null ? undefined : { isp: (ip) => asn.isp(ip) };
+}
+
+/** The ASN database of a run in the fork's layout (a usage error without one); null for the module's. */
+export function openAsnDatabase(config: Pick<RunConfig, 'layout' | 'asnMmdbPath'>): AsnDatabase | null {
+  if (config.layout !== 'fork-isp') return null;
   if (!config.asnMmdbPath) throw new UsageError('--layout fork-isp needs --asn-mmdb (mod_monthly_visitors_isp_mmdb_path): a GeoLite2/GeoIP2 ASN database (.mmdb)');
-  const asn = AsnDatabase.open(config.asnMmdbPath);
-  return { isp: (ip) => asn.isp(ip) };
+  return AsnDatabase.open(config.asnMmdbPath);
 }

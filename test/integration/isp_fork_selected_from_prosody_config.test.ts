@@ -49,3 +49,16 @@ test('a fork config without the ASN database option is a usage error naming the 
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /--layout fork-isp needs --asn-mmdb \(mod_monthly_visitors_isp_mmdb_path\)/);
 });
+
+test('check predicts the fork\'s layout from the config, and a run in the other layout on the fork\'s store', () => {
+  const dir = tempDir();
+  const config = captureConfig(dir);
+  const r = runCli(['check', '--prosody-config', config]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /layout: fork-isp; ASN database: .*test-GeoLite2-ASN\.mmdb: GeoLite2-ASN/);
+  assert.equal(runCli(['backfill', '--prosody-config', config, '--timezone', 'UTC', '--year', '2026']).code, 0);
+  // The module's layout on that store: check stops on it as the run would.
+  const module = runCli(['check', '--data-dir', join(dir, 'data')]);
+  assert.equal(module.code, 1, module.stderr);
+  assert.match(module.stderr, /data: host "(chat\.example\.org|example\.com)": month "2026-1[01]" is in the ISP fork's layout, but this run counts in the module's layout/);
+});

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkLayout } from '../check-layout.js';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
@@ -57,6 +58,7 @@ Examples:
     else if (!config.recordCountry.isAll) reporter.warn('--record-country needs --mmdb: without a GeoIP database no login has a country');
 
     const location = storageOf(config);
+    checkLayout(config, location, reporter, result);
     if (location.kind === 'sql') {
       const store = checkStore(location);
       result.sql = store;
