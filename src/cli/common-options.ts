@@ -10,6 +10,7 @@ import { prosodyFileFormatWith } from '../sources/prosody/prosody-file-format.js
 import { UsageError } from '../errors.js';
 import { TimeZone } from '../time/zone.js';
 import { Reporter, type Verbosity } from './reporter.js';
+import { addForkIspOptions, withForkIsp } from './fork-isp-options.js';
 
 /** Options as commander hands them over (strings, before validation). */
 export interface RawOptions {
@@ -17,6 +18,8 @@ export interface RawOptions {
   mmdb?: string;
   clientPattern: string[];
   recordCountry?: string;
+  layout?: string;
+  asnMmdb?: string;
   config?: string;
   prosodyConfig?: string;
   format: string;
@@ -52,7 +55,7 @@ export function addJobsOption(cmd: Command): Command {
 
 /** Options that say how to count (the module's own options). */
 export function addCountingOptions(cmd: Command): Command {
-  return cmd
+  const withModule = cmd
     .option('--mmdb <file>', 'GeoIP2/GeoLite2 City database (.mmdb; a Country one gives countries only) — mod_monthly_visitors_mmdb_path')
     .option(
       '--client-pattern <luapattern=CATEGORY>',
@@ -61,6 +64,7 @@ export function addCountingOptions(cmd: Command): Command {
       [],
     )
     .option('--record-country <ALL|CC[,CC…]>', 'count only logins from these countries (default: ALL) — mod_monthly_visitors_record_country');
+  return addForkIspOptions(withModule);
 }
 
 /** Where the options can come from besides flags (later wins: Prosody config < --config < flags). */
@@ -113,7 +117,7 @@ export function reporterFor(raw: Pick<RawOptions, 'quiet' | 'verbose'>): Reporte
 /** Validates every option up front: a bad one stops the run before anything is read or written. */
 export function buildRunConfig(raw: RawOptions): RunConfig {
   return {
-    ...loadCountingConfig(raw),
+    ...withForkIsp(loadCountingConfig(raw), raw),
     format: chooseFormat(raw),
     firstYear: raw.year === undefined ? undefined : parseYear(raw.year),
     zone: TimeZone.of(raw.timezone, '--timezone'),

@@ -26,7 +26,7 @@ export interface ConfigFlags extends StorageFlags {
 
 export type CountingConfig = Pick<
   RunConfig,
-  'dataDir' | 'mmdbPath' | 'clientPatterns' | 'recordCountry' | 'hostOptions' | 'inputs' | 'statePath' | 'nodeName' | 'settings' | 'prosody'
+  'dataDir' | 'mmdbPath' | 'clientPatterns' | 'recordCountry' | 'hostOptions' | 'inputs' | 'statePath' | 'nodeName' | 'settings' | 'prosody' | 'layout' | 'asnMmdbPath'
 >;
 
 /**
@@ -61,6 +61,8 @@ export function loadCountingConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = 
     nodeName: settings.nodeName.value,
     settings,
     prosody,
+    // The ISP fork's options in prosody.cfg.lua select its layout (docs/fork-isp.md).
+    ...(prosody?.forkIsp ? { layout: 'fork-isp' as const, asnMmdbPath: prosody.forkIsp.asnMmdbPath?.value ?? null } : {}),
   };
 }
 

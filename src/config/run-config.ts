@@ -1,3 +1,4 @@
+import type { Layout } from '../core/month-layout.js';
 import type { ClientPattern } from '../core/client-classifier.js';
 import type { CountryFilter } from '../core/country-filter.js';
 import type { LogFormat } from '../sources/log-format.js';
@@ -37,6 +38,10 @@ export interface RunConfig {
   readonly nodeName?: string | null;
   /** Every option with where it came from, for `check`. */
   readonly settings?: EffectiveSettings;
+  /** The host record's layout: the module's (default) or the ISP fork's (docs/fork-isp.md). */
+  readonly layout?: Layout;
+  /** The ASN database of the ISP fork's layout. */
+  readonly asnMmdbPath?: string | null;
   /** The Prosody config read, if any. */
   readonly prosody?: ProsodyFacts | null;
 }

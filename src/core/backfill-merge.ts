@@ -21,6 +21,7 @@
  */
 import type { HostRecord, Outcome, StatsView } from './monthly-tally.js';
 import type { LoginEvent } from './login-event.js';
+import { monthVisitors } from './month-layout.js';
 
 /** host → user → the months (ascending) the fresh tally counted the user in. */
 export type CountedMonths = Map<string, Map<string, string[]>>;
@@ -128,11 +129,9 @@ export function mergeBackfill(
   return { months, changes: { hosts, users }, marksRaised };
 }
 
-/** The module counts each visitor once under exactly one `client-…` key: their sum is the visitors. */
+/** The module counts each visitor once under exactly one `client-…` key (the fork: `users_seen`): their sum is the visitors. */
 export function visitorsIn(counts: ReadonlyMap<string, number>): number {
-  let n = 0;
-  for (const [key, c] of counts) if (key.startsWith('client-')) n += c;
-  return n;
+  return monthVisitors(counts);
 }
 
 function latestWritten(ascending: readonly string[], written: ReadonlySet<string>): string | undefined {

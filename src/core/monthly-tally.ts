@@ -2,6 +2,7 @@ import type { LoginEvent } from './login-event.js';
 import { geoKey, type GeoPlace } from './geo-key.js';
 import type { ClientClassifier } from './client-classifier.js';
 import type { CountryFilter } from './country-filter.js';
+import { checkRunLayout, forkCounterKeys } from './month-layout.js';
 
 /** month → key (`client-…`, `geo-…`) → unique users. The module's host record. */
 export type HostRecord = Map<string, Map<string, number>>;
@@ -22,6 +23,16 @@ export interface StatsView {
    * can commit increments rather than whole records (storage/sql). Absent: nobody listens.
    */
   counted?(host: string, user: string, month: string, keys: readonly string[]): void;
+  /** Where the host's record is stored (a file, a row), for messages. Absent: "host <name>". */
+  recordName?(host: string): string;
+}
+
+/** The ISP of an address (`AS<n>`, or `?` when the ASN database has no number for it). */
+export type IspOf = (ip: string | null) => string;
+
+/** The ISP fork's layout (core/month-layout.ts): each login's ISP comes from `isp`. */
+export interface ForkIspLayout {
+  readonly isp: IspOf;
 }
 
 /** How one host counts: its client patterns and its country filter (both per host, SPEC §9). */
@@ -53,11 +64,14 @@ export class MonthlyTally {
   private markedUsers = new Map<string, Map<string, string>>();
   private readonly clientKeys = new Map<string, string>();
   private readonly geoKeys = new Map<GeoPlace | null, string>();
+  private readonly layoutChecked = new Set<string>();
 
+  /** `fork`: count in the ISP fork's layout instead of the module's. */
   constructor(
     private readonly view: StatsView,
     private readonly policyFor: (host: string) => HostPolicy,
     private readonly locate: Locate,
+    private readonly fork?: ForkIspLayout,
   ) {}
 
   record(event: LoginEvent): Outcome {
@@ -66,6 +80,7 @@ export class MonthlyTally {
     if (this.view.storable?.(host, user) === false) return 'unstorable';
     // Read first, even if this login changes nothing: a corrupt record must stop the run.
     const record = this.view.hostRecord(host);
+    if (!this.layoutChecked.has(host)) this.checkLayout(host, record);
     const last = this.markedUsers.get(host)?.get(user) ?? this.view.lastRecorded(host, user);
     if (last === month) return 'already-counted';
     // Counting a login older than the mark would count the user twice in the later month.
@@ -80,7 +95,10 @@ export class MonthlyTally {
       counts = new Map();
       record.set(month, counts);
     }
-    const keys = [this.clientKey(policy.classifier.classify(event.resource)), this.geoCounterKey(place)];
+    const category = policy.classifier.classify(event.resource);
+    const keys = this.fork
+      ? forkCounterKeys(geoKey(place), category, this.fork.isp(event.ip))
+      : [this.clientKey(category), this.geoCounterKey(place)];
     for (const key of keys) increment(counts, key);
     this.view.counted?.(host, user, month, keys);
     this.dirtyHosts.set(host, record);
@@ -92,6 +110,12 @@ export class MonthlyTally {
     }
     users.set(user, month);
     return 'counted';
+  }
+
+  /** A month of the other layout in this host's record: adding ours would mix the two in one store. */
+  private checkLayout(host: string, record: HostRecord): void {
+    checkRunLayout(record, this.fork ? 'fork-isp' : 'module', this.view.recordName?.(host) ?? `host ${JSON.stringify(host)}`);
+    this.layoutChecked.add(host);
   }
 
   /** `client-<category>`: a handful of categories, so built once each. */

@@ -1,14 +1,14 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import type { GeoPlace } from '../core/geo-key.js';
 import { GeoIpError } from '../errors.js';
 import { describeFsError } from '../sources/log-input.js';
 import { PagedFile, readFullyAt } from './paged-file.js';
-import { METADATA_MAX_BYTES, MmdbPlaces, readMetadata, type MmdbMetadata } from './mmdb-places.js';
+import { MmdbPlaces, type MmdbMetadata } from './mmdb-places.js';
+import { lookupAddress, openMmdbFile } from './mmdb-file.js';
 import { MmdbPlaceNames, type PlaceNamesFound, type PlacesToName } from './mmdb-place-names.js';
 
 // One server sees a bounded set of addresses per day, but the set over years is not bounded.
 const CACHE_LIMIT = 100_000;
-const IPV4_MAPPED = '::ffff:';
 
 /**
  * A GeoIP2/GeoLite2 City database, answering the three parts of the module's geo key. IPv6
@@ -33,41 +33,11 @@ export class GeoIpDatabase {
 
   /** Opens and checks the database; a missing or foreign file is a GeoIpError naming it. */
   static open(path: string): GeoIpDatabase {
-    let fd: number;
-    let size: number;
-    let tail: Buffer;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      throw new GeoIpError(`${path}: cannot read the GeoIP database: ${describeFsError(err)}`);
-    }
-    try {
-      const st = fstatSync(fd);
-      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      size = st.size;
-      const n = Math.min(size, METADATA_MAX_BYTES);
-      tail = Buffer.allocUnsafe(n);
-      readFullyAt(fd, tail, 0, n, size - n);
-    } catch (err) {
-      closeSync(fd);
-      throw new GeoIpError(`${path}: cannot read the GeoIP database: ${describeFsError(err)}`);
-    }
-    let metadata: MmdbMetadata;
-    try {
-      metadata = readMetadata(tail);
-    } catch (err) {
-      closeSync(fd);
-      const why = err instanceof Error ? err.message : String(err);
-      throw new GeoIpError(`${path}: not a MaxMind DB (.mmdb) file: ${why}`);
-    }
-    if (databaseKind(metadata.databaseType) === null) {
-      closeSync(fd);
-      throw new GeoIpError(`${path}: a ${JSON.stringify(metadata.databaseType)} database has no places of logins; use a City database (GeoLite2-City, GeoIP2-City, GeoIP2-Enterprise, DBIP-City-Lite)`);
-    }
-    if (metadata.searchTreeSize > size) {
-      closeSync(fd);
-      throw new GeoIpError(`${path}: not a MaxMind DB (.mmdb) file: its search tree is larger than the file (truncated?)`);
-    }
+    const { fd, size, metadata } = openMmdbFile(path, 'GeoIP database', (type) =>
+      databaseKind(type) === null
+        ? `a ${JSON.stringify(type)} database has no places of logins; use a City database (GeoLite2-City, GeoIP2-City, GeoIP2-Enterprise, DBIP-City-Lite)`
+        : null,
+    );
     return new GeoIpDatabase(path, fd, size, metadata);
   }
 
@@ -97,8 +67,7 @@ export class GeoIpDatabase {
   }
 
   private lookup(ip: string): GeoPlace | null {
-    let address = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
-    if (address.toLowerCase().startsWith(IPV4_MAPPED) && address.includes('.')) address = address.slice(IPV4_MAPPED.length);
+    const address = lookupAddress(ip);
     const places = (this.places ??= this.pages());
     try {
       return places.locate(address);

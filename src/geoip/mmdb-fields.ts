@@ -64,6 +64,28 @@ export class MmdbFields {
     }
   }
 
+  /**
+   * Visits every data record the search tree points at, once each, while `more()`; returns how
+   * many were visited. For reading a whole database at once (names for a report), never per lookup.
+   */
+  protected eachRecord(visit: (record: number) => void, more: () => boolean): number {
+    const { nodeCount, searchTreeSize } = this.tree;
+    const seen = new Uint8Array(((this.db.length - searchTreeSize) >> 3) + 1);
+    let records = 0;
+    for (let node = 0; node < nodeCount && more(); node++) {
+      for (let bit = 0; bit < 2; bit++) {
+        const pointer = this.child(node, bit);
+        if (pointer <= nodeCount) continue; // a node, or no data
+        const index = pointer - nodeCount;
+        if ((seen[index >> 3]! & (1 << (index & 7))) !== 0) continue;
+        seen[index >> 3]! |= 1 << (index & 7);
+        records++;
+        visit(index + searchTreeSize);
+      }
+    }
+    return records;
+  }
+
   /** Offset of the value under `key` in the map at `offset` (pointers followed), or -1. */
   protected valueOf(offset: number, key: Uint8Array): number {
     if (offset < 0 || this.header(offset).type !== MAP) return -1;

@@ -36,21 +36,8 @@ export class MmdbPlaceNames extends MmdbFields {
     const cities = new Map<string, string>();
     const subdivisions = new Map<string, string>();
     const lang = Buffer.from(language);
-    const { nodeCount, searchTreeSize } = this.tree;
-    const seen = new Uint8Array(((this.db.length - searchTreeSize) >> 3) + 1);
-    let records = 0;
     const wantMore = () => cities.size < wanted.cities.size || subdivisions.size < wanted.subdivisions.size;
-    for (let node = 0; node < nodeCount && wantMore(); node++) {
-      for (let bit = 0; bit < 2; bit++) {
-        const pointer = this.child(node, bit);
-        if (pointer <= nodeCount) continue; // a node, or no data
-        const index = pointer - nodeCount;
-        if ((seen[index >> 3]! & (1 << (index & 7))) !== 0) continue;
-        seen[index >> 3]! |= 1 << (index & 7);
-        records++;
-        this.nameRecord(index + searchTreeSize, wanted, lang, cities, subdivisions);
-      }
-    }
+    const records = this.eachRecord((record) => this.nameRecord(record, wanted, lang, cities, subdivisions), wantMore);
     return { cities, subdivisions, records };
   }
 

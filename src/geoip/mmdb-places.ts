@@ -1,7 +1,6 @@
 import type { GeoPlace } from '../core/geo-key.js';
-import { addressBytes } from './ip-address.js';
 import { ARRAY, MAP, type TreeShape } from './mmdb-format.js';
-import { MmdbFields, type MmdbBytes } from './mmdb-fields.js';
+import { MmdbTree } from './mmdb-tree.js';
 
 export { METADATA_MAX_BYTES, readMetadata, type MmdbMetadata } from './mmdb-metadata.js';
 export type { TreeShape } from './mmdb-format.js';
@@ -21,41 +20,14 @@ const GEONAME_ID = Buffer.from('geoname_id');
  * time. Here only the needed fields are visited, everything else is skipped by its size, and the
  * result is cached per record: the addresses of one network share it.
  */
-export class MmdbPlaces extends MmdbFields {
-  private readonly ipv4Start: number;
-  private readonly byRecord = new Map<number, GeoPlace | null>();
-
-  constructor(source: Buffer | MmdbBytes, tree: TreeShape) {
-    super(source, tree);
-    let node = 0;
-    if (tree.ipVersion !== 4) for (let i = 0; i < 96 && node < tree.nodeCount; i++) node = this.child(node, 0);
-    this.ipv4Start = node;
-  }
-
+export class MmdbPlaces extends MmdbTree<GeoPlace | null> {
   /** The place of an address (no brackets, no `::ffff:` handling here), or null when the database has none. */
   locate(address: string): GeoPlace | null {
-    const bytes = addressBytes(address);
-    if (bytes === null) return null;
-    const record = this.recordOf(bytes);
-    if (record < 0) return null;
-    let place = this.byRecord.get(record);
-    if (place === undefined) {
-      place = this.placeAt(record);
-      if (this.byRecord.size >= 100_000) this.byRecord.clear();
-      this.byRecord.set(record, place);
-    }
-    return place;
+    return this.lookup(address, null);
   }
 
-  /** File offset of the address's data record, or -1 when the tree has none. */
-  private recordOf(bytes: Uint8Array): number {
-    const { nodeCount } = this.tree;
-    let node = bytes.length === 4 ? this.ipv4Start : 0;
-    const bits = bytes.length * 8;
-    for (let depth = 0; depth < bits && node < nodeCount; depth++) {
-      node = this.child(node, (bytes[depth >> 3] >>> (7 ^ (depth & 7))) & 1);
-    }
-    return node > nodeCount ? node - nodeCount + this.tree.searchTreeSize : -1;
+  protected decode(record: number): GeoPlace | null {
+    return this.placeAt(record);
   }
 
   private placeAt(record: number): GeoPlace | null {

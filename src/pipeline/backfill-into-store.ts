@@ -2,6 +2,7 @@ import { CountedMonthsCollector, emptyStatsView, mergeBackfill, type MonthMerge 
 import type { MonthCoverage, RunCoverage } from '../core/log-coverage.js';
 import type { LoginEvent } from '../core/login-event.js';
 import type { Outcome, StatsView, TallyChanges } from '../core/monthly-tally.js';
+import { checkRunLayout, recordLayout } from '../core/month-layout.js';
 import type { StoreReport } from '../cli/summary.js';
 import type { TimeZone } from '../time/zone.js';
 import { localIso, monthBounds } from '../time/month-bounds.js';
@@ -48,6 +49,10 @@ export async function backfillIntoStore(
   // Read, decide and write as one step: a tail of another node committing in between (SQL
   // storage) would otherwise have a month it just created overwritten as "added".
   const { result: merge, store: written } = store.update([...fresh.hosts.keys()], (stored) => {
+    for (const [host, record] of fresh.hosts) {
+      const layout = recordLayout(record);
+      if (layout !== null) checkRunLayout(stored.hostRecord(host), layout, store.view.recordName?.(host) ?? `host ${JSON.stringify(host)}`);
+    }
     const m = mergeBackfill(stored, { hosts: fresh.hosts, counted: collector.counted }, { replace: opts.replace });
     return { changes: m.changes, result: m };
   });

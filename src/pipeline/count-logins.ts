@@ -4,6 +4,7 @@ import type { GeoIpDatabase } from '../geoip/geoip-database.js';
 import type { LoginEvent } from '../core/login-event.js';
 import type { LoginSource } from './login-source.js';
 import { hostPolicies } from './host-policies.js';
+import { forkLayoutOf } from './fork-layout.js';
 
 export type OutcomeCounts = Record<Outcome, number> & {
   /** Distinct resources on which a client pattern gave up (too much matching work): counted as not matching it. */
@@ -26,7 +27,7 @@ export function createTally(
   geoip: () => GeoIpDatabase | null,
 ): { tally: MonthlyTally; policies: ReturnType<typeof hostPolicies> } {
   const policies = hostPolicies(config, geoip());
-  return { tally: new MonthlyTally(view, policies.policyFor, (ip) => geoip()?.locate(ip) ?? null), policies };
+  return { tally: new MonthlyTally(view, policies.policyFor, (ip) => geoip()?.locate(ip) ?? null, forkLayoutOf(config)), policies };
 }
 
 export function emptyOutcomes(): OutcomeCounts {

@@ -1,5 +1,6 @@
 import type { HostRecord } from '../core/monthly-tally.js';
 import type { StoreReport } from '../cli/summary.js';
+import { assertOneLayout } from '../storage/records.js';
 import type { StoreLocation } from '../storage/store-reader.js';
 import { openStoreReader } from './open-store-reader.js';
 import { openStatsStore } from './stats-store.js';
@@ -34,6 +35,8 @@ export function migrateStore(from: StoreLocation, to: StoreLocation, opts: { dry
             record.set(month, new Map(counts));
             months++;
           }
+          // The source's months over the target's: both must be of one layout.
+          assertOneLayout(record, target.view.recordName?.(host) ?? `host ${JSON.stringify(host)}`);
           hosts.set(host, record);
           const byUser = new Map<string, string>();
           for (const { user, lastRecorded } of source.marks(host)) {

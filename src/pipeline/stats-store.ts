@@ -6,7 +6,8 @@ import { ProsodyFileStore, type StoreChanges } from '../storage/prosody-file-sto
 import { acquireLock } from '../storage/lock.js';
 import { recoverJournal, type BatchWrite } from '../storage/journal.js';
 import { NEW_DIR_MODE, ioError } from '../storage/atomic-write.js';
-import { isStorableName } from '../storage/prosody-paths.js';
+import { StoreIoError } from '../errors.js';
+import { hostRecordPath, isStorableName } from '../storage/prosody-paths.js';
 import { checkDataDir } from './preflight.js';
 import { fileStoreReader, type StoreReader } from '../storage/store-reader.js';
 import { openSqlStatsStore } from '../storage/sql/sql-stats-store.js';
@@ -81,6 +82,7 @@ export function openStatsStore(
     hostRecord: (host) => store.readHostRecord(host),
     lastRecorded: (host, user) => store.readLastRecorded(host, user),
     storable: isStorableName,
+    recordName: (host) => hostRecordPath(dataDir, host),
   };
   const commit = (changes: StoreChanges, extra?: readonly BatchWrite[]): StoreReport => {
     // Counts only: the file list names users, and summaries must not.

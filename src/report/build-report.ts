@@ -8,7 +8,8 @@ import type { StoreReader } from '../storage/store-reader.js';
 import { loadLocationNames } from './locations-csv.js';
 import { PlaceNames, type LocationNames } from './place-names.js';
 import type { PlacesToName } from '../geoip/mmdb-place-names.js';
-import { hostReport, placesIn, type MonthRange, type Report } from './report-model.js';
+import { asNumbersIn, hostReport, UNKNOWN_ISP_NAME, placesIn, type IspNames, type MonthRange, type Report } from './report-model.js';
+import { UNKNOWN } from './counters.js';
 
 export interface ReportOptions extends MonthRange {
   /** The statistics: a data dir's files or Prosody's SQL storage. */
@@ -23,6 +24,13 @@ export interface ReportOptions extends MonthRange {
   readonly database?: PlaceNameDatabase;
   /** Language of the names (`en`, `de`, `pt-BR`…). */
   readonly language?: string;
+  /** An ASN database for the names of the ISP fork's ISPs (docs/fork-isp.md). */
+  readonly asnDatabase?: IspNameDatabase;
+}
+
+/** What an ASN database gives a report: the organisation of each AS number it shows. */
+export interface IspNameDatabase {
+  organizations(wanted: ReadonlySet<number>): Map<number, string>;
 }
 
 /** What a City database gives a report: names of the places it shows. */
@@ -51,8 +59,16 @@ export function buildReport(opts: ReportOptions): Report {
     sources.push({ city: (id) => found.cities.get(id), subdivision: (country, code) => found.subdivisions.get(`${country}-${code}`) });
   }
   const names = new PlaceNames(sources, language);
+  const isps = ispNames(records.values(), opts.asnDatabase);
   return {
     minCount: opts.minCount > 1 ? opts.minCount : null,
-    hosts: chosen.map((h) => hostReport(h, records.get(h)!, opts, opts.minCount, names)),
+    hosts: chosen.map((h) => hostReport(h, records.get(h)!, opts, opts.minCount, names, isps)),
   };
+}
+
+/** `AS3320` → the organisation's name when the ASN database has it, else the key; `?` → unknown ISP. */
+function ispNames(records: Iterable<HostRecord>, db: IspNameDatabase | undefined): IspNames {
+  const wanted = db === undefined ? new Set<number>() : asNumbersIn(records);
+  const found = wanted.size === 0 ? new Map<number, string>() : db!.organizations(wanted);
+  return (key) => (key === UNKNOWN ? UNKNOWN_ISP_NAME : /^AS\d+$/.test(key) ? found.get(Number(key.slice(2))) ?? key : key);
 }

@@ -5,6 +5,7 @@
  * do the geo counts. Keys of other kinds (a future module version's) are ignored.
  */
 import type { GeoPlaceKey } from './place-names.js';
+import { CLIENTS_SEEN, forkPath, ISPS_SEEN, USERS_SEEN } from '../core/month-layout.js';
 
 export const CLIENT_PREFIX = 'client-';
 export const GEO_PREFIX = 'geo-';
@@ -20,6 +21,8 @@ export interface MonthCounters {
   readonly subdivisions: Map<string, number>;
   /** `CC-SUB-CITY` (the geo key without `geo-`) → count */
   readonly cities: Map<string, number>;
+  /** ISP (`AS<n>`, `?`) → count: only the ISP fork's layout has them (docs/fork-isp.md). */
+  readonly isps: Map<string, number>;
 }
 
 /**
@@ -37,15 +40,36 @@ export function splitGeoKey(key: string): GeoPlaceKey {
 export const subdivisionKey = (p: GeoPlaceKey): string => `${p.country}-${p.subdivision}`;
 export const cityKey = (p: GeoPlaceKey): string => `${p.country}-${p.subdivision}-${p.city}`;
 
+/**
+ * The fork's counters: a geo key's `users_seen` are its unique users (summed into the month's and
+ * the places'); clients and ISPs are summed over the geo keys. Other fields are ignored.
+ */
+function addForkCounter(out: MonthCounters & { unique: number }, path: NonNullable<ReturnType<typeof forkPath>>, n: number): void {
+  if (path.field === USERS_SEEN && path.name === null) {
+    out.unique += n;
+    const place = splitGeoKey(path.geo);
+    add(out.countries, place.country, n);
+    add(out.subdivisions, subdivisionKey(place), n);
+    add(out.cities, cityKey(place), n);
+  } else if (path.field === CLIENTS_SEEN && path.name !== null) {
+    add(out.clients, path.name, n);
+  } else if (path.field === ISPS_SEEN && path.name !== null) {
+    add(out.isps, path.name, n);
+  }
+}
+
 function add(m: Map<string, number>, key: string, n: number): void {
   m.set(key, (m.get(key) ?? 0) + n);
 }
 
 export function monthCounters(counts: ReadonlyMap<string, number>): MonthCounters {
-  const out = { unique: 0, clients: new Map(), countries: new Map(), subdivisions: new Map(), cities: new Map() };
+  const out = { unique: 0, clients: new Map(), countries: new Map(), subdivisions: new Map(), cities: new Map(), isps: new Map() };
   for (const [key, n] of counts) {
     if (n === 0) continue; // a key nobody was counted under says nothing (and a reader of the report assumes ≥ 1)
-    if (key.startsWith(CLIENT_PREFIX)) {
+    const fork = forkPath(key);
+    if (fork !== null) {
+      addForkCounter(out, fork, n);
+    } else if (key.startsWith(CLIENT_PREFIX)) {
       add(out.clients, key.slice(CLIENT_PREFIX.length), n);
       out.unique += n;
     } else if (key.startsWith(GEO_PREFIX)) {

@@ -4,6 +4,7 @@
  * figure has `count: null`; formats never see the number behind it.
  */
 import type { HostRecord } from '../storage/records.js';
+import { recordLayout, type Layout } from '../core/month-layout.js';
 import { monthCounters, splitGeoKey, subdivisionKey, UNKNOWN, type MonthCounters } from './counters.js';
 import { suppressBelow, type Hidden, type SuppressionNode } from './min-count.js';
 import { previousMonth } from './months.js';
@@ -33,7 +34,9 @@ export interface Change {
 }
 
 export const DIMENSIONS = ['country', 'subdivision', 'city', 'client'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
+/** The ISP fork's layout adds one (docs/fork-isp.md). */
+export const FORK_DIMENSIONS = [...DIMENSIONS, 'isp'] as const;
+export type Dimension = (typeof FORK_DIMENSIONS)[number];
 
 export interface MonthReport {
   readonly month: string;
@@ -45,6 +48,8 @@ export interface MonthReport {
 
 export interface HostReport {
   readonly host: string;
+  /** The layout of the host's record: the ISP fork's has the `isp` dimension. */
+  readonly layout: Layout;
   readonly months: readonly MonthReport[];
 }
 
@@ -65,6 +70,16 @@ interface Node extends SuppressionNode {
 
 type MonthNodes = { unique: Node; cells: Record<Dimension, Map<string, Node>> };
 
+/** The dimensions a host's report has. */
+export function dimensionsOf(h: Pick<HostReport, 'layout'>): readonly Dimension[] {
+  return h.layout === 'fork-isp' ? FORK_DIMENSIONS : DIMENSIONS;
+}
+
+/** The dimensions of any host of a report. */
+export function reportDimensions(r: Report): readonly Dimension[] {
+  return r.hosts.some((h) => h.layout === 'fork-isp') ? FORK_DIMENSIONS : DIMENSIONS;
+}
+
 const node = (key: string, count: number): Node => ({ key, count, hidden: null, groups: [] });
 
 function addPart(parent: Node | undefined, groupIndex: number, part: Node): void {
@@ -76,14 +91,16 @@ function addPart(parent: Node | undefined, groupIndex: number, part: Node): void
 /** Builds one month's tree of sums (see min-count.ts) and hides what --min-count says. */
 function monthNodes(c: MonthCounters, minCount: number): MonthNodes {
   const toNodes = (m: Map<string, number>) => new Map([...m].map(([k, n]) => [k, node(k, n)]));
-  const cells = { country: toNodes(c.countries), subdivision: toNodes(c.subdivisions), city: toNodes(c.cities), client: toNodes(c.clients) };
+  const cells = { country: toNodes(c.countries), subdivision: toNodes(c.subdivisions), city: toNodes(c.cities), client: toNodes(c.clients), isp: toNodes(c.isps) };
   const unique = node('', c.unique);
-  unique.groups.push([], []);
+  unique.groups.push([], [], []);
   for (const n of cells.client.values()) addPart(unique, 0, n);
   for (const n of cells.country.values()) addPart(unique, 1, n);
+  // The fork's ISPs are one more partition of the unique visitors, like the clients.
+  for (const n of cells.isp.values()) addPart(unique, 2, n);
   for (const n of cells.subdivision.values()) addPart(cells.country.get(splitGeoKey(`${n.key}-?`).country), 0, n);
   for (const n of cells.city.values()) addPart(cells.subdivision.get(subdivisionKey(splitGeoKey(n.key))), 0, n);
-  suppressBelow(minCount, unique, [unique, ...DIMENSIONS.flatMap((d) => [...cells[d].values()])]);
+  suppressBelow(minCount, unique, [unique, ...FORK_DIMENSIONS.flatMap((d) => [...cells[d].values()])]);
   return { unique, cells };
 }
 
@@ -99,8 +116,13 @@ function byPublishedCount(a: Cell, b: Cell): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-function nameOf(dimension: Dimension, key: string, names: PlaceNames): string {
+/** A readable name of an ISP key: its organisation from the ASN database, if known. */
+export type IspNames = (key: string) => string;
+
+function nameOf(dimension: Dimension, key: string, names: PlaceNames, isps: IspNames): string {
   switch (dimension) {
+    case 'isp':
+      return isps(key);
     case 'country':
       return names.country(key);
     case 'subdivision':
@@ -121,7 +143,10 @@ function change(month: string, unique: Figure, all: Map<string, MonthNodes>): Ch
   return { previousMonth: prev!, previous, delta, percent: previous === 0 ? null : Math.round((delta / previous) * 1000) / 10 };
 }
 
-export function hostReport(host: string, record: HostRecord, range: MonthRange, minCount: number, names: PlaceNames): HostReport {
+export const UNKNOWN_ISP_NAME = 'unknown ISP';
+const ispKey: IspNames = (key) => (key === UNKNOWN ? UNKNOWN_ISP_NAME : key);
+
+export function hostReport(host: string, record: HostRecord, range: MonthRange, minCount: number, names: PlaceNames, isps: IspNames = ispKey): HostReport {
   // Every month is suppressed, in range or not: the change of the first shown month needs the one before.
   const all = new Map<string, MonthNodes>();
   for (const [month, counts] of record) all.set(month, monthNodes(monthCounters(counts), minCount));
@@ -131,11 +156,20 @@ export function hostReport(host: string, record: HostRecord, range: MonthRange, 
     const m = all.get(month)!;
     const unique = published(m.unique);
     const cells = Object.fromEntries(
-      DIMENSIONS.map((d) => [d, [...m.cells[d].values()].filter((n) => !n.unlisted).map((n): Cell => ({ key: n.key, name: nameOf(d, n.key, names), ...published(n) })).sort(byPublishedCount)]),
+      FORK_DIMENSIONS.map((d) => [d, [...m.cells[d].values()].filter((n) => !n.unlisted).map((n): Cell => ({ key: n.key, name: nameOf(d, n.key, names, isps), ...published(n) })).sort(byPublishedCount)]),
     ) as Record<Dimension, Cell[]>;
     months.push({ month, unique, change: change(month, unique, all), cells });
   }
-  return { host, months };
+  return { host, layout: recordLayout(record) ?? 'module', months };
+}
+
+/** The AS numbers a set of host records mentions (to load only their organisations' names). */
+export function asNumbersIn(records: Iterable<HostRecord>): Set<number> {
+  const out = new Set<number>();
+  for (const record of records) {
+    for (const counts of record.values()) for (const key of monthCounters(counts).isps.keys()) if (/^AS\d+$/.test(key)) out.add(Number(key.slice(2)));
+  }
+  return out;
 }
 
 /** The geoname ids and `CC-SUB` keys a set of host records mentions (to load only their names). */

@@ -262,7 +262,7 @@ export class ProsodyFileStore {
     for (const [host, record] of changes.hosts) {
       const file = hostRecordPath(this.dataDir, host);
       const e = this.hostEntry(host);
-      const next = record.size === 0 ? null : serializeHostRecord(record);
+      const next = record.size === 0 ? null : serializeHostRecord(record, file);
       plan(file, next, e.raw, e.canonical, (raw) => {
         e.record = record;
         e.raw = raw;

@@ -22,6 +22,7 @@ import {
   type LuaTable,
   type LuaValue,
 } from './lua/read-literal.js';
+import { forkPath, layoutName, monthLayout, PATH_SEP, type Layout } from '../core/month-layout.js';
 import { PLAIN_CHAR_CLASS, byCodeUnit, isPlainLuaString, serializeLuaReturnChunk } from './lua/write-literal.js';
 
 /** month (`YYYY-MM`) → counter key (`client-…`, `geo-…`) → count. */
@@ -102,7 +103,10 @@ export function plainHostRecord(text: string): HostRecord | null {
   return rec;
 }
 
-/** Checks and converts the table of a host record. */
+/**
+ * Checks and converts the table of a host record: every month in the module's layout (a table of
+ * counts) or every month in the ISP fork's (a table of geo keys to nested counts; core/month-layout.ts).
+ */
 export function hostRecordFromLua(t: LuaTable, file: string): HostRecord {
   const out: HostRecord = new Map();
   for (const [month, counts] of t) {
@@ -112,32 +116,96 @@ export function hostRecordFromLua(t: LuaTable, file: string): HostRecord {
     if (!isLuaTable(counts)) {
       throw new StoreFormatError(`${file}: month ${showKey(month)} holds ${showValue(counts)}, not a table of counts`);
     }
-    const m = new Map<string, number>();
-    for (const [key, n] of counts) {
-      if (typeof key !== 'string') {
-        throw new StoreFormatError(`${file}: month ${showKey(month)}: key ${showKey(key)} is not a string`);
-      }
-      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-        throw new StoreFormatError(`${file}: month ${showKey(month)}, key ${showKey(key)}: the count is ${showValue(n)}, not a non-negative integer`);
-      }
-      m.set(key, n + 0); // + 0 turns -0 into 0
-    }
-    out.set(month, m);
+    out.set(month, monthFromLua(counts, month, file));
   }
+  assertOneLayout(out, file);
   return out;
 }
 
-/** The Lua table of a host record. Throws TypeError for a count that is not a non-negative integer. */
+/** A month whose values are non-empty tables is the fork's (the module's are numbers). */
+function isForkMonth(counts: LuaTable): boolean {
+  for (const v of counts.values()) return isLuaTable(v) && v.size > 0;
+  return false;
+}
+
+function moduleMonth(counts: LuaTable, month: string, file: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const [key, n] of counts) {
+    if (typeof key !== 'string') {
+      throw new StoreFormatError(`${file}: month ${showKey(month)}: key ${showKey(key)} is not a string`);
+    }
+    m.set(key, count(n, file, month, key));
+  }
+  return m;
+}
+
+/** `{ [geo] = { users_seen = n, clients_seen = { [CAT] = n }, isps_seen = { [ISP] = n } } }`, flattened to paths. */
+function forkMonth(geos: LuaTable, month: string, file: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const [geo, fields] of geos) {
+    if (typeof geo !== 'string' || geo.includes(PATH_SEP) || !isLuaTable(fields) || fields.size === 0) {
+      throw neitherLayout(file, month, `key ${showKey(geo)} is not a geo key with a table of counts`);
+    }
+    for (const [field, value] of fields) {
+      if (typeof field !== 'string' || field.includes(PATH_SEP)) throw neitherLayout(file, month, `geo key ${showKey(geo)}: field ${showKey(field)}`);
+      if (!isLuaTable(value)) {
+        m.set(`${geo}${PATH_SEP}${field}`, count(value, file, month, `${geo}.${field}`));
+        continue;
+      }
+      for (const [name, n] of value) {
+        if (typeof name !== 'string' || name.includes(PATH_SEP) || isLuaTable(n)) {
+          throw neitherLayout(file, month, `geo key ${showKey(geo)}, ${field}: key ${showKey(name)} is not a name with a count`);
+        }
+        m.set(`${geo}${PATH_SEP}${field}${PATH_SEP}${name}`, count(n, file, month, `${geo}.${field}.${name}`));
+      }
+    }
+  }
+  return m;
+}
+
+function count(n: LuaValue, file: string, month: string, key: string): number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new StoreFormatError(`${file}: month ${showKey(month)}, key ${showKey(key)}: the count is ${showValue(n)}, not a non-negative integer`);
+  }
+  return n + 0; // + 0 turns -0 into 0
+}
+
+function neitherLayout(file: string, month: string, why: string): StoreFormatError {
+  return new StoreFormatError(`${file}: month ${showKey(month)} is neither the module's layout nor the ISP fork's: ${why}`);
+}
+
+/** The Lua table of a host record (fork months nested again). Throws TypeError for a count that is not a non-negative integer. */
 export function hostRecordToLua(rec: HostRecord): LuaTable {
   const t: LuaTable = new Map();
-  for (const [month, counts] of rec) {
-    const m: LuaTable = new Map();
-    for (const [key, n] of counts) {
-      m.set(key, checkedCount(month, key, n));
-    }
-    t.set(month, m);
-  }
+  for (const [month, counts] of rec) t.set(month, monthToLua(month, counts));
   return t;
+}
+
+/** One month's Lua table: the module's flat counts, or the fork's paths nested. */
+export function monthToLua(month: string, counts: ReadonlyMap<string, number>): LuaTable {
+  const m: LuaTable = new Map();
+  for (const [key, n] of counts) {
+    const path = forkPath(key);
+    if (path === null) {
+      m.set(key, checkedCount(month, key, n));
+      continue;
+    }
+    let geo = m.get(path.geo) as LuaTable | undefined;
+    if (geo === undefined) m.set(path.geo, (geo = new Map()));
+    if (path.name === null) {
+      geo.set(path.field, checkedCount(month, key, n));
+      continue;
+    }
+    let field = geo.get(path.field) as LuaTable | undefined;
+    if (field === undefined) geo.set(path.field, (field = new Map()));
+    field.set(path.name, checkedCount(month, key, n));
+  }
+  return m;
+}
+
+/** One month's counts from its Lua table (either layout), for a store that keeps months apart (SQL). */
+export function monthFromLua(t: LuaTable, month: string, where: string): Map<string, number> {
+  return isForkMonth(t) ? forkMonth(t, month, where) : moduleMonth(t, month, where);
 }
 
 /** A count as written (-0 as 0). Throws TypeError for a count that is not a non-negative integer. */
@@ -147,8 +215,24 @@ function checkedCount(month: string, key: string, n: number): number {
 }
 
 /** The `.dat` bytes of a host record (sorted keys). An empty record gives `return {};\n`. */
-export function serializeHostRecord(rec: HostRecord): Buffer {
-  return plainHostRecordChunk(rec) ?? serializeLuaReturnChunk(hostRecordToLua(rec));
+export function serializeHostRecord(rec: HostRecord, file = 'host record'): Buffer {
+  const plain = plainHostRecordChunk(rec);
+  if (plain !== null) return plain;
+  assertOneLayout(rec, file);
+  return serializeLuaReturnChunk(hostRecordToLua(rec));
+}
+
+/** A record with months of both layouts is never read or written (StoreFormatError naming `file` and the months). */
+export function assertOneLayout(rec: HostRecord, file: string): void {
+  let first: { month: string; layout: Layout } | undefined;
+  for (const [month, counts] of rec) {
+    const layout = monthLayout(counts);
+    if (layout === null) continue;
+    if (first === undefined) first = { month, layout };
+    else if (layout !== first.layout) {
+      throw new StoreFormatError(`${file}: month ${showKey(month)} is in ${layoutName(layout)} but month ${showKey(first.month)} in ${layoutName(first.layout)}: one store holds one layout`);
+    }
+  }
 }
 
 /**

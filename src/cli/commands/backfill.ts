@@ -11,6 +11,7 @@ import { requireStore, type StorageRawOptions } from '../storage-options.js';
 import { reportSummary, summaryJson } from '../summary.js';
 import { safeJson } from '../safe-json.js';
 import { addHelpAfter } from '../help-format.js';
+import { warnForkIsp } from '../fork-isp-options.js';
 import { backfillJson, backfillTable, reportBackfillNotes } from '../backfill-report.js';
 
 interface BackfillOptions extends RawOptions, StorageRawOptions {
@@ -63,13 +64,14 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
   const location = requireStore(config, 'to write');
   const sql = location.kind === 'sql' ? location.sql : undefined;
   const mmdbPath = requireMmdb(config.mmdbPath);
+  warnForkIsp(config, reporter);
   const maxGapHours = parseMaxGap(raw.maxGap);
   const replace = Boolean(raw.replace);
   const coverage = new RunCoverage(maxGapHours * 3_600_000);
   // Everything that can be checked is checked before the first write (SPEC §10).
-  if (location.kind === 'internal') checkDataDir(location.dataDir, 'create', reporter.warning, config.dryRun);
   const geoip = openGeoip(mmdbPath, reporter.warning);
   checkHostDatabases(config, reporter.warning);
+  if (location.kind === 'internal') checkDataDir(location.dataDir, 'create', reporter.warning, config.dryRun);
   const progress = reporter.progressLine({ json: raw.json });
   const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage, progress);
   // Opened (and locked) before the first read, closed after the commit: one read-modify-write.

@@ -5,6 +5,7 @@ import { clock, duration } from '../cluster-options.js';
 import { nodesJson, nodesTable, warnStalled } from '../cluster-summary.js';
 import { checkDataDir, checkWritable, geoipPaths, openGeoip, requireMmdb, warnIfOld, warnOfInterruptedCommit } from '../../pipeline/preflight.js';
 import type { Warning, WarningSink } from '../../warnings.js';
+import { checkLayout } from '../check-layout.js';
 import { LoginSource } from '../../pipeline/login-source.js';
 import { checkStore } from '../../pipeline/check-store.js';
 import { addJobsOption, addRunOptions, addStorageOptions, buildRunConfig, reporterFor, type RawOptions } from '../common-options.js';
@@ -97,6 +98,7 @@ async function runCheck(logs: string[], raw: RawOptions & StorageRawOptions & { 
   else if (!config.recordCountry.isAll) warn({ code: 'record-country-without-geoip', message: '--record-country needs --mmdb: without a GeoIP database no login has a country' });
 
   const location = storageOf(config);
+  checkLayout(config, location, reporter, result);
   if (location.kind === 'sql') {
     const store = checkStore(location);
     result.sql = store;

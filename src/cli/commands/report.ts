@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { normalizeName } from '../../core/normalize.js';
 import { GeoIpDatabase } from '../../geoip/geoip-database.js';
+import { AsnDatabase } from '../../geoip/asn-database.js';
 import { buildReport } from '../../report/build-report.js';
 import { REPORT_FORMATS, isReportFormat } from '../../report/formats/index.js';
 import { parseMonthOption } from '../../report/months.js';
@@ -23,6 +24,7 @@ interface ReportRawOptions extends StorageRawOptions {
   format: string;
   minCount?: string;
   mmdb?: string;
+  asnMmdb?: string;
   lang?: string;
   top: string;
   mapMonth?: string;
@@ -44,6 +46,7 @@ export function reportCommand(program: Command): void {
     .addOption(new Option('--format <name>', 'output format').choices(Object.keys(REPORT_FORMATS)).default('table'))
     .option('--min-count <k>', 'hide every count below k (shown as <k), and whatever would reveal it (k-anonymity for published figures)')
     .option('--mmdb <file>', 'GeoIP2/GeoLite2 City database: names of cities and subdivisions (read whole, once: about 2 s and 130 MB for GeoLite2-City)')
+    .option('--asn-mmdb <file>', 'GeoLite2/GeoIP2 ASN database: names of the ISP fork\'s ISPs (autonomous_system_organization)')
     .option('--lang <code>', 'language of place names: en, de, es, fr, ja, pt-BR, ru, zh-CN (default: the locale\'s, else en)')
     .option('--locations <file>', 'GeoLite2-City-Locations-en.csv (or another language): city and subdivision names; wins over --mmdb')
     .option('--top <n>', 'html: categories named in the share charts; the others are "other"', '8')
@@ -97,13 +100,15 @@ function runReport(raw: ReportRawOptions): void {
   const mapMonth = raw.mapMonth === undefined ? undefined : parseMonthOption(raw.mapMonth, '--map-month');
   const language = reportLanguage(raw.lang);
   const database = raw.mmdb === undefined ? undefined : GeoIpDatabase.open(raw.mmdb);
+  const asnDatabase = raw.asnMmdb === undefined ? undefined : AsnDatabase.open(raw.asnMmdb);
   const store = openStoreReader(location);
   let report;
   try {
-    report = buildReport({ store, hosts: raw.host.map(normalizeName), from, to, minCount, locationsFile: raw.locations, database, language });
+    report = buildReport({ store, hosts: raw.host.map(normalizeName), from, to, minCount, locationsFile: raw.locations, database, language, asnDatabase });
   } finally {
     store.close();
     database?.close();
+    asnDatabase?.close();
   }
   const text = REPORT_FORMATS[raw.format](report, { top, mapMonth });
   if (raw.output !== undefined) writeOutputAtomically(raw.output, text);

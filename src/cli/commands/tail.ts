@@ -7,6 +7,7 @@ import { UsageError } from '../../errors.js';
 import { checkDataDir, checkHostDatabases, openGeoip, requireMmdb } from '../../pipeline/preflight.js';
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { runTail, type TailControl } from '../../pipeline/tail-run.js';
+import { warnForkIsp } from '../fork-isp-options.js';
 import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { requireStore, storageOf, type StorageRawOptions } from '../storage-options.js';
 import { addHelpAfter } from '../help-format.js';
@@ -83,6 +84,7 @@ function count(value: string, flag: string): number {
 async function runTailCommand(logs: string[], raw: TailRawOptions): Promise<void> {
   const reporter = reporterFor(raw);
   const config = buildRunConfig(raw);
+  warnForkIsp(config, reporter);
   logs = [...logsToRead(logs, config)];
   if (logs.includes('-')) throw new UsageError('tail reads files it can come back to; for standard input use backfill');
   const location = storageOf(config);

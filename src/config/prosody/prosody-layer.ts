@@ -1,7 +1,8 @@
 import { formatWhere, DataTable, type TableEntry } from './lua-data.js';
 import { GLOBAL, readLuaConfig, type DeclaredHost } from './read-lua-config.js';
 import { defaultLogFiles, logSinks, type LogLevel } from './log-sinks.js';
-import type { CountingOptions, OptionLayer } from '../option-layers.js';
+import type { CountingOptions, OptionLayer, Sourced } from '../option-layers.js';
+import { forkAsnPath, namesForkOptions, readForkCountingOptions } from './fork-isp-config.js';
 import { readCountingOptions, readPath } from '../read-options.js';
 import { prosodyStorage } from './prosody-storage.js';
 
@@ -25,6 +26,8 @@ export interface ProsodyFacts {
   readonly logLevel: LogLevel | null;
   /** Sinks that are not files we can read back (syslog, console…). */
   readonly otherSinks: readonly string[];
+  /** Set when the config names the ISP fork's options (docs/fork-isp.md): its ASN database, if named. */
+  readonly forkIsp?: { readonly asnMmdbPath: Sourced<string> | undefined };
 }
 
 const MODULE_NAME = 'monthly_visitors';
@@ -35,14 +38,16 @@ export function prosodyLayer(path: string): { layer: OptionLayer; facts: Prosody
   const global = config.sections.get(GLOBAL);
   // Components are services (MUC, upload…): nobody logs in to them, so they count nothing.
   const virtualHosts = config.hosts.filter((h) => h.kind === 'VirtualHost').map((h) => h.name);
+  const fork = namesForkOptions(config.sections);
+  const readOptions = (section: ReadonlyMap<string, TableEntry> | undefined) => (fork ? readForkCountingOptions(section) : readCountingOptions(section, MODULE_OPTIONS));
   const hosts = new Map<string, CountingOptions>();
-  for (const host of virtualHosts) hosts.set(host, readCountingOptions(config.sections.get(host), MODULE_OPTIONS));
+  for (const host of virtualHosts) hosts.set(host, readOptions(config.sections.get(host)));
   const dataPath = global?.get('data_path');
   const sinks = logSinks(global?.get('log'));
   const logs = defaultLogFiles(sinks);
   const dataDir = dataPath ? readPath(dataPath, 'data_path') : { value: PROSODY_DEFAULT_DATA_PATH, origin: `${path}: no data_path, Prosody's default` };
   const layer: OptionLayer = {
-    global: readCountingOptions(global, MODULE_OPTIONS),
+    global: readOptions(global),
     hosts,
     dataDir,
     ...prosodyStorage(config, virtualHosts, dataDir.value),
@@ -57,6 +62,7 @@ export function prosodyLayer(path: string): { layer: OptionLayer; facts: Prosody
       moduleLoadedOn: hostsLoadingModule(config.sections, config.hosts),
       logLevel: logs.level,
       otherSinks: sinks.filter((s) => s.to !== 'file').map((s) => `*${s.to} (${s.origin})`),
+      ...(fork ? { forkIsp: { asnMmdbPath: forkAsnPath(global) } } : {}),
     },
   };
 }

@@ -6,7 +6,7 @@
  * categories and geo keys come from logs.
  */
 import { figureText } from '../figure-text.js';
-import { DIMENSIONS, type Report } from '../report-model.js';
+import { dimensionsOf, type Report } from '../report-model.js';
 
 export const CSV_HEADER = ['host', 'month', 'dimension', 'key', 'name', 'count'] as const;
 
@@ -25,7 +25,7 @@ export function renderCsv(report: Report): string {
   for (const h of report.hosts) {
     for (const m of h.months) {
       out += row([h.host, m.month, 'visitors', 'unique', 'unique visitors', figureText(m.unique, report.minCount)]);
-      for (const d of DIMENSIONS) {
+      for (const d of dimensionsOf(h)) {
         for (const c of m.cells[d]) out += row([h.host, m.month, d, c.key, c.name, figureText(c, report.minCount)]);
       }
     }

@@ -7,7 +7,7 @@
  * text is HTML-escaped.
  */
 import { changeText, figureText } from '../figure-text.js';
-import { DIMENSIONS, type Cell, type HostReport, type MonthReport, type Report } from '../report-model.js';
+import { dimensionsOf, reportDimensions, type Cell, type HostReport, type MonthReport, type Report } from '../report-model.js';
 import type { RenderOptions } from './render-options.js';
 import { CategoryStyles } from './html/category-styles.js';
 import { shareBar, shareStacks, topKeys } from './html/share-stacks.js';
@@ -33,7 +33,8 @@ function monthSection(m: MonthReport, h: HostReport, opts: RenderOptions, styles
     `<section class="month"><h3>${escapeHtml(m.month)}: unique visitors ${escapeHtml(figureText(m.unique, minCount))}${change}</h3>` +
     shareBar('country shares', 'country', m, topKeys(h, 'country', opts.top), styles) +
     shareBar('client shares', 'client', m, topKeys(h, 'client', opts.top), styles) +
-    `<div class="tables">${DIMENSIONS.map((d) => cellTable(d, m.cells[d], minCount)).join('')}</div>` +
+    (h.layout === 'fork-isp' ? shareBar('ISP shares', 'isp', m, topKeys(h, 'isp', opts.top), styles) : '') +
+    `<div class="tables">${dimensionsOf(h).map((d) => cellTable(d, m.cells[d], minCount)).join('')}</div>` +
     `</section>`
   );
 }
@@ -52,6 +53,7 @@ function hostSection(h: HostReport, opts: RenderOptions, styles: CategoryStyles,
     `<h3>Unique visitors per month</h3>${trendChart(h, minCount)}` +
     `<h3>Countries, share of each month's visitors</h3>${shareStacks(h, 'country', opts.top, styles, minCount)}` +
     `<h3>Clients, share of each month's visitors</h3>${shareStacks(h, 'client', opts.top, styles, minCount)}` +
+    (h.layout === 'fork-isp' ? `<h3>ISPs, share of each month's visitors</h3>${shareStacks(h, 'isp', opts.top, styles, minCount)}` : '') +
     (mapOf === undefined ? '' : `<h3>Where visitors came from, ${escapeHtml(mapOf.month)}</h3>${worldMap(mapOf, minCount)}`) +
     `${[...h.months].reverse().map((m) => monthSection(m, h, opts, styles, minCount)).join('')}</section>`
   );
@@ -60,7 +62,7 @@ function hostSection(h: HostReport, opts: RenderOptions, styles: CategoryStyles,
 export function renderHtml(report: Report, opts: RenderOptions): string {
   const k = report.minCount;
   const note = k === null ? '' : `<p class="note">&lt;${k}: fewer than ${k} visitors; hidden: withheld so that no &lt;${k} figure can be worked out from the others.</p>`;
-  const styles = new CategoryStyles(report, ['country', 'client']);
+  const styles = new CategoryStyles(report, reportDimensions(report).includes('isp') ? ['country', 'client', 'isp'] : ['country', 'client']);
   const anyMonth = report.hosts.some((h) => h.months.length > 0);
   const defs = `<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>${styles.defs()}${anyMonth ? countryShapeDefs() : ''}</defs></svg>`;
   return `<!DOCTYPE html>

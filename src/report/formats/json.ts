@@ -2,14 +2,14 @@
  * `--format json`: the report as one JSON document, schema `monthly-visitors/report/1` (described
  * in the README; fields are only ever added under this name, never renamed or retyped).
  */
-import { DIMENSIONS, type Cell, type Figure, type Report } from '../report-model.js';
+import { dimensionsOf, type Cell, type Figure, type Report } from '../report-model.js';
 
 export const JSON_SCHEMA = 'monthly-visitors/report/1';
 
 const figure = (f: Figure) => ({ count: f.count, hidden: f.hidden });
 const cell = (c: Cell) => ({ key: c.key, name: c.name, count: c.count, hidden: c.hidden });
 
-const FIELD = { country: 'countries', subdivision: 'subdivisions', city: 'cities', client: 'clients' } as const;
+const FIELD = { country: 'countries', subdivision: 'subdivisions', city: 'cities', client: 'clients', isp: 'isps' } as const;
 
 export function renderJson(report: Report): string {
   const doc = {
@@ -21,7 +21,7 @@ export function renderJson(report: Report): string {
         month: m.month,
         uniqueVisitors: figure(m.unique),
         change: m.change,
-        ...Object.fromEntries(DIMENSIONS.map((d) => [FIELD[d], m.cells[d].map(cell)])),
+        ...Object.fromEntries(dimensionsOf(h).map((d) => [FIELD[d], m.cells[d].map(cell)])),
       })),
     })),
   };

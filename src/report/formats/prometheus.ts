@@ -5,7 +5,7 @@
  * by --min-count have no sample (a sample must be a number); `monthly_visitors_hidden_cells` says
  * how many there are.
  */
-import { DIMENSIONS, type Dimension, type HostReport, type MonthReport, type Report } from '../report-model.js';
+import { dimensionsOf, FORK_DIMENSIONS, type Dimension, type HostReport, type MonthReport, type Report } from '../report-model.js';
 import { splitGeoKey } from '../counters.js';
 
 type Labels = ReadonlyArray<readonly [string, string]>;
@@ -34,6 +34,8 @@ function cellLabels(d: Dimension, key: string, name: string): Labels {
     }
     case 'client':
       return [['client', key]];
+    case 'isp':
+      return [['isp', key], ['isp_name', name]];
   }
 }
 
@@ -42,6 +44,7 @@ const HELP: Record<Dimension, string> = {
   subdivision: 'Unique users of the month by first subdivision (ISO 3166-2 code within the country; ? = unknown).',
   city: 'Unique users of the month by city (GeoNames id; ? = unknown).',
   client: 'Unique users of the month by client category (? = matched no client pattern).',
+  isp: 'Unique users of the month by ISP (autonomous system AS<number>; ? = unknown; the ISP fork of the module only).',
 };
 
 const FAMILIES: Family[] = [
@@ -59,7 +62,7 @@ const FAMILIES: Family[] = [
       if (m.change !== null) yield { labels: [['previous_month', m.change.previousMonth]], value: m.change.delta };
     },
   },
-  ...DIMENSIONS.map(
+  ...FORK_DIMENSIONS.map(
     (d): Family => ({
       name: `monthly_visitors_users_by_${d}`,
       help: HELP[d],
@@ -71,9 +74,9 @@ const FAMILIES: Family[] = [
   {
     name: 'monthly_visitors_hidden_cells',
     help: 'Figures of the month left out because of --min-count (k-anonymity), per dimension.',
-    *samples(_h, m) {
+    *samples(h, m) {
       yield { labels: [['dimension', 'unique']], value: m.unique.count === null ? 1 : 0 };
-      for (const d of DIMENSIONS) yield { labels: [['dimension', d]], value: m.cells[d].filter((c) => c.count === null).length };
+      for (const d of dimensionsOf(h)) yield { labels: [['dimension', d]], value: m.cells[d].filter((c) => c.count === null).length };
     },
   },
 ];

@@ -4,7 +4,7 @@
  * file passes through stripControl, so it cannot move the cursor, recolour or retitle the terminal.
  */
 import { changeText, COMPLEMENTARY_MARK, figureText } from '../figure-text.js';
-import { DIMENSIONS, type HostReport, type Report } from '../report-model.js';
+import { dimensionsOf, type HostReport, type Report } from '../report-model.js';
 import { padEnd, truncate } from '../text-width.js';
 import { visibleText as clean } from '../visible-text.js';
 
@@ -27,7 +27,7 @@ function hostLines(h: HostReport, minCount: number | null): string[] {
   }
   for (const m of h.months) {
     lines.push('', `  ${truncate(clean(m.month), 20)}: unique visitors ${figureText(m.unique, minCount)}`);
-    for (const d of DIMENSIONS) {
+    for (const d of dimensionsOf(h)) {
       lines.push(`    by ${d}`);
       for (const c of m.cells[d]) lines.push(row(c.key === c.name ? c.name : `${c.name} [${c.key}]`, figureText(c, minCount)));
     }

@@ -22,6 +22,9 @@
  */
 import { StoreFormatError } from '../../errors.js';
 import { STORE_NAME } from '../prosody-paths.js';
+import { monthLayout } from '../../core/month-layout.js';
+import { monthFromLua, monthToLua } from '../records.js';
+import { isLuaTable, type LuaTable, type LuaValue } from '../lua/read-literal.js';
 
 export const SQL_STORE = STORE_NAME;
 export const HOST_USER = '';
@@ -39,13 +42,14 @@ export function createTableSql(): string[] {
 
 /** A month's counts as Prosody's json row value (keys sorted, integers plain). */
 export function encodeMonth(counts: ReadonlyMap<string, number>): string {
+  if (monthLayout(counts) === 'fork-isp') return JSON.stringify(sortedObject(monthToLua('', counts)));
   const obj: Record<string, number> = {};
   for (const k of [...counts.keys()].sort()) obj[k] = counts.get(k)!;
   return JSON.stringify(obj);
 }
 
 /** Decodes a month row; anything but a json object of non-negative integers is a format error. */
-export function decodeMonth(type: string, value: string, where: string): Map<string, number> {
+export function decodeMonth(type: string, value: string, where: string, month = ''): Map<string, number> {
   if (type !== 'json') throw new StoreFormatError(`${where}: expected a row of type "json", found type ${JSON.stringify(type)}`);
   let parsed: unknown;
   try {
@@ -56,6 +60,8 @@ export function decodeMonth(type: string, value: string, where: string): Map<str
   // util.json encodes an empty table as [] (an empty month is harmless).
   if (Array.isArray(parsed) && parsed.length === 0) return new Map();
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new StoreFormatError(`${where}: expected a JSON object of counts`);
+  // The ISP fork's month: a table of tables (docs/fork-isp.md).
+  if (Object.values(parsed).some((v) => typeof v === 'object' && v !== null)) return monthFromLua(luaTableOf(parsed as object), month, where);
   const counts = new Map<string, number>();
   for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new StoreFormatError(`${where}: count ${JSON.stringify(k)} is not a whole number ≥ 0`);
@@ -73,4 +79,21 @@ export function decodeLastRecorded(type: string, value: string, where: string): 
 /** Names a row for a message; a user's name is never shown (privacy). */
 export function describeRow(label: string, host: string, user: string, key: string): string {
   return `${label} row (host ${JSON.stringify(host)}, store ${JSON.stringify(SQL_STORE)}, ${user === HOST_USER ? 'host record' : 'a user record'}, key ${JSON.stringify(key)})`;
+}
+
+/** A JSON object as a Lua table (values other than numbers, strings and objects are kept as strings, for the shape check to refuse). */
+function luaTableOf(obj: object): LuaTable {
+  const t: LuaTable = new Map();
+  for (const [k, v] of Object.entries(obj)) t.set(k, typeof v === 'object' && v !== null ? luaTableOf(v as object) : typeof v === 'number' ? v : String(v));
+  return t;
+}
+
+/** A Lua table of string keys as a JSON object with its keys sorted at every level. */
+function sortedObject(t: LuaTable): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of [...t.keys()].map(String).sort()) {
+    const v = t.get(k) as LuaValue;
+    out[k] = isLuaTable(v) ? sortedObject(v) : v;
+  }
+  return out;
 }

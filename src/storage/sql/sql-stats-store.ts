@@ -35,6 +35,7 @@ export function openSqlStatsStore(options: SqlOptions, opts: { dryRun: boolean; 
   return {
     view: {
       hostRecord: (host) => stats.readHostRecord(host),
+      recordName: (host) => stats.recordName(host),
       lastRecorded: (host, user) => stats.readLastRecorded(host, user),
       counted: (host, user, month, keys) => stats.noteCounted(host, user, month, keys),
     },

@@ -20,6 +20,7 @@
  * exclusively and reads, decides and writes in one transaction, so no tail batch comes between.
  */
 import type { HostRecord } from '../../core/monthly-tally.js';
+import { assertOneLayout } from '../records.js';
 import type { StoreChanges } from '../prosody-file-store.js';
 import type { NodeWatermark } from '../../core/month-barrier.js';
 import { crashPoint } from '../../crash-points.js';
@@ -360,24 +361,30 @@ export class SqlStats {
     for (const host of changes.hosts.keys()) this.hosts.delete(host);
   }
 
+  /** The host record's rows, for messages. */
+  recordName(host: string): string {
+    return `${this.conn.label} rows of the host record (host ${JSON.stringify(host)}, store ${JSON.stringify(SQL_STORE)})`;
+  }
+
   private loadHost(host: string): HostEntry {
     const rows = this.select('SELECT "key", "type", "value" FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ?', [host, HOST_USER, SQL_STORE]);
     const record: HostRecord = new Map();
     const stored = new Map<string, string>();
     for (const row of rows) {
       const month = String(row.key);
-      const counts = decodeMonth(String(row.type), String(row.value), describeRow(this.conn.label, host, HOST_USER, month));
+      const counts = decodeMonth(String(row.type), String(row.value), describeRow(this.conn.label, host, HOST_USER, month), month);
       if (counts.size === 0) continue;
       record.set(month, counts);
       stored.set(month, encodeMonth(counts));
     }
+    assertOneLayout(record, this.recordName(host));
     return { record, stored };
   }
 
   private selectMonth(host: string, month: string): Map<string, number> | undefined {
     const rows = this.select('SELECT "type", "value" FROM "prosody" WHERE "host" = ? AND "user" = ? AND "store" = ? AND "key" = ?', [host, HOST_USER, SQL_STORE, month]);
     const row = rows.at(-1); // duplicates (the index is not unique): the last one, as Prosody's read keeps
-    return row === undefined ? undefined : decodeMonth(String(row.type), String(row.value), describeRow(this.conn.label, host, HOST_USER, month));
+    return row === undefined ? undefined : decodeMonth(String(row.type), String(row.value), describeRow(this.conn.label, host, HOST_USER, month), month);
   }
 
   /** A user's mark; of duplicate rows the latest month, so no duplicate lets a user count twice. */
