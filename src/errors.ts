@@ -57,3 +57,8 @@ export class LockError extends MonthlyVisitorsError {
 export class StateFileError extends MonthlyVisitorsError {
   readonly exitCode = 1 as const;
 }
+
+/** SIGINT or SIGTERM stopped a run before its commit began: nothing was written. */
+export class InterruptedError extends MonthlyVisitorsError {
+  readonly exitCode = 1 as const;
+}

@@ -11,6 +11,7 @@ import { createTally, emptyOutcomes, patternGaveUp, type OutcomeCounts } from '.
 import type { StatsStore } from './stats-store.js';
 import type { StoreReport } from '../cli/summary.js';
 import type { Notices } from './login-source.js';
+import { crashPoint } from '../crash-points.js';
 
 export interface TailOptions {
   /** Stop at the end of the input (cron) instead of following. */
@@ -103,6 +104,7 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
     commits++;
     linesAtCommit = lines();
     lastCommit = Date.now();
+    crashPoint('tail-batch-committed');
   };
   const commitDue = () => lines() - linesAtCommit >= options.commitLines || Date.now() - lastCommit >= options.commitIntervalMs;
   const count = (events: LoginEvent[]) => {
@@ -162,6 +164,7 @@ async function readRound(
     live = next;
     if (readers.length > 1) round.sort((a, b) => a.time - b.time); // stable: one log's order is kept
     count(round);
+    crashPoint('log-chunk-read');
     afterRound();
     if (control.stopping) {
       for (const i of live) await polls[i].return(undefined);

@@ -73,6 +73,9 @@ export class TailReader {
   private read: ReadPiece[] = [];
   private batch: LoginEvent[] = [];
   private lastFile: FileIdentity | null = null;
+  /** The checkpoint this process started from, and the cursor made of it (until it moves). */
+  private readonly saved: InputCheckpoint | undefined;
+  private readonly savedCursor: Cursor | null;
 
   constructor(
     readonly path: string,
@@ -81,6 +84,7 @@ export class TailReader {
   ) {
     this.format = options.format ?? (saved?.format ? options.formatNamed(saved.format) : null);
     this.lastTime = saved?.lastTime ?? null;
+    this.saved = saved;
     if (saved) {
       this.processed = { file: saved.file, offset: saved.processedTo, processedTo: saved.processedTo };
       this.cursor = saved.resumeFile
@@ -89,6 +93,7 @@ export class TailReader {
       this.replay = [{ file: saved.file, until: saved.processedTo }];
       if (saved.resumeFile) this.replay.push({ file: saved.resumeFile, until: Number.MAX_SAFE_INTEGER });
     }
+    this.savedCursor = this.cursor;
   }
 
   /**
@@ -118,6 +123,9 @@ export class TailReader {
   /** Where a new process must start reading, and up to where the logins are committed. */
   checkpoint(): InputCheckpoint | null {
     if (this.cursor === null) return null;
+    // Nothing read yet (a cron run with nothing new): where to resume is still where it was, and
+    // a session still waiting for its login keeps the place it began.
+    if (this.cursor === this.savedCursor && this.saved !== undefined) return this.saved;
     const processed = this.cursor;
     const current = this.read.length > 0 ? this.read[this.read.length - 1] : null;
     const now = current ? current.base + current.consumed : 0;
