@@ -184,9 +184,7 @@ describe('lock', () => {
       () => acquireLock(d, { wait: false }),
       (e: unknown) => e instanceof LockError && e.message === `${p}: held by pid ${process.pid} (this process) since ${info.started}; is another monthly-visitors running?`,
     );
-    const t0 = Date.now();
     assert.throws(() => acquireLock(d, { wait: true, timeoutMs: 250 }), /; is another monthly-visitors running\? \(gave up after 0\.3 s\)$/);
-    assert.ok(Date.now() - t0 >= 240);
     assert.equal(readLockHolder(d)?.pid, process.pid);
     lock.release();
     lock.release();
@@ -227,7 +225,7 @@ describe('lock', () => {
     const holder = `${JSON.stringify(process.execPath)} --input-type=module -e ${JSON.stringify(
       `import { acquireLock } from ${JSON.stringify(LOCK_JS)}; acquireLock(${JSON.stringify(d)}); process.stdout.write(process.pid + '\\n'); process.kill(process.pid, 'SIGKILL');`,
     ).replace(/\$/g, '\\$')}`;
-    const parent = spawn('sh', ['-c', `${holder} & exec sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn('sh', ['-c', `${holder} & exec sleep 600`], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const pid = await new Promise<number>((resolve, reject) => {
         let out = '';
@@ -238,7 +236,8 @@ describe('lock', () => {
         parent.on('exit', () => reject(new Error('parent exited early')));
       });
       let state = '';
-      for (let i = 0; i < 100 && state !== 'Z'; i++) {
+      // Until the kernel has made it a zombie: a generous deadline that only a hang reaches.
+      for (let i = 0; i < 6000 && state !== 'Z'; i++) {
         await new Promise((r) => setTimeout(r, 20));
         const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
         state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
