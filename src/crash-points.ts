@@ -11,6 +11,8 @@
  * It is for tests only: nothing else sets it, and no option exposes it.
  *
  * The points, in the order a run meets them (see docs/crash-safety.md):
+ * - `lock-wait`: a run with --wait found the data dir locked and is about to wait (a test stops it
+ *   there with SIGSTOP to see that a waiting run writes nothing);
  * - reading: `log-chunk-read` (a chunk of a log was read and parsed, its logins counted or about
  *   to be), `tail-batch-committed` (tail committed a batch of its progress);
  * - a commit of the internal store (storage/journal.ts): `journal-written`, `journal-synced`,
@@ -20,6 +22,7 @@
  */
 
 export const CRASH_POINTS = [
+  'lock-wait',
   'log-chunk-read',
   'tail-batch-committed',
   'journal-written',
@@ -36,7 +39,7 @@ export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 export const CRASH_AT_VARIABLE = 'MONTHLY_VISITORS_CRASH_AT';
 
-const SIGNALS = ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+const SIGNALS = ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGSTOP'] as const;
 
 interface Armed {
   point: string;
@@ -51,7 +54,7 @@ function parse(spec: string | undefined): Armed | 'count' | undefined {
   const occurrence = Number(n);
   if (!(CRASH_POINTS as readonly string[]).includes(point!) || !Number.isSafeInteger(occurrence) || occurrence < 1 || !(SIGNALS as readonly string[]).includes(signal)) {
     // A test that names a point that does not exist must not pass because nothing crashed.
-    process.stderr.write(`monthly-visitors: ${CRASH_AT_VARIABLE}=${spec}: expected <point>:<n>[:SIGTERM|SIGINT|SIGHUP], point one of ${CRASH_POINTS.join(', ')}\n`);
+    process.stderr.write(`monthly-visitors: ${CRASH_AT_VARIABLE}=${spec}: expected <point>:<n>[:SIGTERM|SIGINT|SIGHUP|SIGSTOP], point one of ${CRASH_POINTS.join(', ')}\n`);
     process.exit(2);
   }
   return { point: point!, occurrence, signal: signal as Armed['signal'] };
