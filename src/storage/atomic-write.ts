@@ -43,9 +43,9 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY, O_NONBLOCK
 /**
  * Checks, without writing, that `file` can be replaced as `writeFileAtomic` would: neither it nor
  * `file~` is a symlink or a non-file, and its owner and group can be kept. Returns its lstat
- * (undefined: it does not exist).
+ * (undefined: it does not exist). `tempAbsent`: the caller's folder listing shows no `file~`.
  */
-export function checkReplaceable(file: string): fs.Stats | undefined {
+export function checkReplaceable(file: string, opts: { tempAbsent?: boolean } = {}): fs.Stats | undefined {
   const st = lstatOrUndefined(file);
   if (st !== undefined) {
     if (st.isSymbolicLink()) throw symlinkRefusal(file);
@@ -55,7 +55,7 @@ export function checkReplaceable(file: string): fs.Stats | undefined {
     }
   }
   const tmp = file + TMP_SUFFIX;
-  const tst = lstatOrUndefined(tmp);
+  const tst = opts.tempAbsent ? undefined : lstatOrUndefined(tmp);
   if (tst !== undefined) {
     if (tst.isSymbolicLink()) throw symlinkRefusal(tmp);
     if (!tst.isFile()) throw new StoreIoError(`${tmp}: is in the way and is not a regular file`);
@@ -79,6 +79,8 @@ export interface AtomicWriteOptions {
    * and closes it, after the rename, together with the other files of its batch.
    */
   keepOpen?: boolean;
+  /** The file's folder, when the caller has it at hand. */
+  dir?: string;
 }
 
 /**
@@ -96,7 +98,7 @@ export function writeFileAtomic(file: string, content: Uint8Array, opts: AtomicW
   }
   const tmp = file + TMP_SUFFIX;
   if (!checked) removeStaleTemp(tmp);
-  const dir = path.dirname(file);
+  const dir = opts.dir ?? path.dirname(file);
   const want = st !== undefined ? { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, strict: true } : { ...dirOwner(dir, opts.ownerCache), mode: NEW_FILE_MODE, strict: false };
   const fd = openTemp(tmp, want.mode & 0o777, checked);
   let step = 'write it';
