@@ -141,18 +141,18 @@ describe('atomic write', () => {
 // ---------------------------------------------------------------------------------------------
 
 /** Starts a child that takes the lock, prints "locked", then follows `then`. */
-function lockingChild(dataDir: string, then: 'hold' | 'sigkill' | 'exit' | 'release-after-300ms'): Promise<ChildProcess> {
+function lockingChild(dataDir: string, then: 'hold' | 'sigkill' | 'exit' | 'release-when-told'): Promise<ChildProcess> {
   const actions = {
     hold: 'setInterval(() => {}, 1000);',
     sigkill: "process.kill(process.pid, 'SIGKILL');",
     exit: 'process.exit(0);',
-    'release-after-300ms': 'setTimeout(() => { lock.release(); process.exit(0); }, 300);',
+    'release-when-told': "process.stdin.once('data', () => { lock.release(); process.exit(0); });",
   };
   const script = `import { acquireLock } from ${JSON.stringify(LOCK_JS)};
-    const lock = acquireLock(${JSON.stringify(dataDir)}, { wait: true, timeoutMs: 10000 });
+    const lock = acquireLock(${JSON.stringify(dataDir)}, { wait: true, timeoutMs: 300000 });
     process.stdout.write('locked\\n');
     ${actions[then]}`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: [then === 'release-when-told' ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (b: Buffer) => {
@@ -259,9 +259,12 @@ describe('lock', () => {
   });
   test('waiting for a holder that releases', async () => {
     const d = freshDir();
-    const child = await lockingChild(d, 'release-after-300ms');
+    const child = await lockingChild(d, 'release-when-told');
     assert.throws(() => acquireLock(d, { wait: false }), LockError);
-    const lock = await acquireLockAsync(d, { wait: true, timeoutMs: 10000 });
+    // Waiting starts while the child holds the lock; the child is told to release it only then.
+    const waiting = acquireLockAsync(d, { wait: true, timeoutMs: 300000 });
+    child.stdin!.end('release\n');
+    const lock = await waiting;
     await exited(child);
     lock.release();
   });
@@ -316,7 +319,7 @@ describe('lock', () => {
     const log = join(d, 'log');
     const script = `import { acquireLock } from ${JSON.stringify(LOCK_JS)};
       import fs from 'node:fs';
-      const lock = acquireLock(${JSON.stringify(d)}, { wait: true, timeoutMs: 20000 });
+      const lock = acquireLock(${JSON.stringify(d)}, { wait: true, timeoutMs: 300000 });
       fs.appendFileSync(${JSON.stringify(log)}, 'in ' + process.pid + '\\n');
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 40);
       fs.appendFileSync(${JSON.stringify(log)}, 'out ' + process.pid + '\\n');
