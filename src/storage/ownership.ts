@@ -12,8 +12,11 @@ export const NEW_DIR_MODE = 0o750;
 /** Folder → owner and group, shared across the files of one batch. */
 export type OwnerCache = Map<string, { uid: number; gid: number }>;
 
+/** This process's effective uid (it never changes while we run; asked once, not per file). */
+const EUID = typeof process.geteuid === 'function' ? process.geteuid() : undefined;
+
 function isRoot(): boolean {
-  return typeof process.geteuid === 'function' && process.geteuid() === 0;
+  return EUID === 0;
 }
 
 function myGroups(): Set<number> {
@@ -25,9 +28,8 @@ function myGroups(): Set<number> {
 
 /** Whether this process can give a file this owner and group. */
 export function canChownTo(uid: number, gid: number): boolean {
-  if (isRoot()) return true;
-  if (typeof process.geteuid !== 'function') return true;
-  return uid === process.geteuid() && myGroups().has(gid);
+  if (isRoot() || EUID === undefined) return true;
+  return uid === EUID && myGroups().has(gid);
 }
 
 /** Owner and group of a directory (cached per batch when a cache is given). */
