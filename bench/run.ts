@@ -288,9 +288,9 @@ function changedFiles(before: Map<string, string>, after: Map<string, string>): 
 
 /**
  * Writes back what earlier steps left dirty (their files, the removal of their folders), untimed.
- * A durable commit ends with `sync -f`, which waits for every dirty page of the file system, not
- * only its own: without this, a backfill's time would include writing back the previous step's
- * plain files and removed folders.
+ * A durable commit flushes its own files, and the disk is shared with what the previous steps left
+ * dirty: without this, a backfill's time would include writing back the previous step's plain
+ * files and removed folders.
  */
 function settleFileSystem(): void {
   spawnSync('sync');

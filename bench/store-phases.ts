@@ -1,53 +1,100 @@
 /**
- * Where a large commit's time goes: `node dist/bench/store-phases.js [files] [dir]` writes `files`
- * new user records through each step of journal.ts's commit (preflight, journal + fsync, apply,
- * syncfs, journal removal), timed apart, next to plain writeFileSync + renameSync of as many files.
+ * Where a large commit's time goes: `node dist/bench/store-phases.js [files] [dir] [--no-sync]
+ * [--existing] [--rounds N]` writes `files` user records through each step of journal.ts's commit
+ * (preflight, journal + flush, apply with fdatasync of each file and fsync of its folder, journal
+ * removal), timed apart, next to two references over as many files: plain writeFileSync +
+ * renameSync, and the same plus fdatasync of each file (one after the other) and of the folder.
+ * The three take turns, N rounds (default 3), and medians are printed: the machine this runs on is
+ * shared, and its speed drifts within minutes. `--no-sync`: the commit flushes nothing (on tmpfs a
+ * flush is free anyway). `--existing`: the files exist before each round (a cron commit replaces
+ * them) instead of being new (a backfill).
  */
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyWrites, makeDurable, preflight, removeJournal, writeJournal, type BatchWrite } from '../src/storage/journal.js';
+import { applyWrites, preflight, removeJournal, writeJournal, type BatchWrite } from '../src/storage/journal.js';
 import { serializeUserRecord } from '../src/storage/records.js';
 
-const files = Number(process.argv[2] ?? 42_000);
-const parent = process.argv[3] ?? 'bench/.cache';
+const flags = new Set(process.argv.slice(2).filter((a) => a.startsWith('--')));
+const roundsAt = process.argv.indexOf('--rounds');
+const rounds = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 3;
+const args = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--rounds');
+const durability = flags.has('--no-sync') ? 'none' : 'fsync';
+const existing = flags.has('--existing');
+const files = Number(args[0] ?? 42_000);
+const parent = args[1] ?? 'bench/.cache';
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const content = serializeUserRecord({ lastRecorded: '2026-09' });
 
-const plainDir = mkdtempSync(join(parent, 'phases-plain-'));
-const dataDir = mkdtempSync(join(parent, 'phases-store-'));
-try {
-  const content = serializeUserRecord({ lastRecorded: '2026-09' });
-  let t = process.hrtime.bigint();
-  const pd = join(plainDir, 'example%2eorg', 'monthly%2dvisitors');
-  mkdirSync(pd, { recursive: true });
-  for (let i = 0; i < files; i++) {
-    const f = join(pd, `user${i}.dat`);
-    writeFileSync(`${f}~`, content);
-    renameSync(`${f}~`, f);
-  }
-  const plain = ms(t);
-
-  const dir = join(dataDir, 'example%2eorg', 'monthly%2dvisitors');
-  const writes: BatchWrite[] = Array.from({ length: files }, (_, i) => ({ path: join(dir, `user${i}.dat`), content }));
-  const phase: Record<string, number> = {};
-  t = process.hrtime.bigint();
-  preflight(dataDir, writes);
-  phase['preflight'] = ms(t);
-  t = process.hrtime.bigint();
-  writeJournal(dataDir, writes);
-  phase['journal+fsync'] = ms(t);
-  t = process.hrtime.bigint();
-  const applied = applyWrites(dataDir, writes);
-  phase['apply (write+rename)'] = ms(t);
-  t = process.hrtime.bigint();
-  const how = makeDurable(applied);
-  phase[`durable (${how})`] = ms(t);
-  t = process.hrtime.bigint();
-  removeJournal(dataDir);
-  phase['remove journal'] = ms(t);
-  const total = Object.values(phase).reduce((a, b) => a + b, 0);
-  process.stdout.write(`${files} files: plain writeFileSync+renameSync ${plain.toFixed(0)} ms; store commit ${total.toFixed(0)} ms (${(total / plain).toFixed(2)}×)\n`);
-  for (const [k, v] of Object.entries(phase)) process.stdout.write(`  ${k.padEnd(22)} ${v.toFixed(0).padStart(7)} ms\n`);
-} finally {
-  rmSync(plainDir, { recursive: true, force: true });
-  rmSync(dataDir, { recursive: true, force: true });
+/** A fresh folder for one round, with the files already there when `existing`. */
+function folder(prefix: string): { root: string; dir: string } {
+  const root = mkdtempSync(join(parent, prefix));
+  const dir = join(root, 'example%2eorg', 'monthly%2dvisitors');
+  mkdirSync(dir, { recursive: true });
+  if (existing) for (let i = 0; i < files; i++) writeFileSync(join(dir, `user${i}.dat`), serializeUserRecord({ lastRecorded: '2026-08' }));
+  return { root, dir };
 }
+
+function plain(sync: boolean): number {
+  const { root, dir } = folder(sync ? 'phases-plainsync-' : 'phases-plain-');
+  try {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < files; i++) {
+      const f = join(dir, `user${i}.dat`);
+      if (!sync) {
+        writeFileSync(`${f}~`, content);
+      } else {
+        const fd = openSync(`${f}~`, 'w');
+        writeSync(fd, content);
+        fdatasyncSync(fd);
+        closeSync(fd);
+      }
+      renameSync(`${f}~`, f);
+    }
+    if (sync) {
+      const fd = openSync(dir, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+    }
+    return ms(t);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function commit(phase: Record<string, number[]>): number {
+  const { root: dataDir, dir } = folder('phases-store-');
+  try {
+    const writes: BatchWrite[] = Array.from({ length: files }, (_, i) => ({ path: join(dir, `user${i}.dat`), content }));
+    const step = (name: string, f: () => void) => {
+      const t = process.hrtime.bigint();
+      f();
+      (phase[name] ??= []).push(ms(t));
+    };
+    let checked: ReturnType<typeof preflight> | undefined;
+    step('preflight', () => (checked = preflight(dataDir, writes)));
+    step('journal + flush', () => writeJournal(dataDir, writes));
+    step(durability === 'fsync' ? 'apply + fdatasync' : 'apply (no flush)', () => applyWrites(dataDir, writes, { checked, durability }));
+    step('remove journal', () => removeJournal(dataDir, durability));
+    return Object.values(phase).reduce((sum, xs) => sum + xs[xs.length - 1]!, 0);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const times = { plain: [] as number[], plainSync: [] as number[], store: [] as number[] };
+const phase: Record<string, number[]> = {};
+for (let r = 0; r < rounds; r++) {
+  times.plain.push(plain(false));
+  times.store.push(commit(phase));
+  if (durability === 'fsync') times.plainSync.push(plain(true));
+}
+const p = median(times.plain);
+const s = median(times.store);
+let line = `${files} ${existing ? 'existing' : 'new'} files, medians of ${rounds}: plain writeFileSync+renameSync ${p.toFixed(0)} ms; store commit ${s.toFixed(0)} ms (${(s / p).toFixed(2)}×)`;
+if (durability === 'fsync') {
+  const ps = median(times.plainSync);
+  line += `; plain + fdatasync each ${ps.toFixed(0)} ms (store ${(s / ps).toFixed(2)}×)`;
+}
+process.stdout.write(`${line}\n`);
+for (const [k, v] of Object.entries(phase)) process.stdout.write(`  ${k.padEnd(22)} ${median(v).toFixed(0).padStart(7)} ms\n`);

@@ -60,3 +60,8 @@ export class StateFileError extends MonthlyVisitorsError {
 
 /** An optional package a chosen feature needs (an SQL driver for `--storage sql`) is not installed. */
 export class MissingPackageError extends ConfigError {}
+
+/** SIGINT or SIGTERM stopped a run before its commit began: nothing was written. */
+export class InterruptedError extends MonthlyVisitorsError {
+  readonly exitCode = 1 as const;
+}

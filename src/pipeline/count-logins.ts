@@ -5,6 +5,7 @@ import type { LoginEvent } from '../core/login-event.js';
 import type { LoginSource } from './login-source.js';
 import { hostPolicies } from './host-policies.js';
 import { forkLayoutOf } from './fork-layout.js';
+import { crashPoint } from '../crash-points.js';
 
 export type OutcomeCounts = Record<Outcome, number> & {
   /** Distinct resources on which a client pattern gave up (too much matching work): counted as not matching it. */
@@ -45,6 +46,8 @@ export async function countLogins(
   config: RunConfig,
   geoip: GeoIpDatabase | null,
   observe?: (event: LoginEvent, outcome: Outcome) => void,
+  /** Called after each chunk's logins: it may throw to stop the run (an interruption). */
+  afterChunk?: () => void,
 ): Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }> {
   const { tally, policies } = createTally(view, config, () => geoip);
   const outcomes = emptyOutcomes();
@@ -54,6 +57,8 @@ export async function countLogins(
       outcomes[outcome]++;
       observe?.(event, outcome);
     }
+    crashPoint('log-chunk-read');
+    afterChunk?.();
   }
   outcomes.patternGaveUp = patternGaveUp(policies);
   return { outcomes, changes: tally.takeChanges() };

@@ -13,6 +13,7 @@ import type { StatsStore } from './stats-store.js';
 import type { StoreReport } from '../cli/summary.js';
 import type { Notices, ReadProgress } from './login-source.js';
 import { ClusterBarrier, type ClusterOptions, type LogProgress } from './cluster-barrier.js';
+import { crashPoint } from '../crash-points.js';
 
 export interface TailOptions {
   /** Stop at the end of the input (cron) instead of following. */
@@ -135,6 +136,7 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
     commits++;
     linesAtCommit = lines();
     lastCommit = Date.now();
+    crashPoint('tail-batch-committed');
   };
   const commitDue = () => lines() - linesAtCommit >= options.commitLines || Date.now() - lastCommit >= options.commitIntervalMs;
   const count = (events: LoginEvent[]) => {
@@ -235,6 +237,7 @@ async function readRound(
     live = next;
     if (readers.length > 1) round.sort((a, b) => a.time - b.time); // stable: one log's order is kept
     count(round);
+    crashPoint('log-chunk-read');
     afterRound();
     if (control.stopping) {
       for (const i of live) await polls[i].return(undefined);

@@ -29,10 +29,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StoreIoError } from '../errors.js';
 import { errnoOf, ioError, lstatOrUndefined, symlinkRefusal, writeAll } from './fs-util.js';
-import { NEW_FILE_MODE, canChownTo, dirOwner, setOwnerAndMode, type OwnerCache } from './ownership.js';
+import { NEW_FILE_MODE, canChownTo, createdOwnerAndMode, dirOwner, setOwnerAndMode, type CreatedCache, type OwnerCache } from './ownership.js';
+import { crashPoint } from '../crash-points.js';
 
 export { errnoOf, ioError, lstatOrUndefined } from './fs-util.js';
-export { NEW_DIR_MODE, NEW_FILE_MODE } from './ownership.js';
+export { NEW_DIR_MODE, NEW_FILE_MODE, type CreatedCache } from './ownership.js';
 export { checkDirsNoFollow, ensureDirsNoFollow, isInside } from './safe-paths.js';
 
 export const TMP_SUFFIX = '~';
@@ -41,9 +42,10 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY, O_NONBLOCK
 
 /**
  * Checks, without writing, that `file` can be replaced as `writeFileAtomic` would: neither it nor
- * `file~` is a symlink or a non-file, and its owner and group can be kept.
+ * `file~` is a symlink or a non-file, and its owner and group can be kept. Returns its lstat
+ * (undefined: it does not exist). `tempAbsent`: the caller's folder listing shows no `file~`.
  */
-export function checkReplaceable(file: string): void {
+export function checkReplaceable(file: string, opts: { tempAbsent?: boolean } = {}): fs.Stats | undefined {
   const st = lstatOrUndefined(file);
   if (st !== undefined) {
     if (st.isSymbolicLink()) throw symlinkRefusal(file);
@@ -53,11 +55,12 @@ export function checkReplaceable(file: string): void {
     }
   }
   const tmp = file + TMP_SUFFIX;
-  const tst = lstatOrUndefined(tmp);
+  const tst = opts.tempAbsent ? undefined : lstatOrUndefined(tmp);
   if (tst !== undefined) {
     if (tst.isSymbolicLink()) throw symlinkRefusal(tmp);
     if (!tst.isFile()) throw new StoreIoError(`${tmp}: is in the way and is not a regular file`);
   }
+  return st;
 }
 
 export interface AtomicWriteOptions {
@@ -65,69 +68,105 @@ export interface AtomicWriteOptions {
   fsync?: boolean;
   /** Cache of folder owners, shared across the files of one batch. */
   ownerCache?: OwnerCache;
+  /** What new files get in each folder, shared across the files of one batch (saves an fstat each). */
+  createdCache?: CreatedCache;
   /** The caller has just seen that neither the file nor `file~` exists (skips two lstat calls). */
   isNew?: boolean;
+  /** The caller has just lstat'ed the file (a regular file) and seen no `file~` (skips both lstat calls). */
+  known?: fs.Stats;
+  /**
+   * Leave the new file open and return its descriptor: the caller makes it durable (fdatasync)
+   * and closes it, after the rename, together with the other files of its batch.
+   */
+  keepOpen?: boolean;
+  /** The file's folder, when the caller has it at hand. */
+  dir?: string;
 }
 
 /**
  * Replaces (or creates) `file` with `content`: `file~` is written, given the owner, group and mode
- * (see the module comment) and renamed over `file`. The folder must exist.
+ * (see the module comment) and renamed over `file`. The folder must exist. Returns the new file's
+ * descriptor with `keepOpen`, else undefined.
  * @throws StoreIoError naming the path, for symlinks and every failed call; `file~` is removed.
  */
-export function writeFileAtomic(file: string, content: Uint8Array, opts: AtomicWriteOptions = {}): void {
-  const st = opts.isNew ? undefined : lstatOrUndefined(file);
-  if (st !== undefined) {
+export function writeFileAtomic(file: string, content: Uint8Array, opts: AtomicWriteOptions = {}): number | undefined {
+  const checked = opts.isNew === true || opts.known !== undefined;
+  const st = checked ? opts.known : lstatOrUndefined(file);
+  if (st !== undefined && !checked) {
     if (st.isSymbolicLink()) throw symlinkRefusal(file);
     if (!st.isFile()) throw new StoreIoError(`${file}: is not a regular file`);
   }
   const tmp = file + TMP_SUFFIX;
-  const tst = opts.isNew ? undefined : lstatOrUndefined(tmp);
-  if (tst !== undefined) {
-    if (tst.isSymbolicLink()) throw symlinkRefusal(tmp);
-    try {
-      fs.unlinkSync(tmp); // a stale scratch file (Prosody or we were interrupted); it is never read
-    } catch (err) {
-      throw ioError(tmp, 'remove the stale temporary file', err);
-    }
-  }
-  let fd: number;
-  try {
-    fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-  } catch (err) {
-    if (errnoOf(err) === 'ELOOP' || errnoOf(err) === 'EEXIST') throw new StoreIoError(`${tmp}: appeared while writing (another writer?); refusing to write through it`);
-    throw ioError(tmp, 'create it', err);
-  }
+  if (!checked) removeStaleTemp(tmp);
+  const dir = opts.dir ?? path.dirname(file);
+  const want = st !== undefined ? { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, strict: true } : { ...dirOwner(dir, opts.ownerCache), mode: NEW_FILE_MODE, strict: false };
+  const fd = openTemp(tmp, want.mode & 0o777, checked);
   let step = 'write it';
   try {
     writeAll(fd, content);
     step = 'set its owner and mode';
-    if (st !== undefined) setOwnerAndMode(fd, tmp, st.uid, st.gid, st.mode & 0o7777, true);
-    else {
-      const owner = dirOwner(path.dirname(file), opts.ownerCache);
-      setOwnerAndMode(fd, tmp, owner.uid, owner.gid, NEW_FILE_MODE, false);
-    }
+    setOwnerAndMode(fd, tmp, want.uid, want.gid, want.mode, want.strict, createdOwnerAndMode(fd, dir, want.mode & 0o777, opts.createdCache));
     if (opts.fsync) {
       step = 'flush it to disk';
       fs.fsyncSync(fd);
     }
-    step = 'close it';
-    fs.closeSync(fd);
-  } catch (err) {
-    try {
+    if (!opts.keepOpen) {
+      step = 'close it';
       fs.closeSync(fd);
-    } catch {
-      /* already closed */
     }
+  } catch (err) {
+    closeQuietly(fd);
     removeQuietly(tmp);
     throw err instanceof StoreIoError ? err : ioError(tmp, step, err);
   }
+  crashPoint('temp-written');
   try {
     fs.renameSync(tmp, file);
   } catch (err) {
+    if (opts.keepOpen) closeQuietly(fd);
     removeQuietly(tmp);
     throw ioError(file, `rename ${path.basename(tmp)} over it`, err);
   }
-  if (opts.fsync) fsyncDir(path.dirname(file));
+  if (opts.fsync) fsyncDir(dir);
+  return opts.keepOpen ? fd : undefined;
+}
+
+/** Removes a stale scratch file (Prosody or we were interrupted); it is never read. */
+function removeStaleTemp(tmp: string): void {
+  const tst = lstatOrUndefined(tmp);
+  if (tst === undefined) return;
+  if (tst.isSymbolicLink()) throw symlinkRefusal(tmp);
+  try {
+    fs.unlinkSync(tmp);
+  } catch (err) {
+    throw ioError(tmp, 'remove the stale temporary file', err);
+  }
+}
+
+/**
+ * Creates `file~` (never through a symlink). `retry`: the caller did not look for a stale `file~`
+ * (it checked moments ago); if one appeared anyway, it is judged and removed, and the create tried
+ * once more.
+ */
+function openTemp(tmp: string, mode: number, retry: boolean): number {
+  try {
+    return fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+  } catch (err) {
+    if (retry && errnoOf(err) === 'EEXIST') {
+      removeStaleTemp(tmp);
+      return openTemp(tmp, mode, false);
+    }
+    if (errnoOf(err) === 'ELOOP' || errnoOf(err) === 'EEXIST') throw new StoreIoError(`${tmp}: appeared while writing (another writer?); refusing to write through it`);
+    throw ioError(tmp, 'create it', err);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* already closed */
+  }
 }
 
 function removeQuietly(p: string): void {

@@ -23,22 +23,26 @@ export interface BatchWrite {
   content: Buffer | null;
 }
 
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-}
-
-/** The journal's bytes for a batch. */
+/** The journal's bytes for a batch (written into one buffer: a batch can hold 100,000 files). */
 export function encodeJournal(writes: readonly BatchWrite[]): Buffer {
-  const parts: Buffer[] = [MAGIC, u32(writes.length)];
-  for (const w of writes) {
-    const p = Buffer.from(w.path, 'utf8');
-    parts.push(u32(p.length), p, Buffer.from([w.content === null ? OP_DELETE : OP_WRITE]), u32(w.content?.length ?? 0));
-    if (w.content !== null) parts.push(w.content);
+  const paths = writes.map((w) => Buffer.from(w.path, 'utf8'));
+  let size = MAGIC.length + 4;
+  for (let i = 0; i < writes.length; i++) size += 4 + paths[i]!.length + 1 + 4 + (writes[i]!.content?.length ?? 0);
+  const out = Buffer.allocUnsafe(size + 32 + END.length);
+  let off = MAGIC.copy(out, 0);
+  off = out.writeUInt32BE(writes.length, off);
+  for (let i = 0; i < writes.length; i++) {
+    const p = paths[i]!;
+    const content = writes[i]!.content;
+    off = out.writeUInt32BE(p.length, off);
+    off += p.copy(out, off);
+    off = out.writeUInt8(content === null ? OP_DELETE : OP_WRITE, off);
+    off = out.writeUInt32BE(content?.length ?? 0, off);
+    if (content !== null) off += content.copy(out, off);
   }
-  const body = Buffer.concat(parts);
-  return Buffer.concat([body, createHash('sha256').update(body).digest(), END]);
+  off += createHash('sha256').update(out.subarray(0, size)).digest().copy(out, off);
+  END.copy(out, off);
+  return out;
 }
 
 /** The batch in a journal's bytes, or undefined if they are torn (incomplete or corrupt). */

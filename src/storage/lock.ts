@@ -26,6 +26,7 @@ import path from 'node:path';
 import { LockError, StoreIoError } from '../errors.js';
 import { errnoOf, ioError } from './fs-util.js';
 import { ensureDirsNoFollow } from './safe-paths.js';
+import { crashPoint } from '../crash-points.js';
 import { currentBootId, holderIsGone, processStat } from './process-liveness.js';
 
 export const LOCK_FILE = 'monthly-visitors.lock';
@@ -279,6 +280,7 @@ function lockTries(dataDir: string, opts: AcquireOptions): { next(): { lock: Loc
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new LockError(`${heldMessage(p, a.held)} (gave up after ${seconds(opts.timeoutMs ?? 0)} s)`);
+      crashPoint('lock-wait');
       return { waitMs: Math.min(pollDelay(), left) };
     },
   };

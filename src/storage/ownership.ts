@@ -12,8 +12,11 @@ export const NEW_DIR_MODE = 0o750;
 /** Folder → owner and group, shared across the files of one batch. */
 export type OwnerCache = Map<string, { uid: number; gid: number }>;
 
+/** This process's effective uid (it never changes while we run; asked once, not per file). */
+const EUID = typeof process.geteuid === 'function' ? process.geteuid() : undefined;
+
 function isRoot(): boolean {
-  return typeof process.geteuid === 'function' && process.geteuid() === 0;
+  return EUID === 0;
 }
 
 function myGroups(): Set<number> {
@@ -25,9 +28,8 @@ function myGroups(): Set<number> {
 
 /** Whether this process can give a file this owner and group. */
 export function canChownTo(uid: number, gid: number): boolean {
-  if (isRoot()) return true;
-  if (typeof process.geteuid !== 'function') return true;
-  return uid === process.geteuid() && myGroups().has(gid);
+  if (isRoot() || EUID === undefined) return true;
+  return uid === EUID && myGroups().has(gid);
 }
 
 /** Owner and group of a directory (cached per batch when a cache is given). */
@@ -45,18 +47,49 @@ export function dirOwner(dir: string, cache?: OwnerCache): { uid: number; gid: n
   return owner;
 }
 
-/** Gives an open file the owner, group and mode; `strict`: failing to set the owner is an error. */
-export function setOwnerAndMode(fd: number, p: string, uid: number, gid: number, mode: number, strict: boolean): void {
+/** An open file's owner, group and permission bits. */
+export interface OwnerAndMode {
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/**
+ * What `open(O_CREAT)` gives a new file in a folder, learned from the first file made there
+ * (key: folder and requested mode). The umask, a default ACL and a set-group-ID folder are the
+ * same for every file of a folder in one batch, so the next files need no fstat.
+ */
+export type CreatedCache = Map<string, OwnerAndMode>;
+
+/** The owner and mode of a file just created in `dir` with `requested` mode (cached per folder). */
+export function createdOwnerAndMode(fd: number, dir: string, requested: number, cache?: CreatedCache): OwnerAndMode {
+  const key = `${requested}:${dir}`;
+  const hit = cache?.get(key);
+  if (hit !== undefined) return hit;
   const st = fs.fstatSync(fd);
+  const got = { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
+  cache?.set(key, got);
+  return got;
+}
+
+/**
+ * Gives an open file the owner, group and mode; `strict`: failing to set the owner is an error.
+ * `current`: what the file has now (fstat when not given).
+ */
+export function setOwnerAndMode(fd: number, p: string, uid: number, gid: number, mode: number, strict: boolean, current?: OwnerAndMode): void {
+  const st = current ?? (({ uid, gid, mode }) => ({ uid, gid, mode: mode & 0o7777 }))(fs.fstatSync(fd));
+  let chowned = false;
   if (st.uid !== uid || st.gid !== gid) {
     if (canChownTo(uid, gid)) {
       fs.fchownSync(fd, uid, gid);
+      chowned = true;
     } else if (strict) {
       throw new StoreIoError(`${p}: cannot keep owner uid ${uid} gid ${gid} (run as that user or as root)`);
     } else if (st.gid !== gid && myGroups().has(gid)) {
       fs.fchownSync(fd, -1, gid); // best effort: at least the folder's group
+      chowned = true;
     }
   }
-  // chown may clear set-id bits, so the mode goes last.
-  if ((st.mode & 0o7777) !== mode || st.uid !== uid || st.gid !== gid) fs.fchmodSync(fd, mode);
+  // chown clears set-id bits, so the mode goes last, and again when it holds any.
+  if (st.mode !== mode || (chowned && (mode & 0o6000) !== 0)) fs.fchmodSync(fd, mode);
 }

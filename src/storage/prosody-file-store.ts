@@ -78,7 +78,7 @@ interface UserEntry {
 const EMPTY_USER: UserRecord = Object.freeze({ lastRecorded: undefined, extra: new Map() });
 
 export interface ProsodyFileStoreOptions {
-  /** How commits make files durable (journal.ts); default 'auto'. */
+  /** Whether commits make files durable (journal.ts); default 'fsync'. */
   durability?: Durability;
 }
 
@@ -93,7 +93,7 @@ export class ProsodyFileStore {
 
   constructor(dataDir: string, opts: ProsodyFileStoreOptions = {}) {
     this.dataDir = path.resolve(dataDir);
-    this.durability = opts.durability ?? 'auto';
+    this.durability = opts.durability ?? 'fsync';
   }
 
   private pending(): Map<string, Buffer | null> {

@@ -207,20 +207,36 @@ test('backfill_while_another_run_holds_the_lock: fails at once and writes nothin
     // to the lock's name (lock.ts): lock machinery, not statistics.
     const withoutLock = () => new Map([...snapshotTree(data)].filter(([p]) => !/\/monthly-visitors\.lock(\.\d+\.new)?$/.test(p)));
     assert.deepEqual(withoutLock(), before);
-    // --wait: the run starts, waits for the lock, and completes once it is released.
+    // --wait: the run starts, waits for the lock, and completes once it is released. It stops
+    // itself (SIGSTOP, a named point of src/crash-points.ts) the moment it first finds the lock
+    // held, so the look below happens while it is certainly waiting, on any machine.
     const child = spawn(process.execPath, [
       BIN, 'backfill', '--wait', '--quiet', '--data-dir', data, '--mmdb', join(DIR, 'test-GeoIP2-City.mmdb'), ...MODULE_README_PATTERNS,
       '--timezone', 'UTC', '--year', '2026', OLD,
-    ]);
+    ], { env: { ...process.env, MONTHLY_VISITORS_CRASH_AT: 'lock-wait:1:SIGSTOP' } });
     const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
     let stderr = '';
     child.stderr.on('data', (b) => (stderr += b));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await stoppedState(child.pid!, exit);
     assert.deepEqual(withoutLock(), before, 'nothing changes while we hold the lock');
     lock.release();
+    child.kill('SIGCONT');
     assert.equal(await exit, 0, stderr);
   } finally {
     lock.release();
   }
   assert.deepEqual(readStoreWithLua(data), union(expected('new-year.debug.all.json'), expected('month-boundary.debug.all.json')));
 });
+
+/** Resolves once the process is stopped (state T in /proc); a generous deadline only a hang reaches. */
+async function stoppedState(pid: number, exit: Promise<unknown>): Promise<void> {
+  let exited = false;
+  void exit.then(() => (exited = true));
+  for (let i = 0; i < 6000; i++) {
+    assert.ok(!exited, 'the waiting run ended instead of waiting');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail('the run never reached the lock');
+}

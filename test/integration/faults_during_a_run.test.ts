@@ -174,7 +174,7 @@ async function startHoldingLock(data: string, mmdb: string) {
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   // Taken means created *and* filled in (it is created empty, then the holder writes its pid).
   const held = () => existsSync(join(data, LOCK)) && readFileSync(join(data, LOCK)).length > 0;
-  for (let i = 0; i < 600 && !held(); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 6000 && !held(); i++) await new Promise((r) => setTimeout(r, 50));
   if (!held()) {
     child.kill();
     assert.fail(`the first run did not take the lock: ${stderr}`);

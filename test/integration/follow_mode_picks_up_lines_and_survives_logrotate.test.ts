@@ -36,7 +36,7 @@ function sleep(ms: number): Promise<void> {
 async function until(done: () => boolean, what: string): Promise<number> {
   const started = Date.now();
   while (!done()) {
-    if (Date.now() - started > 30_000) assert.fail(`timed out waiting for ${what}`);
+    if (Date.now() - started > 300_000) assert.fail(`timed out waiting for ${what}`);
     await sleep(50);
   }
   return Date.now() - started;

@@ -336,12 +336,10 @@ describe('robustness', () => {
 
   test('pathological patterns stop with "pattern too complex" (our step limit, not Lua)', () => {
     const p = LuaPattern.compile('(.-)(.-)(.-)(.-)(.-)x');
-    const started = Date.now();
     assert.throws(() => p.find('a'.repeat(200)), {
       name: 'PatternError',
       message: 'client pattern "(.-)(.-)(.-)(.-)(.-)x": pattern too complex',
     });
-    assert.ok(Date.now() - started < 5000);
     assert.equal(p.find('a'.repeat(20)), null); // small subjects are fine
   });
 

@@ -13,6 +13,7 @@ import { safeJson } from '../safe-json.js';
 import { addHelpAfter } from '../help-format.js';
 import { warnForkIsp } from '../fork-isp-options.js';
 import { backfillJson, backfillTable, reportBackfillNotes } from '../backfill-report.js';
+import { Interruption } from '../interruption.js';
 
 interface BackfillOptions extends RawOptions, StorageRawOptions {
   replace?: boolean;
@@ -51,7 +52,10 @@ A month the store does not have is added; a month it has is left alone and repor
 counted in, unless the stored one is later. Running the same backfill twice changes nothing.
 A month is reported as partial when its first log line is on the 2nd or later, its last line
 before its last day, or two consecutive lines (of all logs together) are more than --max-gap
-hours apart.`,
+hours apart.
+
+Signals: SIGINT/SIGTERM while the logs are read stop the run with "interrupted: nothing was
+written" (exit 1); once the commit has begun, it is finished and the run exits 0.`,
   );
   cmd.action(async (logs: string[], raw: BackfillOptions) => {
     await runBackfill(logs, raw);
@@ -76,10 +80,15 @@ async function runBackfill(logs: string[], raw: BackfillOptions): Promise<void> 
   const source = await LoginSource.open(logsToRead(logs, config), config, reporter, coverage, progress);
   // Opened (and locked) before the first read, closed after the commit: one read-modify-write.
   const store = openStatsStore(location.kind === 'internal' ? location.dataDir : '', { dryRun: config.dryRun, wait: Boolean(raw.wait), onWait: reporter.waiting, sql });
+  const interruption = new Interruption();
   try {
     const result = await backfillIntoStore(
       store,
-      (view, observe) => countLogins(source, view, config, geoip, observe),
+      async (view, observe) => {
+        const counted = await countLogins(source, view, config, geoip, observe, () => interruption.check());
+        interruption.commitBegins(); // no await between this and the commit: no signal comes between
+        return counted;
+      },
       coverage,
       { replace, monthZone: config.monthZone ?? config.zone },
     );

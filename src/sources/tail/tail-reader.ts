@@ -94,6 +94,9 @@ export class TailReader {
   /** When the live file was first found missing (epoch ms), while it is missing. */
   private missingSince: number | null;
   private warnedMissing = false;
+  /** The checkpoint this process started from, and the cursor made of it (until it moves). */
+  private readonly saved: InputCheckpoint | undefined;
+  private readonly savedCursor: Cursor | null;
 
   constructor(
     readonly path: string,
@@ -103,6 +106,7 @@ export class TailReader {
     this.format = options.format ?? (saved?.format ? options.formatNamed(saved.format) : null);
     this.lastTime = saved?.lastTime ?? null;
     this.missingSince = saved?.missingSince !== undefined ? Date.parse(saved.missingSince) : null;
+    this.saved = saved;
     if (saved) {
       this.processed = { file: saved.file, offset: saved.processedTo, processedTo: saved.processedTo };
       this.cursor = saved.resumeFile
@@ -111,6 +115,7 @@ export class TailReader {
       this.replay = [{ file: saved.file, until: saved.processedTo }];
       if (saved.resumeFile) this.replay.push({ file: saved.resumeFile, until: Number.MAX_SAFE_INTEGER });
     }
+    this.savedCursor = this.cursor;
   }
 
   /**
@@ -166,6 +171,12 @@ export class TailReader {
   checkpoint(): InputCheckpoint | null {
     if (this.heldLogin !== null) return this.heldLogin.checkpoint;
     if (this.cursor === null) return null;
+    // Nothing read yet (a cron run with nothing new): where to resume is still where it was, and
+    // a session still waiting for its login keeps the place it began.
+    if (this.cursor === this.savedCursor && this.saved !== undefined) {
+      const { missingSince: _, ...saved } = this.saved;
+      return this.missingSince !== null ? { ...saved, missingSince: new Date(this.missingSince).toISOString() } : saved;
+    }
     const processed = this.cursor;
     const current = this.read.length > 0 ? this.read[this.read.length - 1] : null;
     const now = current ? current.base + current.consumed : 0;

@@ -19,6 +19,7 @@
  * Backfill, prune and migrate decide on what is stored *now*: `transact` locks their hosts
  * exclusively and reads, decides and writes in one transaction, so no tail batch comes between.
  */
+import { crashPoint } from '../../crash-points.js';
 import type { HostRecord } from '../../core/monthly-tally.js';
 import { assertOneLayout } from '../records.js';
 import type { StoreChanges } from '../prosody-file-store.js';
@@ -200,7 +201,9 @@ export class SqlStats {
           if (!hosts.has(host)) throw new Error(`internal: a change to host ${JSON.stringify(host)}, which this transaction did not lock`);
         }
         const applied = this.apply(changes, { rowLocks: false });
+        crashPoint('sql-rows-written');
         this.conn.query(opts.dryRun ? 'ROLLBACK' : 'COMMIT');
+        crashPoint('sql-committed');
         this.afterCommit(changes, applied.marks, opts.dryRun);
         return { result, report: applied.report };
       } catch (err) {
