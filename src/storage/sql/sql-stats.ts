@@ -24,7 +24,6 @@ import type { HostRecord } from '../../core/monthly-tally.js';
 import { assertOneLayout } from '../records.js';
 import type { StoreChanges } from '../prosody-file-store.js';
 import type { NodeWatermark } from '../../core/month-barrier.js';
-import { crashPoint } from '../../crash-points.js';
 import { SqlRetryableError } from './pg-connection.js';
 import { forgetNode, readNodes, writeNode } from './node-rows.js';
 import type { SqlConnection } from './sql-connection.js';
