@@ -68,7 +68,7 @@ Examples:
   $ monthly-visitors report --data-dir /var/lib/prosody --format json \\
       --min-count 5 > stats.json
   $ monthly-visitors report --data-dir /var/lib/prosody \\
-      --mmdb /var/lib/GeoIP/GeoLite2-City.mmdb --lang de
+      --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb --lang de
   $ monthly-visitors report --data-dir /var/lib/prosody --format csv \\
       --locations GeoLite2-City-Locations-en.csv
   $ monthly-visitors report --data-dir /var/lib/prosody --format prometheus \\
