@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import { StoreIoError } from '../errors.js';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { waitForFlag } from './wait-for-flag.js';
 
 /** From this many files on, the worker flushes them concurrently. */
 export const CONCURRENT_FROM = 16;
@@ -82,13 +83,13 @@ export function fdatasyncAll(fds: readonly number[], opts: { concurrent?: boolea
   // A worker that could not start never answers: after a while without a sign of life, the
   // files are flushed here instead. A flush may take long on a busy disk; only a dead worker
   // takes WORKER_DEAD_MS.
-  if (Atomics.wait(pool.done, 0, 0, WORKER_START_MS) === 'timed-out' && Atomics.load(pool.done, 1) === 0) {
+  if (!waitForFlag(pool.done, 0, WORKER_START_MS) && Atomics.load(pool.done, 1) === 0) {
     void pool.worker.terminate();
     pool = undefined;
     flushesWait = false;
     return fdatasyncAll(fds, { concurrent: false });
   }
-  if (Atomics.wait(pool.done, 0, 0, WORKER_DEAD_MS) === 'timed-out') throw new StoreIoError(`flushing ${fds.length} files to disk did not end within ${WORKER_DEAD_MS / 60_000} minutes`);
+  if (!waitForFlag(pool.done, 0, WORKER_DEAD_MS)) throw new StoreIoError(`flushing ${fds.length} files to disk did not end within ${WORKER_DEAD_MS / 60_000} minutes`);
   const reply = receiveMessageOnPort(pool.results);
   if (reply === undefined) throw new Error('internal: the flush worker gave no answer');
   return reply.message as Array<string | null>;

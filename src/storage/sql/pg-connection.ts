@@ -1,6 +1,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { StoreIoError } from '../../errors.js';
 import { requireDriverInstalled } from './driver.js';
+import { waitForFlag } from '../wait-for-flag.js';
 import type { Row, SqlConnection, SqlOptions } from './sql-connection.js';
 
 /** An SQL error PostgreSQL says a retry may fix (serialization failure, deadlock). */
@@ -27,7 +28,7 @@ export function openPostgres(opts: SqlOptions): SqlConnection {
   const call = (req: { sql?: string; params?: unknown[]; close?: boolean }): Row[] => {
     Atomics.store(flag, 0, 0);
     port1.postMessage(req);
-    if (Atomics.wait(flag, 0, 0, STATEMENT_TIMEOUT_MS) === 'timed-out') throw new StoreIoError(`${label}: no answer from the database within ${STATEMENT_TIMEOUT_MS / 1000} s`);
+    if (!waitForFlag(flag, 0, STATEMENT_TIMEOUT_MS)) throw new StoreIoError(`${label}: no answer from the database within ${STATEMENT_TIMEOUT_MS / 1000} s`);
     const reply = receiveMessageOnPort(port1)?.message as { rows?: Row[]; error?: string; code?: string } | undefined;
     if (reply === undefined) throw new StoreIoError(`${label}: the database connection ended`);
     if (reply.error !== undefined) {
