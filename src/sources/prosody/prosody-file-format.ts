@@ -6,6 +6,11 @@ import { digitsAt, indexOfByte, monthAbbrevAt, PrefixWatch, SPACE, TAB } from '.
 import { mayContinueUnstamped, ProsodySessions, sessionLineMatters } from './prosody-sessions.js';
 
 const COLON = 0x3a;
+// First bytes of what the filter looks for: `mod_bosh`, `Traceback[`, `c2s`/`conn`, `bosh`.
+const LOWER_M = 0x6d;
+const UPPER_T = 0x54;
+const LOWER_C = 0x63;
+const LOWER_B = 0x62;
 
 // `Sep 03 09:00:00 ` — Prosody's default `timestamps` format, `%b %d %H:%M:%S`, then a space.
 const STAMP_LENGTH = 16;
@@ -184,16 +189,21 @@ class ProsodyFileFilter implements LineFilter {
     // The minute of the last well-formed line: its `Mmm DD HH:MM` is known good, check the rest.
     const sameMinute = this.minute.same(buf, start);
     if (sameMinute ? !hasSecondsShape(buf, start) : !hasStampShape(buf, start) || !this.isMonth(buf, start)) return true;
-    const tab1 = indexOfByte(buf, TAB, start + STAMP_LENGTH, end);
+    const src = start + STAMP_LENGTH;
+    const tab1 = indexOfByte(buf, TAB, src, end);
     const tab2 = tab1 < 0 ? -1 : indexOfByte(buf, TAB, tab1 + 1, end);
     if (tab2 < 0) return true;
+    const msg = tab2 + 1;
     let keep = !sameMinute;
     if (keep) this.minute.remember(buf, start);
     if (!this.debugSeen && tab2 - tab1 === 6 && buf[tab1 + 1] === 0x64) keep = this.debugSeen = true;
-    const continues = mayContinueUnstamped(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end);
+    // Nearly every line fails on its first byte here: a source or message that cannot be one of
+    // these is not passed to the full comparisons (a call each, on every line of a debug log).
+    const source0 = buf[src];
+    const continues = (source0 === LOWER_M || (msg < end && buf[msg] === UPPER_T)) && mayContinueUnstamped(buf, src, tab1, msg, end);
     if (continues || this.afterContinuing) keep = true;
     this.afterContinuing = continues;
-    return sessionLineMatters(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end, this.debugSeen) || keep;
+    return keep || ((source0 === LOWER_C || source0 === LOWER_B) && sessionLineMatters(buf, src, tab1, msg, end, this.debugSeen));
   }
 
   private isMonth(buf: Buffer, start: number): boolean {
