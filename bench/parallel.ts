@@ -224,7 +224,7 @@ export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
   const empty = join(inputs.cache, 'empty.log');
   writeFileSync(empty, '');
   const noop = interleave(inputs, 'cron no-op', [['backfill -v of an empty log', () => cli(inputs, dry(inputs, 2, [empty], ['-v']))]]);
-  const workersStarted = noop.get('backfill -v of an empty log')!.runs.some((r) => /worker threads/.test(r.stderr));
+  const workersStarted = noop.get('backfill -v of an empty log')!.runs.some((r) => /worker thread/.test(r.stderr));
   const noopMs = noop.get('backfill -v of an empty log')!.ms;
 
   out.push(`load average at the end ${load()} (on a machine busier than its cores, wall times measure the share of CPU a run gets, not its scaling)`);

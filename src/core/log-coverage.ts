@@ -27,7 +27,7 @@ export class LogCoverage {
   readonly intervals: Interval[] = [];
 
   constructor(
-    private readonly maxGapMs: number,
+    readonly maxGapMs: number,
     private readonly months: Map<string, { first: LinePoint; last: LinePoint }>,
   ) {}
 
@@ -45,6 +45,31 @@ export class LogCoverage {
     if (m === undefined) this.months.set(point.month, { first: point, last: point });
     else if (t < m.first.time) m.first = point;
     else if (t > m.last.time) m.last = point;
+  }
+
+  /** What this log's lines and months were, to hand to another thread (points as plain data). */
+  seen(): { intervals: Interval[]; months: [string, { first: LinePoint; last: LinePoint }][] } {
+    const plain = (p: LinePoint): LinePoint => ({ time: p.time, month: p.month, localTime: p.localTime });
+    return { intervals: this.intervals, months: [...this.months].map(([month, { first, last }]) => [month, { first: plain(first), last: plain(last) }]) };
+  }
+
+  /**
+   * What a coverage of this same log on another thread saw (`seen`), as if its lines had been added
+   * here; this one must have seen none of them. Months shared with other logs keep the earliest
+   * first and the latest last line, as `add` does (of two lines of different logs at the very same
+   * millisecond, the one kept may differ from a serial read's: the same instant either way).
+   */
+  absorb(other: { intervals: readonly Interval[]; months: readonly [string, { first: LinePoint; last: LinePoint }][] }): void {
+    this.intervals.push(...other.intervals.map((i) => ({ ...i })));
+    for (const [month, { first, last }] of other.months) {
+      const m = this.months.get(month);
+      if (m === undefined) {
+        this.months.set(month, { first, last });
+        continue;
+      }
+      if (first.time < m.first.time) m.first = first;
+      if (last.time > m.last.time) m.last = last;
+    }
   }
 }
 

@@ -4,12 +4,15 @@ import type { RunConfig } from '../config/run-config.js';
 import type { LogFormat } from '../sources/log-format.js';
 import type { YearSource } from '../time/year-inference.js';
 import { openInputs } from '../sources/log-input.js';
-import { LoginStream, type WorkerOptions } from '../sources/login-stream.js';
+import { LoginStream, PARALLEL_MIN_BYTES, type StreamOptions, type WorkerOptions } from '../sources/login-stream.js';
+import { RemoteLoginStream } from '../sources/parallel/remote-login-stream.js';
+import { STREAM_FORCE_ENV } from '../sources/parallel/stream-protocol.js';
+import { FORMATS } from '../sources/formats.js';
+import type { LogInput } from '../sources/log-input.js';
 import { rangeStarts } from '../sources/parallel/piece-ranges.js';
 import { eachEvent, mergeByTime } from '../sources/merge-by-time.js';
 import type { ReadProgress } from '../sources/read-progress.js';
 import { groupRotatedSets } from '../sources/rotated-sets.js';
-import { WorkerPool } from '../sources/parallel/worker-pool.js';
 import { jobsOf } from '../config/jobs.js';
 
 export type { ReadProgress };
@@ -42,47 +45,61 @@ export interface Notices {
  */
 const TEST_RANGE_ENV = 'MONTHLY_VISITORS_TEST_RANGE_BYTES';
 
-function testRanges(): WorkerOptions {
+function testRanges(): WorkerOptions & { rangeBytes?: number } {
   const n = Number(process.env[TEST_RANGE_ENV]);
   if (!(n >= 1)) return {};
-  return { force: true, plan: (size) => rangeStarts(size, n) };
+  return { force: true, plan: (size) => rangeStarts(size, n), rangeBytes: n };
 }
+
+/** A log's pieces count this much toward `PARALLEL_MIN_BYTES` per byte on disk (gzip: about their text). */
+const GZIP_WEIGHT = 8;
+
+/**
+ * Whether a log is read on a stream worker: `--jobs` above 1, files (not standard input) with
+ * enough text that a worker's start (about 45 ms of CPU) pays, and a format a worker can name.
+ */
+function readsOnWorker(pieces: readonly LogInput[], config: RunConfig, jobs: number, forced: boolean): boolean {
+  if (jobs < 2 || pieces.some((p) => p.file === undefined)) return false;
+  if (config.format !== null && !FORMATS.includes(config.format)) return false; // --line-regex, a custom time format
+  return forced || pieces.reduce((n, p) => n + p.file!.size * (p.gzip ? GZIP_WEIGHT : 1), 0) >= PARALLEL_MIN_BYTES;
+}
+
+type AnyStream = LoginStream | RemoteLoginStream;
 
 /** All inputs of a run as one time-ordered stream of logins, with per-input reports. */
 export class LoginSource {
-  private constructor(
-    private readonly streams: LoginStream[],
-    private readonly pool: WorkerPool | null,
-  ) {}
+  private constructor(private readonly streams: AnyStream[]) {}
 
   /**
    * With `coverage`, every log also reports the times of its lines there (backfill's partial
    * months); with `progress`, the bytes to read, read, and logins found.
+   *
+   * `--jobs N` (N > 1): each large log is parsed on a stream worker of its own while this thread
+   * runs the module's rule on its logins (the two halves of a run, one core each); with N > 2, that
+   * worker also has the log's byte ranges split and filtered on N - 2 range workers.
    */
   static async open(paths: readonly string[], config: RunConfig, notices: Notices, coverage?: RunCoverage, progress?: ReadProgress): Promise<LoginSource> {
     const inputs = await openInputs(paths);
     if (progress) for (const input of inputs) if (input.size !== null) progress.addTotal(input.size);
-    const logs = groupRotatedSets(inputs);
-    const streams = logs.map(
-      (pieces) =>
-        new LoginStream(pieces, {
-          format: config.format,
-          time: { zone: config.zone, monthZone: config.monthZone, firstYear: config.firstYear },
-          notice: (key, message) => notices.notice(key, message),
-          detected: (label: string, format: LogFormat) => notices.verbose(`${label}: ${format.description}`),
-          coverage: coverage?.log(),
-          progress,
-        }),
-    );
-    // `--jobs`: large logs are read by worker threads (started only when a log needs them).
     const jobs = jobsOf(config);
-    const pool = jobs > 1 ? new WorkerPool(jobs) : null;
-    if (pool !== null) {
-      for (const stream of streams) {
-        if (await stream.useWorkers(pool, testRanges())) notices.verbose(`${stream.inputs[0].label}: read by up to ${jobs} worker threads`);
-      }
-    }
-    return new LoginSource(streams, pool);
+    const test = testRanges();
+    const streams = groupRotatedSets(inputs).map((pieces): AnyStream => {
+      const options: StreamOptions = {
+        format: config.format,
+        time: { zone: config.zone, monthZone: config.monthZone, firstYear: config.firstYear },
+        notice: (key, message) => notices.notice(key, message),
+        detected: (label: string, format: LogFormat) => notices.verbose(`${label}: ${format.description}`),
+        coverage: coverage?.log(),
+        progress,
+      };
+      if (!readsOnWorker(pieces, config, jobs, test.force === true || process.env[STREAM_FORCE_ENV] === '1')) return new LoginStream(pieces, options);
+      // This thread and the stream worker take a core each; range workers get the rest.
+      const rangeJobs = test.force === true ? Math.max(1, jobs - 1) : Math.max(0, jobs - 2);
+      const threads = 1 + rangeJobs;
+      notices.verbose(`${pieces[0].label}: read by ${threads === 1 ? 'a worker thread' : `up to ${threads} worker threads`}`);
+      return new RemoteLoginStream(pieces, options, { rangeJobs, testRangeBytes: test.rangeBytes ?? null });
+    });
+    return new LoginSource(streams);
   }
 
   /** The logins in time order, in batches (the hot path: no promise round trip per login). Workers end with it. */
@@ -90,7 +107,7 @@ export class LoginSource {
     try {
       yield* mergeByTime(this.streams);
     } finally {
-      this.pool?.close();
+      for (const stream of this.streams) if (stream instanceof RemoteLoginStream) stream.close();
     }
   }
 

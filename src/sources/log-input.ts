@@ -118,6 +118,11 @@ async function openInput(path: string): Promise<LogInput> {
   }
 }
 
+/** A file input another thread opened and checked (`--jobs`): the same label, date and kind, read from the same path. */
+export function fileInput(label: string, path: string, mtimeMs: number | null, gzip: boolean, size: number): LogInput {
+  return { label, mtimeMs, gzip, size, file: { path, size }, chunks: (onRead) => (gzip ? gunzipFile(path, onRead) : readChunks(path, onRead)) };
+}
+
 /**
  * A plain file, a chunk at a time, into two buffers used in turn: the next chunk is read (on
  * libuv's thread) while the caller parses this one, and a buffer is reused only once the caller

@@ -1,5 +1,9 @@
 import type { LoginEvent } from '../core/login-event.js';
-import type { LoginStream } from './login-stream.js';
+
+/** A log read as batches of logins in log order, null at its end (`LoginStream`, or one read on a worker). */
+export interface LoginBatches {
+  next(): Promise<LoginEvent[] | null>;
+}
 
 /**
  * Several inputs as one stream in time order: a k-way merge that reads each input a chunk at a
@@ -10,7 +14,7 @@ import type { LoginStream } from './login-stream.js';
  * and per login that cost as much as counting the login. A batch ends when an input has to be
  * read again, so at most a chunk's worth of events per input is held.
  */
-export async function* mergeByTime(streams: readonly LoginStream[]): AsyncGenerator<LoginEvent[]> {
+export async function* mergeByTime(streams: readonly LoginBatches[]): AsyncGenerator<LoginEvent[]> {
   if (streams.length === 1) {
     for (let batch = await streams[0].next(); batch !== null; batch = await streams[0].next()) {
       if (batch.length > 0) yield batch;

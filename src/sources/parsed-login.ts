@@ -12,13 +12,13 @@ export class ParsedLogin implements LoginEvent {
   readonly month: string;
 
   constructor(
-    private readonly stamp: Stamp,
+    readonly stamp: Stamp,
     readonly host: string,
     readonly user: string,
     readonly ip: string | null,
     readonly resource: string | null,
-    private readonly label: string,
-    private readonly line: number,
+    readonly label: string,
+    readonly line: number,
     readonly transport: Transport = 'c2s',
     readonly proxyOnly = false,
   ) {

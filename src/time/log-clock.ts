@@ -66,6 +66,11 @@ class ClockStamp implements Stamp {
     this.millisecond = w.millisecond;
   }
 
+  /** What another thread needs to make this stamp again (`--jobs` reads a log on a worker). */
+  parts(): StampParts {
+    return { time: this.time, month: this.month, wall: [this.year, this.monthNumber, this.day, this.hour, this.minute, this.second, this.millisecond], zoned: this.zone !== null, offsetMs: this.offsetMs };
+  }
+
   get localTime(): string {
     if (this.text === undefined) {
       const wall = { year: this.year, month: this.monthNumber, day: this.day, hour: this.hour, minute: this.minute, second: this.second, millisecond: this.millisecond };
@@ -73,4 +78,26 @@ class ClockStamp implements Stamp {
     }
     return this.text;
   }
+}
+
+/** A stamp as numbers and text (`ClockStamp.parts`): the wall clock as logged, and how it was placed in time. */
+export interface StampParts {
+  readonly time: number;
+  readonly month: string;
+  /** year, month, day, hour, minute, second, millisecond */
+  readonly wall: readonly [number, number, number, number, number, number, number];
+  /** true: the run's zone gives the offset; false: `offsetMs`, as the line said. */
+  readonly zoned: boolean;
+  readonly offsetMs: number;
+}
+
+/** The parts of a stamp made by a `LogClock`; null for any other. */
+export function stampParts(stamp: Stamp): StampParts | null {
+  return stamp instanceof ClockStamp ? stamp.parts() : null;
+}
+
+/** The stamp `stampParts` took apart, in a run whose zone is `zone`. */
+export function stampFromParts(p: StampParts, zone: TimeZone): Stamp {
+  const [year, month, day, hour, minute, second, millisecond] = p.wall;
+  return new ClockStamp(p.time, p.month, { year, month, day, hour, minute, second, millisecond }, p.zoned ? zone : null, p.offsetMs);
 }
