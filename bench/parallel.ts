@@ -34,6 +34,8 @@ interface Run {
   rssMb: number | null;
   /** User + system CPU time of the process (all its threads). */
   cpuMs: number | null;
+  /** CPU time of its main thread alone. */
+  mainCpuMs: number | null;
   logins: number | null;
   stderr: string;
 }
@@ -48,10 +50,12 @@ function cli(inputs: ParallelInputs, args: readonly string[]): Run {
   const dir = mkdtempSync(join(inputs.cache, 'par-'));
   const rss = join(dir, 'rss');
   const t0 = process.hrtime.bigint();
+  const mainCpu = join(dir, 'main-cpu');
+  const probe = pathToFileURL(join(inputs.root, 'dist', 'bench', 'thread-cpu.js')).href;
   const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', rss, process.execPath, join(inputs.root, 'bin', 'monthly-visitors'), ...args.map((a) => a.replace('@DATA@', join(dir, 'data')))], {
     encoding: 'utf8',
     maxBuffer: 256 << 20,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: `--import ${probe}`, BENCH_MAIN_THREAD_CPU_FILE: mainCpu },
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   let rssMb: number | null = null;
@@ -63,6 +67,12 @@ function cli(inputs: ParallelInputs, args: readonly string[]): Run {
   } catch {
     rssMb = null;
   }
+  let mainCpuMs: number | null = null;
+  try {
+    mainCpuMs = Number(readFileSync(mainCpu, 'utf8'));
+  } catch {
+    mainCpuMs = null;
+  }
   rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`monthly-visitors ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
   let logins: number | null = null;
@@ -71,7 +81,7 @@ function cli(inputs: ParallelInputs, args: readonly string[]): Run {
   } catch {
     logins = null;
   }
-  return { ms, rssMb, cpuMs, logins, stderr: r.stderr };
+  return { ms, rssMb, cpuMs, mainCpuMs, logins, stderr: r.stderr };
 }
 
 function grepMs(file: string, marker: string): number {
@@ -95,7 +105,7 @@ function interleave(inputs: ParallelInputs, what: string, contenders: ReadonlyAr
   for (let k = 0; k < inputs.runs; k++) {
     for (const [name, run] of contenders) {
       const r = run();
-      const result = typeof r === 'number' ? { ms: r, rssMb: null, cpuMs: null, logins: null, stderr: '' } : r;
+      const result = typeof r === 'number' ? { ms: r, rssMb: null, cpuMs: null, mainCpuMs: null, logins: null, stderr: '' } : r;
       got.get(name)!.push(result);
       inputs.say(`  ${what} ${name} ${k + 1}: ${(result.ms / 1000).toFixed(2)} s${result.rssMb === null ? '' : `, ${result.rssMb.toFixed(0)} MB RSS`}`);
     }
@@ -158,12 +168,13 @@ export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
   const parallelPart = Math.max(0, 2 * (t1 - t2));
   const serialPart = t1 - parallelPart;
   out.push(`prosody debug dry run, ${debugMb.toFixed(0)} MB page-cached; grep -c 'Resource bound' ${s(g)} s`);
-  out.push('  jobs   wall s   MB/s   ×grep   speed-up   peak RSS MB   CPU s (all threads)');
+  out.push('  jobs   wall s   MB/s   ×grep   speed-up   peak RSS MB   CPU s: all threads   main thread');
   for (const [jobs, t] of [[1, t1], [2, t2]] as const) {
     const runs = one.get(`jobs ${jobs}`)!.runs;
     const rss = Math.max(...runs.map((r) => r.rssMb ?? 0));
     const cpu = median(runs.map((r) => r.cpuMs ?? NaN));
-    out.push(`  ${String(jobs).padStart(4)}   ${s(t).padStart(6)}   ${(debugMb / (t / 1000)).toFixed(0).padStart(4)}   ${(t / g).toFixed(1).padStart(4)}×   ${(t1 / t).toFixed(2).padStart(7)}×   ${rss.toFixed(0).padStart(11)}   ${s(cpu).padStart(6)}`);
+    const main = median(runs.map((r) => r.mainCpuMs ?? NaN));
+    out.push(`  ${String(jobs).padStart(4)}   ${s(t).padStart(6)}   ${(debugMb / (t / 1000)).toFixed(0).padStart(4)}   ${(t / g).toFixed(1).padStart(4)}×   ${(t1 / t).toFixed(2).padStart(7)}×   ${rss.toFixed(0).padStart(11)}   ${s(cpu).padStart(16)}   ${s(main).padStart(11)}`);
   }
   for (const n of [4, 8, 16]) {
     const t = serialPart + parallelPart / n;
@@ -173,18 +184,19 @@ export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
     `  projected rows: Amdahl's law fitted to the two measured wall times, t(N) = s + p/N with s = 2·t2 − t1 = ${s(serialPart)} s and p = 2·(t1 − t2) = ` +
       `${s(parallelPart)} s; meaningful only when the machine gave each thread a core (see the load average)`,
   );
-  // The same from CPU time per thread, which the machine's load does not change.
+  // The same from CPU time per thread, which the machine's load changes far less than wall time.
+  const main2 = median(one.get('jobs 2')!.runs.map((r) => r.mainCpuMs ?? NaN));
+  const all2 = median(one.get('jobs 2')!.runs.map((r) => r.cpuMs ?? NaN));
   const split = await cpuSplit([inputs.debugLog], 2);
-  const cliCpu1 = median(one.get('jobs 1')!.runs.map((r) => r.cpuMs ?? NaN));
-  const fixed = Math.max(0, cliCpu1 - split.serialMs);
-  const project = (n: number) => fixed + Math.max(split.mainMs, split.workersMs / n);
   out.push(
-    `  CPU per thread (bench/parallel-cpu.ts, reading only): serial parse ${s(split.serialMs)} s; with workers the main thread ${s(split.mainMs)} s, ` +
-      `the workers ${s(split.workersMs)} s together; the rest of a run (start-up, the module's rule, the end) ${s(fixed)} s of CPU`,
+    `  --jobs 2 in CPU: the main thread (start-up, GeoIP, the module's rule, the plan) ${s(main2)} s; the other threads (the stream worker's parse, ` +
+      `garbage collection, reads) ${s(all2 - main2)} s; with a free core each, t(2) ≈ max of the two`,
   );
+  const project = (n: number) => Math.max(main2, split.mainMs, split.workersMs / (n - 2));
   out.push(
-    `  projection from CPU, t(N) = rest + max(main, workers/N) with a free core per thread: ` +
-      [1, 2, 4, 8, 16].map((n) => `${n}: ${s(n === 1 ? cliCpu1 : project(n))} s (${(debugMb / ((n === 1 ? cliCpu1 : project(n)) / 1000)).toFixed(0)} MB/s)`).join(', '),
+    `  more cores (N ≥ 3: the stream worker replays the kept lines, ${s(split.mainMs)} s of CPU, while N − 2 range workers split and filter, ` +
+      `${s(split.workersMs)} s together; bench/parallel-cpu.ts): t(N) ≈ max(main thread, replay, filtering/(N − 2)) = ` +
+      [3, 4, 8, 16].map((n) => `${n}: ${s(project(n))} s (${(debugMb / (project(n) / 1000)).toFixed(0)} MB/s)`).join(', '),
   );
 
   // (2) a rotated set of gzip pieces
@@ -197,14 +209,9 @@ export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
   const r1 = rot.get('jobs 1')!.ms;
   const r2 = rot.get('jobs 2')!.ms;
   out.push(`rotated set: ${set.files.length} .gz pieces, ${set.mb.toFixed(0)} MB uncompressed: --jobs 1 ${s(r1)} s, --jobs 2 ${s(r2)} s → ${(r1 / r2).toFixed(2)}×`);
-  const setSplit = await cpuSplit(set.files, 2);
-  const setCli1 = median(rot.get('jobs 1')!.runs.map((r) => r.cpuMs ?? NaN));
-  const setRest = Math.max(0, setCli1 - setSplit.serialMs);
-  const setProject = (n: number) => setRest + Math.max(setSplit.mainMs, setSplit.workersMs / n);
-  out.push(
-    `  CPU per thread: serial gunzip + parse ${s(setSplit.serialMs)} s; with workers the main thread ${s(setSplit.mainMs)} s, the workers ${s(setSplit.workersMs)} s; ` +
-      `rest of the run ${s(setRest)} s → projected ${[2, 4, 8].map((n) => `${n}: ${(setCli1 / setProject(n)).toFixed(2)}×`).join(', ')} over --jobs 1`,
-  );
+  const setMain = median(rot.get('jobs 2')!.runs.map((r) => r.mainCpuMs ?? NaN));
+  const setAll = median(rot.get('jobs 2')!.runs.map((r) => r.cpuMs ?? NaN));
+  out.push(`  --jobs 2 in CPU: the main thread ${s(setMain)} s; the other threads (gunzip, the stream worker's parse, garbage collection) ${s(setAll - setMain)} s`);
 
   // (3) login-dense info logs
   const info: Array<[keyof typeof BEFORE_LOGINS_PER_S, number, number]> = [];
@@ -217,7 +224,12 @@ export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
     const logins = m.get('jobs 1')!.runs[0]!.logins ?? 0;
     const perS = (ms: number) => logins / (ms / 1000);
     info.push([name, perS(m.get('jobs 1')!.ms), perS(m.get('jobs 2')!.ms)]);
-    out.push(`${name}: ${logins} logins, ${(statSync(file).size / 1048576).toFixed(0)} MB: --jobs 1 ${(perS(m.get('jobs 1')!.ms) / 1000).toFixed(0)}k logins/s, --jobs 2 ${(perS(m.get('jobs 2')!.ms) / 1000).toFixed(0)}k logins/s`);
+    const cpu = (jobs: number, pick: (r: Run) => number | null) => s(median(m.get(`jobs ${jobs}`)!.runs.map((r) => pick(r) ?? NaN)));
+    out.push(
+      `${name}: ${logins} logins, ${(statSync(file).size / 1048576).toFixed(0)} MB: --jobs 1 ${(perS(m.get('jobs 1')!.ms) / 1000).toFixed(0)}k logins/s, ` +
+        `--jobs 2 ${(perS(m.get('jobs 2')!.ms) / 1000).toFixed(0)}k logins/s; CPU main thread / all threads: --jobs 1 ${cpu(1, (r) => r.mainCpuMs)} / ${cpu(1, (r) => r.cpuMs)} s, ` +
+        `--jobs 2 ${cpu(2, (r) => r.mainCpuMs)} / ${cpu(2, (r) => r.cpuMs)} s`,
+    );
   }
 
   // (4) small inputs start no worker

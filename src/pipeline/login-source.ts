@@ -4,7 +4,7 @@ import type { RunConfig } from '../config/run-config.js';
 import type { LogFormat } from '../sources/log-format.js';
 import type { YearSource } from '../time/year-inference.js';
 import { openInputs } from '../sources/log-input.js';
-import { LoginStream, PARALLEL_MIN_BYTES, type StreamOptions, type WorkerOptions } from '../sources/login-stream.js';
+import { LoginStream, type StreamOptions, type WorkerOptions } from '../sources/login-stream.js';
 import { RemoteLoginStream } from '../sources/parallel/remote-login-stream.js';
 import { STREAM_FORCE_ENV } from '../sources/parallel/stream-protocol.js';
 import { FORMATS } from '../sources/formats.js';
@@ -51,7 +51,12 @@ function testRanges(): WorkerOptions & { rangeBytes?: number } {
   return { force: true, plan: (size) => rangeStarts(size, n), rangeBytes: n };
 }
 
-/** A log's pieces count this much toward `PARALLEL_MIN_BYTES` per byte on disk (gzip: about their text). */
+/**
+ * Logs with less text than this are parsed on the main thread: a worker's start costs about 45 ms
+ * of CPU and 30 ms before its first logins, what parsing some 16 MB of a debug log costs, and a
+ * cron run over a few new lines starts none. Gzip pieces count 8× their size (about their text).
+ */
+const STREAM_MIN_BYTES = 16 << 20;
 const GZIP_WEIGHT = 8;
 
 /**
@@ -61,7 +66,7 @@ const GZIP_WEIGHT = 8;
 function readsOnWorker(pieces: readonly LogInput[], config: RunConfig, jobs: number, forced: boolean): boolean {
   if (jobs < 2 || pieces.some((p) => p.file === undefined)) return false;
   if (config.format !== null && !FORMATS.includes(config.format)) return false; // --line-regex, a custom time format
-  return forced || pieces.reduce((n, p) => n + p.file!.size * (p.gzip ? GZIP_WEIGHT : 1), 0) >= PARALLEL_MIN_BYTES;
+  return forced || pieces.reduce((n, p) => n + p.file!.size * (p.gzip ? GZIP_WEIGHT : 1), 0) >= STREAM_MIN_BYTES;
 }
 
 type AnyStream = LoginStream | RemoteLoginStream;
