@@ -7,9 +7,6 @@ import { MmdbPlaces, type MmdbMetadata } from './mmdb-places.js';
 import { lookupAddress, openMmdbFile } from './mmdb-file.js';
 import { MmdbPlaceNames, type PlaceNamesFound, type PlacesToName } from './mmdb-place-names.js';
 
-// One server sees a bounded set of addresses per day, but the set over years is not bounded.
-const CACHE_LIMIT = 100_000;
-
 /**
  * A GeoIP2/GeoLite2 City database, answering the three parts of the module's geo key. IPv6
  * works, `::ffff:`-mapped IPv4 is unmapped, and anything else (an address the database lacks,
@@ -21,7 +18,6 @@ const CACHE_LIMIT = 100_000;
  * with a few logins a few hundred KiB.
  */
 export class GeoIpDatabase {
-  private readonly cache = new Map<string, GeoPlace | null>();
   private places: MmdbPlaces | null = null;
 
   private constructor(
@@ -54,19 +50,14 @@ export class GeoIpDatabase {
     return this.metadata.buildEpoch;
   }
 
-  /** The place of an address, or null when unknown. */
+  /**
+   * The place of an address, or null when unknown. Not cached per address: nearly every counted
+   * login of a backfill has an address of its own, and a miss in a cache of strings (hashing, a map
+   * of up to 100,000) cost about as much as parsing and walking the tree again; places are cached
+   * per database record instead.
+   */
   locate(ip: string | null): GeoPlace | null {
     if (ip === null) return null;
-    let place = this.cache.get(ip);
-    if (place === undefined) {
-      place = this.lookup(ip);
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(ip, place);
-    }
-    return place;
-  }
-
-  private lookup(ip: string): GeoPlace | null {
     const address = lookupAddress(ip);
     const places = (this.places ??= this.pages());
     try {

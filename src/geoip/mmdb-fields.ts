@@ -1,10 +1,15 @@
+import { BLOCK_SHIFT } from './paged-file.js';
 import { ARRAY, BOOLEAN, DATA_SECTION_SEPARATOR, INT32, MAP, POINTER, POINTER_BIAS, UINT16, UINT32, UTF8, type TreeShape } from './mmdb-format.js';
 
 /** A database's bytes, and how to make a range of them readable first (storage read on demand). */
 export interface MmdbBytes {
   readonly bytes: Buffer;
+  /** 1 for each block of `1 << BLOCK_SHIFT` bytes that is readable already (checked before calling `need`). */
+  readonly loaded: Uint8Array;
   need(offset: number, length: number): void;
 }
+
+const BLOCK_BYTES = 1 << BLOCK_SHIFT;
 
 /** Header bytes at most: control byte, extended type, three size bytes (or a pointer's four). */
 const MAX_HEADER_BYTES = 5;
@@ -28,15 +33,19 @@ export class MmdbFields {
   protected readonly h: Header = { type: 0, size: 0, payload: 0 };
   protected readonly db: Buffer;
   protected readonly source: MmdbBytes;
+  private readonly loaded: Uint8Array;
   private readonly nodeBytes: number;
+  private readonly recordSize: number;
 
   /** `source`: the whole file, or a file read on demand (every read below asks `need` first). */
   constructor(
     source: Buffer | MmdbBytes,
     protected readonly tree: TreeShape,
   ) {
-    this.source = Buffer.isBuffer(source) ? { bytes: source, need: () => {} } : source;
+    this.source = Buffer.isBuffer(source) ? { bytes: source, loaded: new Uint8Array((source.length >>> BLOCK_SHIFT) + 1).fill(1), need: () => {} } : source;
     this.db = this.source.bytes;
+    this.loaded = this.source.loaded;
+    this.recordSize = tree.recordSize;
     this.nodeBytes = tree.recordSize / 4;
     if (tree.recordSize !== 24 && tree.recordSize !== 28 && tree.recordSize !== 32) {
       throw new Error(`unsupported record size ${tree.recordSize}`);
@@ -47,8 +56,8 @@ export class MmdbFields {
   /** The record of `node` for `bit`: a node number, `nodeCount` (no data) or a data pointer. */
   protected child(node: number, bit: number): number {
     const db = this.db;
-    this.source.need(node * this.nodeBytes, this.nodeBytes);
-    switch (this.tree.recordSize) {
+    this.ensure(node * this.nodeBytes, this.nodeBytes);
+    switch (this.recordSize) {
       case 24: {
         const o = node * 6 + bit * 3;
         return (db[o] << 16) | (db[o + 1] << 8) | db[o + 2];
@@ -62,6 +71,15 @@ export class MmdbFields {
       default:
         return db.readUInt32BE(node * 8 + bit * 4);
     }
+  }
+
+  /**
+   * Makes `[offset, offset + length)` readable. The loaded flags are checked here, where V8 can
+   * inline it (a lookup reads some 30 tree nodes and a dozen headers); `need` only for a block not read yet.
+   */
+  protected ensure(offset: number, length: number): void {
+    const loaded = this.loaded;
+    if (length > BLOCK_BYTES || loaded[offset >>> BLOCK_SHIFT] !== 1 || loaded[(offset + length - 1) >>> BLOCK_SHIFT] !== 1) this.source.need(offset, length);
   }
 
   /**
@@ -86,6 +104,33 @@ export class MmdbFields {
     return records;
   }
 
+  /**
+   * `valueOf` for several keys in one pass: the offset of each key's value in the map at `offset`
+   * into `out` (-1 for a key it lacks), reading no further than the last key found; false when it is not a map.
+   */
+  protected fieldsOf(offset: number, keys: readonly Uint8Array[], out: number[]): boolean {
+    if (offset < 0 || this.header(offset).type !== MAP) return false;
+    out.fill(-1);
+    const count = this.h.size;
+    let pos = this.h.payload;
+    let missing = keys.length;
+    for (let i = 0; i < count && missing > 0; i++) {
+      const keyStart = pos;
+      let which = -1;
+      if (this.header(keyStart).type === UTF8) {
+        const { payload, size } = this.h;
+        for (let k = 0; k < keys.length && which < 0; k++) if (out[k]! < 0 && this.bytesEqual(payload, size, keys[k]!)) which = k;
+      }
+      pos = this.skip(keyStart);
+      if (which >= 0) {
+        out[which] = pos;
+        missing--;
+      }
+      if (missing > 0) pos = this.skip(pos);
+    }
+    return true;
+  }
+
   /** Offset of the value under `key` in the map at `offset` (pointers followed), or -1. */
   protected valueOf(offset: number, key: Uint8Array): number {
     if (offset < 0 || this.header(offset).type !== MAP) return -1;
@@ -105,7 +150,7 @@ export class MmdbFields {
   protected scalarAt(offset: number): string | number | undefined {
     if (offset < 0) return undefined;
     const { type, size, payload } = this.header(offset);
-    this.source.need(payload, size);
+    this.ensure(payload, size);
     if (type === UTF8) return this.db.toString('utf8', payload, payload + size);
     if (type === UINT16 || type === UINT32 || (type === INT32 && size < 4)) return size === 0 ? 0 : this.db.readUIntBE(payload, size);
     return undefined;
@@ -113,14 +158,14 @@ export class MmdbFields {
 
   protected bytesEqual(at: number, size: number, key: Uint8Array): boolean {
     if (size !== key.length) return false;
-    this.source.need(at, size);
+    this.ensure(at, size);
     for (let i = 0; i < size; i++) if (this.db[at + i] !== key[i]) return false;
     return true;
   }
 
   /** Offset just past the value at `offset` (a pointer is skipped, not followed). */
   protected skip(offset: number): number {
-    this.source.need(offset, 1);
+    this.ensure(offset, 1);
     const ctrl = this.db[offset];
     if (ctrl >> 5 === POINTER) return offset + 2 + ((ctrl >> 3) & 3);
     const { type, size, payload } = this.rawHeader(offset);
@@ -139,15 +184,18 @@ export class MmdbFields {
 
   /** The header of the value at `offset`, following a pointer; fills and returns `this.h`. */
   protected header(offset: number): Header {
-    this.source.need(offset, 1);
-    const ctrl = this.db[offset];
-    if (ctrl >> 5 === POINTER) return this.rawHeader(this.pointerTarget(offset));
-    return this.rawHeader(offset);
+    return this.rawHeader(this.resolved(offset));
+  }
+
+  /** Where the value at `offset` is: a pointer's target, else `offset` itself. */
+  protected resolved(offset: number): number {
+    this.ensure(offset, 1);
+    return this.db[offset] >> 5 === POINTER ? this.pointerTarget(offset) : offset;
   }
 
   protected pointerTarget(offset: number): number {
     const db = this.db;
-    this.source.need(offset, MAX_HEADER_BYTES);
+    this.ensure(offset, MAX_HEADER_BYTES);
     const ctrl = db[offset];
     const size = (ctrl >> 3) & 3;
     const p = offset + 1;
@@ -161,7 +209,7 @@ export class MmdbFields {
 
   protected rawHeader(offset: number): Header {
     const db = this.db;
-    this.source.need(offset, MAX_HEADER_BYTES);
+    this.ensure(offset, MAX_HEADER_BYTES);
     const ctrl = db[offset];
     let p = offset + 1;
     let type = ctrl >> 5;

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync } from 'node:fs';
 import { GeoIpError } from '../errors.js';
 import { describeFsError } from '../sources/log-input.js';
 import { readFullyAt } from './paged-file.js';
+import { startsIpv4Mapped } from './ip-address.js';
 import { METADATA_MAX_BYTES, readMetadata, type MmdbMetadata } from './mmdb-metadata.js';
 
 export interface OpenedMmdb {
@@ -9,8 +10,6 @@ export interface OpenedMmdb {
   readonly size: number;
   readonly metadata: MmdbMetadata;
 }
-
-const IPV4_MAPPED = '::ffff:';
 
 /**
  * Opens a MaxMind DB and checks it from its metadata alone: readable, a MaxMind DB, and of a type
@@ -59,6 +58,6 @@ export function openMmdbFile(path: string, what: string, wrongType: (databaseTyp
 
 /** The address a log gives, as the database looks it up: no brackets, `::ffff:`-mapped IPv4 unmapped. */
 export function lookupAddress(ip: string): string {
-  const address = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
-  return address.toLowerCase().startsWith(IPV4_MAPPED) && address.includes('.') ? address.slice(IPV4_MAPPED.length) : address;
+  const address = ip.charCodeAt(0) === 0x5b && ip.charCodeAt(ip.length - 1) === 0x5d ? ip.slice(1, -1) : ip;
+  return startsIpv4Mapped(address) && address.includes('.', 7) ? address.slice(7) : address;
 }

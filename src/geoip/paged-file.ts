@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
 
 /** Bytes read per block: a lookup touches a few dozen tree nodes and records, each a few bytes. */
-const BLOCK_SHIFT = 14; // 16 KiB
+export const BLOCK_SHIFT = 14; // 16 KiB
 
 /**
  * A read-only file whose blocks are read on first use, into one buffer of the file's size. A cron
@@ -14,7 +14,8 @@ const BLOCK_SHIFT = 14; // 16 KiB
  */
 export class PagedFile {
   readonly bytes: Buffer;
-  private readonly loaded: Uint8Array;
+  /** 1 for each block (of `1 << BLOCK_SHIFT` bytes) already read: readers check it inline before calling `need`. */
+  readonly loaded: Uint8Array;
   /** Bytes read from the file so far. */
   bytesRead = 0;
 
