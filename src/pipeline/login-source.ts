@@ -42,7 +42,7 @@ export interface Notices {
  */
 const TEST_RANGE_ENV = 'MONTHLY_VISITORS_TEST_RANGE_BYTES';
 
-function testRanges(): WorkerOptions {
+export function testRanges(): WorkerOptions {
   const n = Number(process.env[TEST_RANGE_ENV]);
   if (!(n >= 1)) return {};
   return { force: true, plan: (size) => rangeStarts(size, n) };

@@ -9,6 +9,8 @@ import { fingerprintMatches, identityOf, readHead, sameInode, type FileIdentity,
 import { planReads, type Cursor, type PlannedPiece } from './read-plan.js';
 import { missingLogMessage } from './log-presence.js';
 import { lastLineEnd, readFrom } from './piece-bytes.js';
+import { workerBatches, type PieceBatches, type TailWorkers } from './worker-reads.js';
+import { replayKept } from '../parallel/kept-collector.js';
 
 /**
  * A checkpoint goes back at most this far for a session still waiting for its login. Logins
@@ -36,6 +38,8 @@ export interface TailReaderOptions {
   readonly progress?: ReadProgress;
   /** The clock (epoch ms) for how long a log has been missing; default Date.now. */
   readonly now?: () => number;
+  /** Worker threads for a large catch-up (`--jobs`); absent: this thread reads everything. */
+  readonly workers?: TailWorkers;
 }
 
 /** Where a reader stopped for a held login: the login's time and month, and the checkpoint before it. */
@@ -52,6 +56,11 @@ export interface TailReaderStats extends LoginCounts {
   bytes: number;
   /** Logins on lines a previous run already committed (re-read to rebuild waiting sessions). */
   replayed: number;
+}
+
+/** How far into its piece the parser is: the line splitter's count, or where a worker's kept line began. */
+interface Consumed {
+  readonly consumedBytes: number;
 }
 
 /** A piece read in this process: maps parser positions back to files and offsets. */
@@ -134,8 +143,10 @@ export class TailReader {
     this.options.progress?.addTotal(plan.pieces.reduce((n, p) => n + (p.opened.gzip ? p.opened.size : Math.max(0, p.opened.size - p.start)), 0));
     for (const n of plan.notes) this.options.notice(n, n);
     this.noteMissing(plan.liveMissing);
-    for (const piece of plan.pieces) {
-      const read = yield* this.readPiece(piece, stopping);
+    const batches = await workerBatches(plan.pieces, this.format, this.options.workers, (label, first) => (this.format = detectFormatOfChunk(label, first)));
+    if (batches !== null) this.options.workers?.used?.(this.path);
+    for (const [i, piece] of plan.pieces.entries()) {
+      const read = yield* batches === null ? this.readPiece(piece, stopping) : this.readPieceBatches(piece, batches, i, stopping);
       // A piece renamed, deleted or rewritten since the plan: reading the pieces after it would
       // move the cursor past lines not read. The next poll plans again from the cursor.
       if (read === 'moved' || stopping()) return;
@@ -243,15 +254,13 @@ export class TailReader {
     const file = identityOf(piece.opened);
     const record: ReadPiece = { file, base: this.nextBase, start: piece.start, consumed: 0 };
     let splitter: LineSplitter | null = null;
-    // Only this very file, not another one that reuses the inode: its first bytes must agree.
-    const replayUntil = this.replay.find((r) => sameInode(r.file, file) && fingerprintMatches(piece.opened, r.file))?.until ?? 0;
     const status = { moved: false };
     const progress = this.options.progress;
     for await (const chunk of readFrom(piece, status, progress && ((bytes) => progress.addRead(bytes)))) {
       // A log's first line still being written: the format is judged once it is complete.
       if (this.format === null && piece.live && chunk.indexOf(0x0a) < 0) return 'read';
       this.stats.bytes += chunk.length;
-      if (splitter === null) splitter = this.splitterFor(piece, file, chunk, record, replayUntil);
+      if (splitter === null) splitter = this.splitterFor(piece, file, chunk, record);
       splitter.push(chunk);
       this.advance(record, file, piece.start, splitter.consumedBytes);
       yield this.takeBatch();
@@ -270,28 +279,81 @@ export class TailReader {
     return 'read';
   }
 
-  private splitterFor(piece: PlannedPiece, file: FileIdentity, first: Buffer, record: ReadPiece, replayUntil: number): LineSplitter {
+  /**
+   * `readPiece` from the lines workers kept (`--jobs`), with the same effects: the parser is set up
+   * when the piece has bytes past the offset, each kept line is parsed at its own offset, and the
+   * cursor moves to the end of each batch's lines (workers already gave a rotated piece's last line).
+   */
+  private async *readPieceBatches(piece: PlannedPiece, batches: PieceBatches, index: number, stopping: () => boolean): AsyncGenerator<LoginEvent[], 'read' | 'moved'> {
+    const file = identityOf(piece.opened);
+    const record: ReadPiece = { file, base: this.nextBase, start: piece.start, consumed: 0 };
+    const at = { consumedBytes: 0 }; // what the parser's context reads as the splitter's count
+    let ready = false;
+    // As on this thread: set up at the piece's first bytes (for gzip, its first decompressed line).
+    const setUp = (lines: number) => {
+      if (ready || !(lines > 0 || (!piece.opened.gzip && piece.opened.size > piece.start))) return;
+      ready = true;
+      this.setUpPiece(piece, file, record, () => at);
+    };
+    const status = { moved: false };
+    const progress = this.options.progress;
+    for await (const kept of batches.of(index, status)) {
+      setUp(kept.lines);
+      const consumed = kept.end - piece.start;
+      this.stats.bytes += consumed - at.consumedBytes;
+      if (!piece.opened.gzip) progress?.addRead(consumed - at.consumedBytes);
+      if (ready) {
+        replayKept(this.parser!, kept, this.pieceLines, (i) => (at.consumedBytes = kept.starts[i] - piece.start));
+        this.pieceLines += kept.lines;
+        at.consumedBytes = consumed;
+        this.advance(record, file, piece.start, consumed);
+      }
+      yield this.takeBatch();
+      if (stopping()) return 'read';
+    }
+    if (status.moved) return 'moved';
+    if (piece.opened.gzip) progress?.addRead(piece.opened.size);
+    else this.stats.bytes += Math.max(0, piece.opened.size - piece.start - at.consumedBytes); // a line still being written
+    if (!ready && piece.live) {
+      setUp(0); // only a line still being written: the cursor moves to this file all the same
+      if (ready) this.advance(record, file, piece.start, 0);
+    }
+    if (!ready && this.cursor !== null && !piece.live) this.advance(record, file, piece.start, 0);
+    return 'read';
+  }
+
+  private splitterFor(piece: PlannedPiece, file: FileIdentity, first: Buffer, record: ReadPiece): LineSplitter {
     if (this.format === null) this.format = detectFormatOfChunk(piece.path, first);
+    const splitter: LineSplitter = new LineSplitter(this.setUpPiece(piece, file, record, () => splitter));
+    return splitter;
+  }
+
+  /** The parser at a piece's first bytes; `splitter` says how far into the piece it is. */
+  private setUpPiece(piece: PlannedPiece, file: FileIdentity, record: ReadPiece, splitter: () => Consumed | null): LineParser {
+    // Only this very file, not another one that reuses the inode: its first bytes must agree.
+    const replayUntil = this.replay.find((r) => sameInode(r.file, file) && fingerprintMatches(piece.opened, r.file))?.until ?? 0;
+    this.pieceLines = 0;
     if (this.parser === null) {
-      this.parser = this.format.createParser(this.contextFor(piece.path, record, () => splitter, replayUntil), {
+      this.parser = this.format!.createParser(this.contextFor(piece.path, record, splitter, replayUntil), {
         ...this.options.time,
         referenceMs: piece.opened.mtimeMs,
       });
     } else {
       if (this.lastFile === null || !sameInode(this.lastFile, file)) this.parser.nextFile(piece.opened.mtimeMs);
-      this.context = { label: piece.path, record, splitter: () => splitter, replayUntil };
+      this.context = { label: piece.path, record, splitter, replayUntil };
     }
     this.lastFile = file;
-    const splitter = new LineSplitter(this.parser);
     this.read.push(record);
     this.pruneRead();
-    return splitter;
+    return this.parser;
   }
 
   /** What the parser's context reads: swapped per piece, since the parser outlives pieces. */
-  private context: { label: string; record: ReadPiece; splitter: () => LineSplitter | null; replayUntil: number } | null = null;
+  private context: { label: string; record: ReadPiece; splitter: () => Consumed | null; replayUntil: number } | null = null;
+  /** Lines of the current piece given to the parser before the current batch (`--jobs`: its line numbers). */
+  private pieceLines = 0;
 
-  private contextFor(label: string, record: ReadPiece, splitter: () => LineSplitter | null, replayUntil: number): ParserContext {
+  private contextFor(label: string, record: ReadPiece, splitter: () => Consumed | null, replayUntil: number): ParserContext {
     this.context = { label, record, splitter, replayUntil };
     const reader = this;
     return {
