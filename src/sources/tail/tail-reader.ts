@@ -5,19 +5,13 @@ import { detectFormatOfChunk } from '../formats.js';
 import { LineSplitter } from '../line-splitter.js';
 import type { ReadProgress } from '../read-progress.js';
 import type { InputCheckpoint } from './checkpoint.js';
-import { fingerprintMatches, identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
+import { fingerprintMatches, identityOf, sameInode, type FileIdentity } from './file-identity.js';
 import { planReads, type Cursor, type PlannedPiece } from './read-plan.js';
-import { missingLogMessage } from './log-presence.js';
-import { lastLineEnd, readFrom } from './piece-bytes.js';
+import { MissingLog } from './log-presence.js';
+import { liveEnd, readFrom } from './piece-bytes.js';
+import { HOLD_BACK_BYTES, ReadPieces, type ReadPiece } from './read-pieces.js';
 import { workerBatches, type PieceBatches, type TailWorkers } from './worker-reads.js';
 import { replayKept } from '../parallel/kept-collector.js';
-
-/**
- * A checkpoint goes back at most this far for a session still waiting for its login. Logins
- * follow their connection within seconds; a session left open far longer (a lost disconnect line,
- * a crashed server) must not make every run re-read more and more of the log.
- */
-export const HOLD_BACK_BYTES = 16 * 1024 * 1024;
 
 export interface TailReaderOptions {
   /** The format given by the operator; null = the checkpoint's, or detected. */
@@ -63,13 +57,6 @@ interface Consumed {
   readonly consumedBytes: number;
 }
 
-/** A piece read in this process: maps parser positions back to files and offsets. */
-interface ReadPiece {
-  readonly file: FileIdentity;
-  readonly base: number;
-  readonly start: number;
-  consumed: number;
-}
 
 /**
  * One log followed across runs and rotations (SPEC §6). Each `poll` reads what the log gained
@@ -90,14 +77,12 @@ export class TailReader {
   private lastTime: string | null;
   private started = false;
   private nextBase = 0;
-  private read: ReadPiece[] = [];
+  private readonly read = new ReadPieces();
   private batch: LoginEvent[] = [];
   private lastFile: FileIdentity | null = null;
   /** Set once a login is held: this reader reads no further (a new reader resumes from its checkpoint). */
   private heldLogin: HeldLogin | null = null;
-  /** When the live file was first found missing (epoch ms), while it is missing. */
-  private missingSince: number | null;
-  private warnedMissing = false;
+  private readonly missing: MissingLog;
   /** The checkpoint this process started from, and the cursor made of it (until it moves). */
   private readonly saved: InputCheckpoint | undefined;
   private readonly savedCursor: Cursor | null;
@@ -109,7 +94,7 @@ export class TailReader {
   ) {
     this.format = options.format ?? (saved?.format ? options.formatNamed(saved.format) : null);
     this.lastTime = saved?.lastTime ?? null;
-    this.missingSince = saved?.missingSince !== undefined ? Date.parse(saved.missingSince) : null;
+    this.missing = new MissingLog(path, saved?.missingSince !== undefined ? Date.parse(saved.missingSince) : null);
     this.saved = saved;
     if (saved) {
       this.processed = { file: saved.file, offset: saved.processedTo, processedTo: saved.processedTo };
@@ -142,34 +127,13 @@ export class TailReader {
     // A gzip piece is read from its start (its offsets are decompressed ones): all of it, on disk.
     this.options.progress?.addTotal(plan.pieces.reduce((n, p) => n + (p.opened.gzip ? p.opened.size : Math.max(0, p.opened.size - p.start)), 0));
     for (const n of plan.notes) this.options.notice(n, n);
-    this.noteMissing(plan.liveMissing);
-    const batches = await workerBatches(plan.pieces, this.format, this.options.workers, (label, first) => (this.format = detectFormatOfChunk(label, first)));
-    if (batches !== null) this.options.workers?.used?.(this.path);
+    this.missing.seen(plan.liveMissing, this.options.now?.() ?? Date.now(), this.options);
+    const batches = await workerBatches(this.path, plan.pieces, this.format, this.options.workers, (label, first) => (this.format = detectFormatOfChunk(label, first)));
     for (const [i, piece] of plan.pieces.entries()) {
       const read = yield* batches === null ? this.readPiece(piece, stopping) : this.readPieceBatches(piece, batches, i, stopping);
       // A piece renamed, deleted or rewritten since the plan: reading the pieces after it would
       // move the cursor past lines not read. The next poll plans again from the cursor.
       if (read === 'moved' || stopping()) return;
-    }
-  }
-
-  /**
-   * A missing live file is a note while it may be a rotation the server has not caught up with,
-   * then a warning, once per process (log-presence.ts); the checkpoint keeps when it went missing.
-   */
-  private noteMissing(missing: boolean): void {
-    if (!missing) {
-      this.missingSince = null;
-      this.warnedMissing = false;
-      return;
-    }
-    const now = this.options.now?.() ?? Date.now();
-    this.missingSince ??= now;
-    const { warning, message } = missingLogMessage(this.path, this.missingSince, now);
-    if (!warning) this.options.notice(`missing:${this.path}`, message);
-    else if (!this.warnedMissing) {
-      this.warnedMissing = true;
-      this.options.warn(message);
     }
   }
 
@@ -181,27 +145,21 @@ export class TailReader {
     // a session still waiting for its login keeps the place it began.
     if (this.cursor === this.savedCursor && this.saved !== undefined) {
       const { missingSince: _, ...saved } = this.saved;
-      return this.missingSince !== null ? { ...saved, missingSince: new Date(this.missingSince).toISOString() } : saved;
+      return this.missing.since !== null ? { ...saved, missingSince: new Date(this.missing.since).toISOString() } : saved;
     }
     const processed = this.cursor;
-    const current = this.read.length > 0 ? this.read[this.read.length - 1] : null;
-    const now = current ? current.base + current.consumed : 0;
     const pending = this.parser?.pendingSince?.();
     const base = {
       file: processed.file,
       processedTo: processed.processedTo,
       format: this.format?.name ?? null,
       lastTime: this.lastTime,
-      ...(this.missingSince !== null ? { missingSince: new Date(this.missingSince).toISOString() } : {}),
+      ...(this.missing.since !== null ? { missingSince: new Date(this.missing.since).toISOString() } : {}),
     };
-    if (pending !== undefined && pending >= now - HOLD_BACK_BYTES) {
-      const piece = this.pieceAt(pending);
-      if (piece !== null) {
-        const resumeAt = piece.start + (pending - piece.base);
-        if (sameFile(piece.file, processed.file)) return { ...base, resumeAt: Math.min(resumeAt, processed.processedTo) };
-        // The session began in a piece rotated away since: resume there.
-        return { ...base, resumeAt, resumeFile: piece.file };
-      }
+    const at = pending !== undefined && pending >= this.read.end - HOLD_BACK_BYTES ? this.read.resumePoint(pending, processed.file) : null;
+    if (at !== null) {
+      // In a piece rotated away since (resumeFile), the session's first line; else not past what was processed.
+      return at.resumeFile ? { ...base, ...at } : { ...base, resumeAt: Math.min(at.resumeAt, processed.processedTo) };
     }
     return { ...base, resumeAt: processed.processedTo };
   }
@@ -220,34 +178,19 @@ export class TailReader {
     let checkpoint: InputCheckpoint = { ...base, resumeAt: offset };
     const pending = this.parser?.pendingSince?.();
     if (pending !== undefined && pending < lineStart && pending >= lineStart - HOLD_BACK_BYTES) {
-      const piece = this.pieceAt(pending);
-      if (piece !== null) {
-        const resumeAt = piece.start + (pending - piece.base);
-        checkpoint = sameFile(piece.file, file) ? { ...base, resumeAt } : { ...base, resumeAt, resumeFile: piece.file };
-      }
+      const at = this.read.resumePoint(pending, file);
+      if (at !== null) checkpoint = { ...base, ...at };
     }
     this.heldLogin = { time: event.time, month: event.month, checkpoint };
   }
 
-  private pieceAt(position: number): ReadPiece | null {
-    for (let i = this.read.length - 1; i >= 0; i--) if (this.read[i].base <= position) return this.read[i];
-    return null;
-  }
-
   private async skipToEnd(): Promise<void> {
-    let opened: OpenedHead;
-    try {
-      opened = await readHead(this.path);
-    } catch {
-      return; // not there yet: the first run that finds it starts at its end then
-    }
-    const live: PlannedPiece = { path: this.path, opened, start: 0, live: true };
-    // The end of the last complete line: a line being written is read in full next time.
-    const end = await lastLineEnd(live);
+    const live = await liveEnd(this.path);
+    if (live === null) return; // not there yet: the first run that finds it starts at its end then
     // The checkpoint names the format, and a later run starts mid-file: judge it now, from the head.
-    if (this.format === null && end > 0) this.format = detectFormatOfChunk(live.path, opened.head);
+    if (this.format === null && live.end > 0) this.format = detectFormatOfChunk(this.path, live.opened.head);
     // Set even for an empty log, so that what is appended later counts (--from-end acts once).
-    this.cursor = { file: identityOf(opened), offset: end, processedTo: end };
+    this.cursor = { file: identityOf(live.opened), offset: live.end, processedTo: live.end };
   }
 
   private async *readPiece(piece: PlannedPiece, stopping: () => boolean): AsyncGenerator<LoginEvent[], 'read' | 'moved'> {
@@ -314,11 +257,9 @@ export class TailReader {
     if (status.moved) return 'moved';
     if (piece.opened.gzip) progress?.addRead(piece.opened.size);
     else this.stats.bytes += Math.max(0, piece.opened.size - piece.start - at.consumedBytes); // a line still being written
-    if (!ready && piece.live) {
-      setUp(0); // only a line still being written: the cursor moves to this file all the same
-      if (ready) this.advance(record, file, piece.start, 0);
-    }
-    if (!ready && this.cursor !== null && !piece.live) this.advance(record, file, piece.start, 0);
+    setUp(0); // a live file with only a line being written: the cursor moves to it all the same
+    // An empty rest of a rotated piece: the cursor moves past it anyway.
+    if (ready || (this.cursor !== null && !piece.live)) this.advance(record, file, piece.start, at.consumedBytes);
     return 'read';
   }
 
@@ -343,8 +284,7 @@ export class TailReader {
       this.context = { label: piece.path, record, splitter, replayUntil };
     }
     this.lastFile = file;
-    this.read.push(record);
-    this.pruneRead();
+    this.read.add(record);
     return this.parser;
   }
 
@@ -406,16 +346,4 @@ export class TailReader {
     if (batch.length > 0) this.options.progress?.addLogins(batch.length);
     return batch;
   }
-
-  /** Forgets pieces too old to hold back for (bounded memory in a long follow). */
-  private pruneRead(): void {
-    const now = this.nextBase;
-    while (this.read.length > 1 && this.read[1].base < now - HOLD_BACK_BYTES) this.read.shift();
-  }
-}
-
-/** Same file; fingerprints taken while it was shorter cover fewer bytes, so only equal lengths compare. */
-function sameFile(a: FileIdentity, b: FileIdentity): boolean {
-  if (!sameInode(a, b) || a.gzip !== b.gzip) return false;
-  return a.fingerprintBytes !== b.fingerprintBytes || a.fingerprint === b.fingerprint;
 }

@@ -29,9 +29,10 @@ export interface TailWorkers {
  * The pieces' batches read by workers, or null when this thread reads them: a small catch-up (a
  * cron run over a few new lines starts no worker), a format without a line filter, a filter that
  * keeps much of the first chunk (an info-level log), or a log whose first line is not complete.
- * `format`: the reader's, or null to detect it from the first chunk (told to `detected`).
+ * `format`: the reader's, or null to detect it from the first chunk with `detect`.
  */
 export async function workerBatches(
+  log: string,
   pieces: readonly PlannedPiece[],
   format: LogFormat | null,
   workers: TailWorkers | undefined,
@@ -51,6 +52,7 @@ export async function workerBatches(
   const tasks = await planTasks(pieces, workers?.options?.plan ?? rangeStarts);
   // A gzip piece is one task, held whole until read: fewer in flight.
   const window = pieces.some((p) => p.opened.gzip) ? pool.size : pool.size * 2;
+  workers?.used?.(log);
   return new PieceBatches(new PieceRanges(pool, tasks, chosen.name, window), pieces);
 }
 
