@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixture } from '../helpers/paths.js';
+import { BIN, fixture } from '../helpers/paths.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { snapshotTree, tempDir } from '../helpers/tree.js';
 import { MODULE_README_PATTERNS } from '../helpers/module-config.js';
@@ -138,3 +139,45 @@ for (const [fault, what] of [
     assert.deepEqual(tree(data), before);
   });
 }
+
+/** The follower committed everything up to the end of the live log. */
+function caughtUp(statePath: string, live: string): boolean {
+  if (!existsSync(statePath)) return false;
+  const cp = Object.values(JSON.parse(readFileSync(statePath, 'utf8')).inputs)[0] as { processedTo: number; file: { ino: number } };
+  return cp.processedTo === statSync(live).size && cp.file.ino === statSync(live).ino;
+}
+
+test('a follower started after a rotation catches up on workers: the data dir and checkpoint of tail --once --jobs 1', async () => {
+  const log = readFileSync(join(P1, 'prosody.debug.log'));
+  // The last chunk written ends just after a session's first line: the checkpoint waits for its login.
+  const chunks = chunksAt(log, cutsFor(log, 5, 0, 'New connection FD', 3));
+  const dir = tempDir();
+  const live = join(dir, 'prosody.log');
+  const [one, three] = [join(dir, 'one'), join(dir, 'three')];
+  mkdirSync(one);
+  mkdirSync(three);
+  append(live, chunks[0]);
+  for (const data of [one, three]) assert.equal(tail(data, live, '1').code, 0);
+  append(live, chunks[1]);
+  rotate(live, 'rename-gzip', 1);
+  append(live, chunks[2]);
+  assert.equal(tail(one, live, '1').code, 0);
+  const child = spawn(process.execPath, [BIN, 'tail', '-v', '--poll-interval', '0.05', '--commit-interval', '0.2', '--data-dir', three, ...ARGS, '--jobs', '3', live], {
+    env: { ...process.env, MONTHLY_VISITORS_TEST_RANGE_BYTES: '997' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const statePath = join(three, 'monthly-visitors.tail-state.json');
+  // Waits for the follower's commit, with a deadline only a hang reaches.
+  for (const started = Date.now(); !caughtUp(statePath, live); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() - started > 120_000) assert.fail(`the follower did not catch up\n${stderr}`);
+  }
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, stderr);
+  assert.match(stderr, /prosody\.log: read by up to 3 worker threads/);
+  assert.deepEqual(tree(three), tree(one));
+  const cp = Object.values(JSON.parse(readFileSync(statePath, 'utf8')).inputs)[0] as { resumeAt: number; processedTo: number };
+  assert.ok(cp.resumeAt < cp.processedTo, 'a session waits at the checkpoint');
+});
