@@ -140,6 +140,31 @@ for (const [fault, what] of [
   });
 }
 
+test('killed after any batch it committed while catching up on workers (or told to stop), the next run ends as one --jobs 1 run', () => {
+  const dir = tempDir();
+  const live = join(dir, 'prosody.log');
+  append(live, readFileSync(join(P1, 'prosody.debug.log')));
+  const one = join(dir, 'one');
+  mkdirSync(one);
+  assert.equal(tail(one, live, '1').code, 0);
+  const env = { MONTHLY_VISITORS_TEST_RANGE_BYTES: '997' };
+  const batches = ['--commit-lines', '150'];
+  mkdirSync(join(dir, 'count'));
+  const counted = tail(join(dir, 'count'), live, '3', { ...env, MONTHLY_VISITORS_CRASH_AT: 'count' }, batches);
+  const commits = Number(/tail-batch-committed=(\d+)/.exec(counted.stderr)?.[1]);
+  assert.ok(commits >= 3, counted.stderr);
+  for (let k = 1; k <= commits; k++) {
+    for (const signal of ['SIGKILL', 'SIGTERM']) {
+      const data = join(dir, `k${k}-${signal}`);
+      mkdirSync(data);
+      const stopped = tail(data, live, '3', { ...env, MONTHLY_VISITORS_CRASH_AT: `tail-batch-committed:${k}:${signal}` }, batches);
+      assert.equal(stopped.code, signal === 'SIGKILL' ? -1 : 0, stopped.stderr);
+      assert.equal(tail(data, live, '3', env, batches).code, 0);
+      assert.deepEqual(tree(data), tree(one), `stopped by ${signal} after commit ${k}`);
+    }
+  }
+});
+
 /** The follower committed everything up to the end of the live log. */
 function caughtUp(statePath: string, live: string): boolean {
   if (!existsSync(statePath)) return false;
