@@ -64,20 +64,37 @@ export class KeptCollector implements LineParser {
 /**
  * A batch's kept lines through `parser`, numbered as a serial read numbers them (after `lineBase`
  * lines); the dropped lines only add to its line counts. `before(i)` is told each kept line's index
- * just before the parser gets it (to say where that line is).
+ * just before the parser gets it (to say where that line is). A part of the batch: the kept lines
+ * `[from, to)` and the dropped lines before kept line `to` (to the batch's end when `to` is its
+ * last); the lines too long to read count with the last part.
  */
-export function replayKept(parser: LineParser, kept: KeptLines, lineBase: number, before?: (i: number) => void): void {
+export function replayKept(parser: LineParser, kept: KeptLines, lineBase: number, before?: (i: number) => void, from = 0, to = kept.ends.length): void {
   const buf = Buffer.from(kept.bytes.buffer, kept.bytes.byteOffset, kept.bytes.length);
   const { ends, lineNos } = kept;
-  let start = 0;
-  for (let i = 0; i < ends.length; i++) {
+  let start = from === 0 ? 0 : ends[from - 1];
+  for (let i = from; i < to; i++) {
     before?.(i);
     parser.line(buf, start, ends[i], lineBase + lineNos[i]);
     start = ends[i];
   }
-  parser.stats.lines += kept.lines - ends.length;
-  parser.stats.unparsable += kept.overlong;
+  const last = to === ends.length;
+  const lines = (last ? kept.lines : lineNos[to] - 1) - (from === 0 ? 0 : lineNos[from] - 1);
+  parser.stats.lines += lines - (to - from);
+  if (last) parser.stats.unparsable += kept.overlong;
 }
+
+/**
+ * Where the part of a batch that begins at kept line `from` (at file offset `at`) ends: at the
+ * first kept line that begins `bytes` or more after `at`, else at the batch's end.
+ */
+export function nextPart(kept: KeptLines, from: number, at: number, bytes = PART_BYTES): number {
+  let i = from;
+  while (i < kept.starts.length && kept.starts[i] - at < bytes) i++;
+  return i === from && i < kept.starts.length ? i + 1 : i;
+}
+
+/** A serial read's chunk: how much of the log a part of a batch covers. */
+const PART_BYTES = 1 << 20;
 
 /** A copy of `array`'s first `used` elements in an array of at least `need` (doubling). */
 function grow<T extends Uint8Array | Int32Array | Float64Array>(array: T, used: number, need: number): T {

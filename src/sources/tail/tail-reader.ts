@@ -11,7 +11,7 @@ import { MissingLog } from './log-presence.js';
 import { liveEnd, readFrom } from './piece-bytes.js';
 import { HOLD_BACK_BYTES, ReadPieces, type ReadPiece } from './read-pieces.js';
 import { workerBatches, type PieceBatches, type TailWorkers } from './worker-reads.js';
-import { replayKept } from '../parallel/kept-collector.js';
+import { nextPart, replayKept } from '../parallel/kept-collector.js';
 
 export interface TailReaderOptions {
   /** The format given by the operator; null = the checkpoint's, or detected. */
@@ -223,42 +223,45 @@ export class TailReader {
   }
 
   /**
-   * `readPiece` from the lines workers kept (`--jobs`), with the same effects: the parser is set up
-   * when the piece has bytes past the offset, each kept line is parsed at its own offset, and the
-   * cursor moves to the end of each batch's lines (workers already gave a rotated piece's last line).
+   * `readPiece` from the lines workers kept (`--jobs`), to the same effect: the parser set up at the
+   * piece's first bytes, each kept line parsed at its own offset, the cursor moved part by part
+   * (workers already gave a rotated piece's last line).
    */
   private async *readPieceBatches(piece: PlannedPiece, batches: PieceBatches, index: number, stopping: () => boolean): AsyncGenerator<LoginEvent[], 'read' | 'moved'> {
     const file = identityOf(piece.opened);
     const record: ReadPiece = { file, base: this.nextBase, start: piece.start, consumed: 0 };
     const at = { consumedBytes: 0 }; // what the parser's context reads as the splitter's count
+    let lines = 0; // of the piece, in the batches before this one (line numbers)
     let ready = false;
     // As on this thread: set up at the piece's first bytes (for gzip, its first decompressed line).
     const setUp = (lines: number) => {
-      if (ready || !(lines > 0 || (!piece.opened.gzip && piece.opened.size > piece.start))) return;
-      ready = true;
-      this.setUpPiece(piece, file, record, () => at);
+      if (!ready && (lines > 0 || (!piece.opened.gzip && piece.opened.size > piece.start))) ready = this.setUpPiece(piece, file, record, () => at) !== null;
     };
     const status = { moved: false };
-    const progress = this.options.progress;
     for await (const kept of batches.of(index, status)) {
       setUp(kept.lines);
-      const consumed = kept.end - piece.start;
-      this.stats.bytes += consumed - at.consumedBytes;
-      if (!piece.opened.gzip) progress?.addRead(consumed - at.consumedBytes);
-      if (ready) {
-        replayKept(this.parser!, kept, this.pieceLines, (i) => (at.consumedBytes = kept.starts[i] - piece.start));
-        this.pieceLines += kept.lines;
-        at.consumedBytes = consumed;
-        this.advance(record, file, piece.start, consumed);
+      // In parts of about a chunk, as on this thread: commits (--commit-lines) and stops come as often.
+      for (let from = 0, last = false; !last; ) {
+        const to = nextPart(kept, from, piece.start + at.consumedBytes);
+        last = to === kept.ends.length;
+        const consumed = (last ? kept.end : kept.starts[to]) - piece.start;
+        this.stats.bytes += consumed - at.consumedBytes;
+        if (!piece.opened.gzip) this.options.progress?.addRead(consumed - at.consumedBytes);
+        if (ready) {
+          replayKept(this.parser!, kept, lines, (i) => (at.consumedBytes = kept.starts[i] - piece.start), from, to);
+          at.consumedBytes = consumed;
+          this.advance(record, file, piece.start, consumed);
+        }
+        yield this.takeBatch();
+        if (stopping()) return 'read';
+        from = to;
       }
-      yield this.takeBatch();
-      if (stopping()) return 'read';
+      lines += kept.lines;
     }
     if (status.moved) return 'moved';
-    if (piece.opened.gzip) progress?.addRead(piece.opened.size);
+    if (piece.opened.gzip) this.options.progress?.addRead(piece.opened.size);
     else this.stats.bytes += Math.max(0, piece.opened.size - piece.start - at.consumedBytes); // a line still being written
-    setUp(0); // a live file with only a line being written: the cursor moves to it all the same
-    // An empty rest of a rotated piece: the cursor moves past it anyway.
+    setUp(0); // the cursor moves to a live file holding only a line being written, and past an empty rotated rest
     if (ready || (this.cursor !== null && !piece.live)) this.advance(record, file, piece.start, at.consumedBytes);
     return 'read';
   }
@@ -273,7 +276,6 @@ export class TailReader {
   private setUpPiece(piece: PlannedPiece, file: FileIdentity, record: ReadPiece, splitter: () => Consumed | null): LineParser {
     // Only this very file, not another one that reuses the inode: its first bytes must agree.
     const replayUntil = this.replay.find((r) => sameInode(r.file, file) && fingerprintMatches(piece.opened, r.file))?.until ?? 0;
-    this.pieceLines = 0;
     if (this.parser === null) {
       this.parser = this.format!.createParser(this.contextFor(piece.path, record, splitter, replayUntil), {
         ...this.options.time,
@@ -290,8 +292,6 @@ export class TailReader {
 
   /** What the parser's context reads: swapped per piece, since the parser outlives pieces. */
   private context: { label: string; record: ReadPiece; splitter: () => Consumed | null; replayUntil: number } | null = null;
-  /** Lines of the current piece given to the parser before the current batch (`--jobs`: its line numbers). */
-  private pieceLines = 0;
 
   private contextFor(label: string, record: ReadPiece, splitter: () => Consumed | null, replayUntil: number): ParserContext {
     this.context = { label, record, splitter, replayUntil };
