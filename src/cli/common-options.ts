@@ -48,7 +48,7 @@ export function addLogOptions(cmd: Command): Command {
     .option('--time-format <strftime>', "timestamp format: Prosody's `timestamps` option, or the time group of --line-regex");
 }
 
-/** `--jobs`, for the commands that read whole logs (backfill, events, check; not tail, which reads on the main thread). */
+/** `--jobs`, for the commands that read logs: backfill, events, check, and tail (its catching up). */
 export function addJobsOption(cmd: Command): Command {
   return cmd.option('--jobs <n>', 'threads that read large logs (default: every core; 1 = no worker threads)');
 }

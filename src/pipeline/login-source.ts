@@ -45,7 +45,7 @@ export interface Notices {
  */
 const TEST_RANGE_ENV = 'MONTHLY_VISITORS_TEST_RANGE_BYTES';
 
-function testRanges(): WorkerOptions & { rangeBytes?: number } {
+export function testRanges(): WorkerOptions & { rangeBytes?: number } {
   const n = Number(process.env[TEST_RANGE_ENV]);
   if (!(n >= 1)) return {};
   return { force: true, plan: (size) => rangeStarts(size, n), rangeBytes: n };

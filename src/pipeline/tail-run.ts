@@ -14,6 +14,10 @@ import type { StoreReport } from '../cli/summary.js';
 import type { Notices, ReadProgress } from './login-source.js';
 import { ClusterBarrier, type ClusterOptions, type LogProgress } from './cluster-barrier.js';
 import { crashPoint } from '../crash-points.js';
+import { jobsOf } from '../config/jobs.js';
+import { WorkerPool } from '../sources/parallel/worker-pool.js';
+import type { TailWorkers } from '../sources/tail/worker-reads.js';
+import { testRanges } from './login-source.js';
 
 export interface TailOptions {
   /** Stop at the end of the input (cron) instead of following. */
@@ -88,6 +92,18 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
     store.commit({ hosts: new Map(), users: new Map() }, [], registration);
     barrier!.committed(registration);
   }
+  // `--jobs`: a large catch-up is read by worker threads, a pool per round (a follower keeps none idle).
+  const jobs = jobsOf(config);
+  let pool: WorkerPool | null = null;
+  const workers: TailWorkers = {
+    pool: () => (jobs > 1 ? (pool ??= new WorkerPool(jobs)) : null),
+    options: testRanges(),
+    used: (log) => notices.verbose(`${log}: read by up to ${jobs} worker threads`),
+  };
+  const endWorkers = () => {
+    pool?.close();
+    pool = null;
+  };
   const readerFor = (log: string) =>
       new TailReader(log, state.inputs[log], {
         format: config.format,
@@ -98,6 +114,7 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
         fromEnd: options.fromEnd,
         hold: barrier?.hold,
         progress: deps.progress,
+        workers,
       });
   const readers = [...new Set(logs.map((l) => path.resolve(l)))].map(readerFor);
   /** Stats of readers replaced after a held login (follow mode), by path. */
@@ -158,6 +175,7 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
       await readRound(readers, control, count, () => {
         if (commitDue()) commit();
       });
+      endWorkers();
       if (options.once || control.stopping) break;
       if (Date.now() - lastCommit >= options.commitIntervalMs) commit(true);
       for (const w of watchers) w.ensure();
@@ -166,6 +184,7 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
     }
     commit(!control.stopping);
   } finally {
+    endWorkers();
     for (const w of watchers) w.close();
   }
   outcomes.patternGaveUp = patternGaveUp(policies);

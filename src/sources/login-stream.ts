@@ -9,9 +9,9 @@ import { assertTextLog, detectFormatOfChunk } from './formats.js';
 import { LineSplitter } from './line-splitter.js';
 import { InputReadError } from '../errors.js';
 import type { YearSource } from '../time/year-inference.js';
-import { PieceFailure, PieceRanges, type RangePlan } from './parallel/piece-ranges.js';
+import { PieceFailure, PieceRanges, planTasks, rangeStarts, type RangePlan } from './parallel/piece-ranges.js';
 import type { KeptLines } from './parallel/range-protocol.js';
-import { keptShare } from './parallel/kept-collector.js';
+import { keptShare, replayKept } from './parallel/kept-collector.js';
 import type { WorkerPool } from './parallel/worker-pool.js';
 
 /**
@@ -20,7 +20,7 @@ import type { WorkerPool } from './parallel/worker-pool.js';
  * count 8× their size (about their text, and gunzip is the dear part).
  */
 export const PARALLEL_MIN_BYTES = 32 << 20;
-const GZIP_WEIGHT = 8;
+export const GZIP_WEIGHT = 8;
 
 /**
  * Logs whose filter keeps more than this share of their first chunk (info-level logs, where nearly
@@ -115,7 +115,7 @@ export class LoginStream {
     if (!force && keptShare(format.lineFilter(), first) > MAX_KEPT_SHARE) return false;
     // Tasks of this log in flight: a gzip piece is one task, held whole until read, so fewer.
     const window = this.inputs.some((i) => i.gzip) ? pool.size : pool.size * 2;
-    this.ranges = new PieceRanges(pool, this.inputs, format.name, window, options.plan);
+    this.ranges = new PieceRanges(pool, planTasks(this.inputs, options.plan ?? rangeStarts), format.name, window);
     return true;
   }
 
@@ -183,17 +183,7 @@ export class LoginStream {
       this.piecePrepared = true;
       this.preparePiece(null);
     }
-    const parser = this.parser!;
-    const buf = Buffer.from(kept.bytes.buffer, kept.bytes.byteOffset, kept.bytes.length);
-    const { ends, lineNos } = kept;
-    const base = this.pieceLines;
-    let start = 0;
-    for (let i = 0; i < ends.length; i++) {
-      parser.line(buf, start, ends[i], base + lineNos[i]);
-      start = ends[i];
-    }
-    parser.stats.lines += kept.lines - ends.length;
-    parser.stats.unparsable += kept.overlong;
+    replayKept(this.parser!, kept, this.pieceLines);
     this.pieceLines += kept.lines;
   }
 

@@ -8,7 +8,7 @@ import { checkDataDir, checkHostDatabases, openGeoip, requireMmdb } from '../../
 import { openStatsStore } from '../../pipeline/stats-store.js';
 import { runTail, type TailControl } from '../../pipeline/tail-run.js';
 import { warnForkIsp } from '../fork-isp-options.js';
-import { addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
+import { addJobsOption, addRunOptions, addStorageOptions, buildRunConfig, logsToRead, reporterFor, type RawOptions } from '../common-options.js';
 import { requireStore, storageOf, type StorageRawOptions } from '../storage-options.js';
 import { addHelpAfter } from '../help-format.js';
 import { reportSummary, summaryJson } from '../summary.js';
@@ -45,7 +45,7 @@ export function tailCommand(program: Command): void {
     .addOption(new Option('--node-timeout <duration>', 'a node whose watermark has not moved for this long (90m, 2h, 1d) stops holding the month barrier').default('2h'))
     .option('--wait', 'wait for another run holding the data dir to finish instead of failing')
     .option('--dry-run', 'read and count, write nothing (neither statistics nor checkpoint)');
-  addStorageOptions(addRunOptions(cmd));
+  addJobsOption(addStorageOptions(addRunOptions(cmd)));
   addHelpAfter(
     cmd,
     `

@@ -1,17 +1,14 @@
 import type { LogInput } from '../log-input.js';
-import type { KeptLines } from './range-protocol.js';
+import type { KeptLines, RangeTask } from './range-protocol.js';
 import type { TaskResult, WorkerPool } from './worker-pool.js';
 
 /** A plain file is cut into ranges of about this size (a worker holds a few MB of one at a time). */
 export const RANGE_BYTES = 16 << 20;
 
 /** A log's pieces read on workers: each gzip piece whole, each plain piece in ranges. */
-interface PlannedTask {
+export interface PlannedTask extends Omit<RangeTask, 'id' | 'ordinal' | 'format'> {
+  /** Which piece of the log (tasks come in log order). */
   readonly piece: number;
-  readonly path: string;
-  readonly gzip: boolean;
-  readonly from: number;
-  readonly to: number | null;
 }
 
 /** Where the byte ranges of a plain file of `size` bytes begin (the last runs to the end of the file). */
@@ -37,19 +34,15 @@ export function planTasks(inputs: readonly LogInput[], plan: RangePlan): Planned
  * tasks of this log submitted and not yet read (memory stays bounded however far workers run ahead).
  */
 export class PieceRanges {
-  private readonly tasks: PlannedTask[];
   private submitted = 0;
   private readonly inFlight: { piece: number; result: TaskResult }[] = [];
 
   constructor(
     private readonly pool: WorkerPool,
-    inputs: readonly LogInput[],
+    private readonly tasks: readonly PlannedTask[],
     private readonly format: string,
     private readonly window: number,
-    plan: RangePlan = rangeStarts,
-  ) {
-    this.tasks = planTasks(inputs, plan);
-  }
+  ) {}
 
   /** The next batch and the piece it belongs to; null after the last. Throws `{ piece, failure }` as `PieceFailure`. */
   async next(): Promise<{ piece: number; kept: KeptLines } | null> {
@@ -70,8 +63,8 @@ export class PieceRanges {
 
   private fill(): void {
     while (this.inFlight.length < this.window && this.submitted < this.tasks.length) {
-      const { piece, path, gzip, from, to } = this.tasks[this.submitted++];
-      this.inFlight.push({ piece, result: this.pool.submit({ path, gzip, from, to, format: this.format }) });
+      const { piece, ...task } = this.tasks[this.submitted++];
+      this.inFlight.push({ piece, result: this.pool.submit({ ...task, format: this.format }) });
     }
   }
 }

@@ -10,6 +10,12 @@ export interface RangeTask {
   readonly gzip: boolean;
   readonly from: number;
   readonly to: number | null;
+  /**
+   * The file's device and inode when the main thread planned the task (`tail`): another file under
+   * the path (rotated meanwhile) fails the task with code `EMOVED`. A gzip task then skips `from`
+   * decompressed bytes (a checkpoint inside a compressed piece; `from` is a line start there).
+   */
+  readonly expect?: { readonly dev: number; readonly ino: number };
   /** `LogFormat.name` of a format with a `lineFilter`. */
   readonly format: string;
   /** 0 for the first task of a run; only the test-only fault hook reads it. */
@@ -28,6 +34,10 @@ export interface KeptLines {
   readonly ends: Int32Array;
   /** Each kept line's number within the stretch, from 1. */
   readonly lineNos: Int32Array;
+  /** Where each kept line begins in the file (decompressed offsets for gzip): `tail`'s checkpoints. */
+  readonly starts: Float64Array;
+  /** Where the stretch's last line ends in the file: the next stretch begins there. */
+  readonly end: number;
 }
 
 export type WorkerReply =

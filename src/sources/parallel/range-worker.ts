@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { FORMATS } from '../formats.js';
 import { LineSplitter } from '../line-splitter.js';
@@ -19,15 +19,16 @@ const BATCH_INPUT_BYTES = 8 << 20;
 const LF = 0x0a;
 
 function post(reply: WorkerReply): void {
-  if (reply.type === 'batch') parentPort!.postMessage(reply, [reply.kept.bytes.buffer, reply.kept.ends.buffer, reply.kept.lineNos.buffer] as ArrayBuffer[]);
+  if (reply.type === 'batch') parentPort!.postMessage(reply, [reply.kept.bytes.buffer, reply.kept.ends.buffer, reply.kept.lineNos.buffer, reply.kept.starts.buffer] as ArrayBuffer[]);
   else parentPort!.postMessage(reply);
 }
 
 async function run(task: RangeTask): Promise<void> {
   const filter = FORMATS.find((f) => f.name === task.format)?.lineFilter?.();
   if (filter === undefined) throw new Error(`no line filter for format ${task.format}`);
-  const collector = new KeptCollector(filter);
-  const splitter = new LineSplitter(collector);
+  let start = task.gzip ? task.from : 0; // where the splitter's first byte is in the file
+  const collector: KeptCollector = new KeptCollector(filter, (): number => start + splitter.consumedBytes);
+  const splitter: LineSplitter = new LineSplitter(collector);
   let sinceBatch = 0;
   let batches = 0;
   const feed = (chunk: Buffer) => {
@@ -40,9 +41,16 @@ async function run(task: RangeTask): Promise<void> {
     }
   };
   if (task.gzip) {
-    for await (const chunk of createReadStream(task.path, { highWaterMark: CHUNK_BYTES }).pipe(createGunzip({ chunkSize: CHUNK_BYTES }))) feed(chunk as Buffer);
+    let skip = task.from;
+    for await (const chunk of gunzipped(task)) {
+      if (skip >= chunk.length) skip -= chunk.length;
+      else {
+        feed(skip > 0 ? chunk.subarray(skip) : chunk);
+        skip = 0;
+      }
+    }
   } else {
-    readRange(task, feed);
+    readRange(task, feed, (from) => (start = from));
   }
   splitter.flush();
   post({ type: 'batch', id: task.id, kept: collector.take() });
@@ -50,12 +58,14 @@ async function run(task: RangeTask): Promise<void> {
   post({ type: 'done', id: task.id });
 }
 
-/** The lines that begin in `[from, to)`: from the first line start at or after each end. */
-function readRange(task: RangeTask, feed: (chunk: Buffer) => void): void {
+/** The lines that begin in `[from, to)`: from the first line start at or after each end (told to `begin`). */
+function readRange(task: RangeTask, feed: (chunk: Buffer) => void, begin: (pos: number) => void): void {
   const fd = openSync(task.path, 'r');
   try {
+    checkExpected(fd, task);
     const chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
     let pos = lineStartAtOrAfter(fd, task.from, chunk);
+    begin(pos);
     const to = task.to === null ? Infinity : lineStartAtOrAfter(fd, task.to, chunk);
     while (pos < to) {
       const n = readSync(fd, chunk, 0, Math.min(CHUNK_BYTES, to - pos), pos);
@@ -79,6 +89,28 @@ export function lineStartAtOrAfter(fd: number, pos: number, scratch: Buffer): nu
     if (nl >= 0) return at + nl + 1;
     at += n;
   }
+}
+
+/** A gzip file's content; a read error ends it with that error (`pipe` alone would leave it waiting). */
+function gunzipped(task: RangeTask): AsyncIterable<Buffer> {
+  const fd = openSync(task.path, 'r');
+  try {
+    checkExpected(fd, task);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+  const file = createReadStream(task.path, { fd, highWaterMark: CHUNK_BYTES }).on('error', (err) => gunzip.destroy(err));
+  return file.pipe(gunzip);
+}
+
+/** `tail` planned another file than the one now under the path (a rotation meanwhile): the task fails, `EMOVED`. */
+function checkExpected(fd: number, task: RangeTask): void {
+  const { expect } = task;
+  if (expect === undefined) return;
+  const stat = fstatSync(fd);
+  if (stat.dev !== expect.dev || stat.ino !== expect.ino) throw Object.assign(new Error(`${task.path} is another file now`), { code: 'EMOVED' });
 }
 
 function faultPoint(task: RangeTask): void {

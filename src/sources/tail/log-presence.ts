@@ -33,6 +33,36 @@ export function missingLogMessage(log: string, missingSinceMs: number, nowMs: nu
   };
 }
 
+/**
+ * A followed log's live file, missing or not at each poll: while missing, a note while it may be a
+ * rotation the server has not caught up with, then a warning, once per process; the checkpoint
+ * keeps `since`.
+ */
+export class MissingLog {
+  private warned = false;
+
+  /** `since`: when the live file was first found missing (epoch ms), while it is missing. */
+  constructor(
+    readonly log: string,
+    public since: number | null,
+  ) {}
+
+  seen(missing: boolean, now: number, say: { notice(key: string, message: string): void; warn(message: string): void }): void {
+    if (!missing) {
+      this.since = null;
+      this.warned = false;
+      return;
+    }
+    this.since ??= now;
+    const { warning, message } = missingLogMessage(this.log, this.since, now);
+    if (!warning) say.notice(`missing:${this.log}`, message);
+    else if (!this.warned) {
+      this.warned = true;
+      say.warn(message);
+    }
+  }
+}
+
 /** A log of the checkpoint that is not there now, for `check`. */
 export interface VanishedLog {
   readonly log: string;

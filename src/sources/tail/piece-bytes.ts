@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { promises as fsp } from 'node:fs';
 import { InputReadError } from '../../errors.js';
 import { describeFsError } from '../log-input.js';
-import { beginsAs, identityOf, sameInode } from './file-identity.js';
+import { beginsAs, identityOf, readHead, sameInode, type OpenedHead } from './file-identity.js';
 import type { PlannedPiece } from './read-plan.js';
 
 /** Bytes read at a time from a log. */
@@ -106,4 +106,15 @@ export async function lastLineEnd(piece: PlannedPiece): Promise<number> {
   } finally {
     await handle.close();
   }
+}
+
+/** A live file now and the end of its last complete line (a line being written is read in full next time); null if it is not there. */
+export async function liveEnd(path: string): Promise<{ opened: OpenedHead; end: number } | null> {
+  let opened: OpenedHead;
+  try {
+    opened = await readHead(path);
+  } catch {
+    return null;
+  }
+  return { opened, end: await lastLineEnd({ path, opened, start: 0, live: true }) };
 }

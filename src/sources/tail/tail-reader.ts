@@ -5,17 +5,13 @@ import { detectFormatOfChunk } from '../formats.js';
 import { LineSplitter } from '../line-splitter.js';
 import type { ReadProgress } from '../read-progress.js';
 import type { InputCheckpoint } from './checkpoint.js';
-import { fingerprintMatches, identityOf, readHead, sameInode, type FileIdentity, type OpenedHead } from './file-identity.js';
+import { fingerprintMatches, identityOf, sameInode, type FileIdentity } from './file-identity.js';
 import { planReads, type Cursor, type PlannedPiece } from './read-plan.js';
-import { missingLogMessage } from './log-presence.js';
-import { lastLineEnd, readFrom } from './piece-bytes.js';
-
-/**
- * A checkpoint goes back at most this far for a session still waiting for its login. Logins
- * follow their connection within seconds; a session left open far longer (a lost disconnect line,
- * a crashed server) must not make every run re-read more and more of the log.
- */
-export const HOLD_BACK_BYTES = 16 * 1024 * 1024;
+import { MissingLog } from './log-presence.js';
+import { liveEnd, readFrom } from './piece-bytes.js';
+import { HOLD_BACK_BYTES, ReadPieces, type ReadPiece } from './read-pieces.js';
+import { workerBatches, type PieceBatches, type TailWorkers } from './worker-reads.js';
+import { nextPart, replayKept } from '../parallel/kept-collector.js';
 
 export interface TailReaderOptions {
   /** The format given by the operator; null = the checkpoint's, or detected. */
@@ -36,6 +32,8 @@ export interface TailReaderOptions {
   readonly progress?: ReadProgress;
   /** The clock (epoch ms) for how long a log has been missing; default Date.now. */
   readonly now?: () => number;
+  /** Worker threads for a large catch-up (`--jobs`); absent: this thread reads everything. */
+  readonly workers?: TailWorkers;
 }
 
 /** Where a reader stopped for a held login: the login's time and month, and the checkpoint before it. */
@@ -54,13 +52,11 @@ export interface TailReaderStats extends LoginCounts {
   replayed: number;
 }
 
-/** A piece read in this process: maps parser positions back to files and offsets. */
-interface ReadPiece {
-  readonly file: FileIdentity;
-  readonly base: number;
-  readonly start: number;
-  consumed: number;
+/** How far into its piece the parser is: the line splitter's count, or where a worker's kept line began. */
+interface Consumed {
+  readonly consumedBytes: number;
 }
+
 
 /**
  * One log followed across runs and rotations (SPEC §6). Each `poll` reads what the log gained
@@ -81,14 +77,12 @@ export class TailReader {
   private lastTime: string | null;
   private started = false;
   private nextBase = 0;
-  private read: ReadPiece[] = [];
+  private readonly read = new ReadPieces();
   private batch: LoginEvent[] = [];
   private lastFile: FileIdentity | null = null;
   /** Set once a login is held: this reader reads no further (a new reader resumes from its checkpoint). */
   private heldLogin: HeldLogin | null = null;
-  /** When the live file was first found missing (epoch ms), while it is missing. */
-  private missingSince: number | null;
-  private warnedMissing = false;
+  private readonly missing: MissingLog;
   /** The checkpoint this process started from, and the cursor made of it (until it moves). */
   private readonly saved: InputCheckpoint | undefined;
   private readonly savedCursor: Cursor | null;
@@ -100,7 +94,7 @@ export class TailReader {
   ) {
     this.format = options.format ?? (saved?.format ? options.formatNamed(saved.format) : null);
     this.lastTime = saved?.lastTime ?? null;
-    this.missingSince = saved?.missingSince !== undefined ? Date.parse(saved.missingSince) : null;
+    this.missing = new MissingLog(path, saved?.missingSince !== undefined ? Date.parse(saved.missingSince) : null);
     this.saved = saved;
     if (saved) {
       this.processed = { file: saved.file, offset: saved.processedTo, processedTo: saved.processedTo };
@@ -133,32 +127,13 @@ export class TailReader {
     // A gzip piece is read from its start (its offsets are decompressed ones): all of it, on disk.
     this.options.progress?.addTotal(plan.pieces.reduce((n, p) => n + (p.opened.gzip ? p.opened.size : Math.max(0, p.opened.size - p.start)), 0));
     for (const n of plan.notes) this.options.notice(n, n);
-    this.noteMissing(plan.liveMissing);
-    for (const piece of plan.pieces) {
-      const read = yield* this.readPiece(piece, stopping);
+    this.missing.seen(plan.liveMissing, this.options.now?.() ?? Date.now(), this.options);
+    const batches = await workerBatches(this.path, plan.pieces, this.format, this.options.workers, (label, first) => (this.format = detectFormatOfChunk(label, first)));
+    for (const [i, piece] of plan.pieces.entries()) {
+      const read = yield* batches === null ? this.readPiece(piece, stopping) : this.readPieceBatches(piece, batches, i, stopping);
       // A piece renamed, deleted or rewritten since the plan: reading the pieces after it would
       // move the cursor past lines not read. The next poll plans again from the cursor.
       if (read === 'moved' || stopping()) return;
-    }
-  }
-
-  /**
-   * A missing live file is a note while it may be a rotation the server has not caught up with,
-   * then a warning, once per process (log-presence.ts); the checkpoint keeps when it went missing.
-   */
-  private noteMissing(missing: boolean): void {
-    if (!missing) {
-      this.missingSince = null;
-      this.warnedMissing = false;
-      return;
-    }
-    const now = this.options.now?.() ?? Date.now();
-    this.missingSince ??= now;
-    const { warning, message } = missingLogMessage(this.path, this.missingSince, now);
-    if (!warning) this.options.notice(`missing:${this.path}`, message);
-    else if (!this.warnedMissing) {
-      this.warnedMissing = true;
-      this.options.warn(message);
     }
   }
 
@@ -170,27 +145,21 @@ export class TailReader {
     // a session still waiting for its login keeps the place it began.
     if (this.cursor === this.savedCursor && this.saved !== undefined) {
       const { missingSince: _, ...saved } = this.saved;
-      return this.missingSince !== null ? { ...saved, missingSince: new Date(this.missingSince).toISOString() } : saved;
+      return this.missing.since !== null ? { ...saved, missingSince: new Date(this.missing.since).toISOString() } : saved;
     }
     const processed = this.cursor;
-    const current = this.read.length > 0 ? this.read[this.read.length - 1] : null;
-    const now = current ? current.base + current.consumed : 0;
     const pending = this.parser?.pendingSince?.();
     const base = {
       file: processed.file,
       processedTo: processed.processedTo,
       format: this.format?.name ?? null,
       lastTime: this.lastTime,
-      ...(this.missingSince !== null ? { missingSince: new Date(this.missingSince).toISOString() } : {}),
+      ...(this.missing.since !== null ? { missingSince: new Date(this.missing.since).toISOString() } : {}),
     };
-    if (pending !== undefined && pending >= now - HOLD_BACK_BYTES) {
-      const piece = this.pieceAt(pending);
-      if (piece !== null) {
-        const resumeAt = piece.start + (pending - piece.base);
-        if (sameFile(piece.file, processed.file)) return { ...base, resumeAt: Math.min(resumeAt, processed.processedTo) };
-        // The session began in a piece rotated away since: resume there.
-        return { ...base, resumeAt, resumeFile: piece.file };
-      }
+    const at = pending !== undefined && pending >= this.read.end - HOLD_BACK_BYTES ? this.read.resumePoint(pending, processed.file) : null;
+    if (at !== null) {
+      // In a piece rotated away since (resumeFile), the session's first line; else not past what was processed.
+      return at.resumeFile ? { ...base, ...at } : { ...base, resumeAt: Math.min(at.resumeAt, processed.processedTo) };
     }
     return { ...base, resumeAt: processed.processedTo };
   }
@@ -209,49 +178,32 @@ export class TailReader {
     let checkpoint: InputCheckpoint = { ...base, resumeAt: offset };
     const pending = this.parser?.pendingSince?.();
     if (pending !== undefined && pending < lineStart && pending >= lineStart - HOLD_BACK_BYTES) {
-      const piece = this.pieceAt(pending);
-      if (piece !== null) {
-        const resumeAt = piece.start + (pending - piece.base);
-        checkpoint = sameFile(piece.file, file) ? { ...base, resumeAt } : { ...base, resumeAt, resumeFile: piece.file };
-      }
+      const at = this.read.resumePoint(pending, file);
+      if (at !== null) checkpoint = { ...base, ...at };
     }
     this.heldLogin = { time: event.time, month: event.month, checkpoint };
   }
 
-  private pieceAt(position: number): ReadPiece | null {
-    for (let i = this.read.length - 1; i >= 0; i--) if (this.read[i].base <= position) return this.read[i];
-    return null;
-  }
-
   private async skipToEnd(): Promise<void> {
-    let opened: OpenedHead;
-    try {
-      opened = await readHead(this.path);
-    } catch {
-      return; // not there yet: the first run that finds it starts at its end then
-    }
-    const live: PlannedPiece = { path: this.path, opened, start: 0, live: true };
-    // The end of the last complete line: a line being written is read in full next time.
-    const end = await lastLineEnd(live);
+    const live = await liveEnd(this.path);
+    if (live === null) return; // not there yet: the first run that finds it starts at its end then
     // The checkpoint names the format, and a later run starts mid-file: judge it now, from the head.
-    if (this.format === null && end > 0) this.format = detectFormatOfChunk(live.path, opened.head);
+    if (this.format === null && live.end > 0) this.format = detectFormatOfChunk(this.path, live.opened.head);
     // Set even for an empty log, so that what is appended later counts (--from-end acts once).
-    this.cursor = { file: identityOf(opened), offset: end, processedTo: end };
+    this.cursor = { file: identityOf(live.opened), offset: live.end, processedTo: live.end };
   }
 
   private async *readPiece(piece: PlannedPiece, stopping: () => boolean): AsyncGenerator<LoginEvent[], 'read' | 'moved'> {
     const file = identityOf(piece.opened);
     const record: ReadPiece = { file, base: this.nextBase, start: piece.start, consumed: 0 };
     let splitter: LineSplitter | null = null;
-    // Only this very file, not another one that reuses the inode: its first bytes must agree.
-    const replayUntil = this.replay.find((r) => sameInode(r.file, file) && fingerprintMatches(piece.opened, r.file))?.until ?? 0;
     const status = { moved: false };
     const progress = this.options.progress;
     for await (const chunk of readFrom(piece, status, progress && ((bytes) => progress.addRead(bytes)))) {
       // A log's first line still being written: the format is judged once it is complete.
       if (this.format === null && piece.live && chunk.indexOf(0x0a) < 0) return 'read';
       this.stats.bytes += chunk.length;
-      if (splitter === null) splitter = this.splitterFor(piece, file, chunk, record, replayUntil);
+      if (splitter === null) splitter = this.splitterFor(piece, file, chunk, record);
       splitter.push(chunk);
       this.advance(record, file, piece.start, splitter.consumedBytes);
       yield this.takeBatch();
@@ -270,28 +222,78 @@ export class TailReader {
     return 'read';
   }
 
-  private splitterFor(piece: PlannedPiece, file: FileIdentity, first: Buffer, record: ReadPiece, replayUntil: number): LineSplitter {
+  /**
+   * `readPiece` from the lines workers kept (`--jobs`), to the same effect: the parser set up at the
+   * piece's first bytes, each kept line parsed at its own offset, the cursor moved part by part
+   * (workers already gave a rotated piece's last line).
+   */
+  private async *readPieceBatches(piece: PlannedPiece, batches: PieceBatches, index: number, stopping: () => boolean): AsyncGenerator<LoginEvent[], 'read' | 'moved'> {
+    const file = identityOf(piece.opened);
+    const record: ReadPiece = { file, base: this.nextBase, start: piece.start, consumed: 0 };
+    const at = { consumedBytes: 0 }; // what the parser's context reads as the splitter's count
+    let lines = 0; // of the piece, in the batches before this one (line numbers)
+    let ready = false;
+    // As on this thread: set up at the piece's first bytes (for gzip, its first decompressed line).
+    const setUp = (lines: number) => {
+      if (!ready && (lines > 0 || (!piece.opened.gzip && piece.opened.size > piece.start))) ready = this.setUpPiece(piece, file, record, () => at) !== null;
+    };
+    const status = { moved: false };
+    for await (const kept of batches.of(index, status)) {
+      setUp(kept.lines);
+      // In parts of about a chunk, as on this thread: commits (--commit-lines) and stops come as often.
+      for (let from = 0, last = false; !last; ) {
+        const to = nextPart(kept, from, piece.start + at.consumedBytes);
+        last = to === kept.ends.length;
+        const consumed = (last ? kept.end : kept.starts[to]) - piece.start;
+        this.stats.bytes += consumed - at.consumedBytes;
+        if (!piece.opened.gzip) this.options.progress?.addRead(consumed - at.consumedBytes);
+        if (ready) {
+          replayKept(this.parser!, kept, lines, (i) => (at.consumedBytes = kept.starts[i] - piece.start), from, to);
+          at.consumedBytes = consumed;
+          this.advance(record, file, piece.start, consumed);
+        }
+        yield this.takeBatch();
+        if (stopping()) return 'read';
+        from = to;
+      }
+      lines += kept.lines;
+    }
+    if (status.moved) return 'moved';
+    if (piece.opened.gzip) this.options.progress?.addRead(piece.opened.size);
+    else this.stats.bytes += Math.max(0, piece.opened.size - piece.start - at.consumedBytes); // a line still being written
+    setUp(0); // the cursor moves to a live file holding only a line being written, and past an empty rotated rest
+    if (ready || (this.cursor !== null && !piece.live)) this.advance(record, file, piece.start, at.consumedBytes);
+    return 'read';
+  }
+
+  private splitterFor(piece: PlannedPiece, file: FileIdentity, first: Buffer, record: ReadPiece): LineSplitter {
     if (this.format === null) this.format = detectFormatOfChunk(piece.path, first);
+    const splitter: LineSplitter = new LineSplitter(this.setUpPiece(piece, file, record, () => splitter));
+    return splitter;
+  }
+
+  /** The parser at a piece's first bytes; `splitter` says how far into the piece it is. */
+  private setUpPiece(piece: PlannedPiece, file: FileIdentity, record: ReadPiece, splitter: () => Consumed | null): LineParser {
+    // Only this very file, not another one that reuses the inode: its first bytes must agree.
+    const replayUntil = this.replay.find((r) => sameInode(r.file, file) && fingerprintMatches(piece.opened, r.file))?.until ?? 0;
     if (this.parser === null) {
-      this.parser = this.format.createParser(this.contextFor(piece.path, record, () => splitter, replayUntil), {
+      this.parser = this.format!.createParser(this.contextFor(piece.path, record, splitter, replayUntil), {
         ...this.options.time,
         referenceMs: piece.opened.mtimeMs,
       });
     } else {
       if (this.lastFile === null || !sameInode(this.lastFile, file)) this.parser.nextFile(piece.opened.mtimeMs);
-      this.context = { label: piece.path, record, splitter: () => splitter, replayUntil };
+      this.context = { label: piece.path, record, splitter, replayUntil };
     }
     this.lastFile = file;
-    const splitter = new LineSplitter(this.parser);
-    this.read.push(record);
-    this.pruneRead();
-    return splitter;
+    this.read.add(record);
+    return this.parser;
   }
 
   /** What the parser's context reads: swapped per piece, since the parser outlives pieces. */
-  private context: { label: string; record: ReadPiece; splitter: () => LineSplitter | null; replayUntil: number } | null = null;
+  private context: { label: string; record: ReadPiece; splitter: () => Consumed | null; replayUntil: number } | null = null;
 
-  private contextFor(label: string, record: ReadPiece, splitter: () => LineSplitter | null, replayUntil: number): ParserContext {
+  private contextFor(label: string, record: ReadPiece, splitter: () => Consumed | null, replayUntil: number): ParserContext {
     this.context = { label, record, splitter, replayUntil };
     const reader = this;
     return {
@@ -344,16 +346,4 @@ export class TailReader {
     if (batch.length > 0) this.options.progress?.addLogins(batch.length);
     return batch;
   }
-
-  /** Forgets pieces too old to hold back for (bounded memory in a long follow). */
-  private pruneRead(): void {
-    const now = this.nextBase;
-    while (this.read.length > 1 && this.read[1].base < now - HOLD_BACK_BYTES) this.read.shift();
-  }
-}
-
-/** Same file; fingerprints taken while it was shorter cover fewer bytes, so only equal lengths compare. */
-function sameFile(a: FileIdentity, b: FileIdentity): boolean {
-  if (!sameInode(a, b) || a.gzip !== b.gzip) return false;
-  return a.fingerprintBytes !== b.fingerprintBytes || a.fingerprint === b.fingerprint;
 }
