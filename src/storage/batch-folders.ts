@@ -1,0 +1,96 @@
+/**
+ * The folders of one batch: each write's folder, found once and shared by the writes that go
+ * there, and which files are new (one listing per folder that receives many of them, instead of
+ * an lstat of each file and of its `file~`). journal.ts checks and applies a batch through it.
+ *
+ * A backfill writes tens of thousands of files into a few folders: a path split, a string key
+ * and a Map lookup per file and per step cost as much as the writes themselves on tmpfs, so the
+ * folder of a write is recognised by comparing its path with the previous write's folder.
+ */
+import fs from 'node:fs';
+import { TMP_SUFFIX } from './atomic-write.js';
+import { errnoOf } from './fs-util.js';
+import type { BatchWrite } from './journal-format.js';
+import { FolderOwners } from './ownership.js';
+
+/** The folder of an absolute, resolved path. */
+export function dirOf(file: string): string {
+  return file.slice(0, file.lastIndexOf('/')) || '/';
+}
+
+/** Whether `file` is directly in `dir` (both absolute and resolved). */
+function isDirectlyIn(file: string, dir: string): boolean {
+  return file.length > dir.length + 1 && file.charCodeAt(dir.length) === 47 && file.startsWith(dir) && file.indexOf('/', dir.length + 1) < 0;
+}
+
+/** A folder that receives at least this many files of a batch is listed once instead of lstat'ing each file. */
+const LIST_FOLDER_FROM = 256;
+
+/** One folder of a batch, and what the batch learns about it while it is checked and applied. */
+export class BatchFolder {
+  writes = 0;
+  /** Names of its entries (and, for each `x~`, `x`): null when not listed. */
+  private taken: Set<string> | null | undefined;
+  /** Names `x` whose `x~` is in the listing. */
+  private temps = new Set<string>();
+  /** Checked (preflight), created if missing (apply), its entries changed (apply). */
+  checked = false;
+  ensured = false;
+  touched = false;
+  readonly owners: FolderOwners;
+
+  constructor(readonly dir: string) {
+    this.owners = new FolderOwners(dir);
+  }
+
+  private listing(): Set<string> | null {
+    if (this.taken !== undefined) return this.taken;
+    if (this.writes < LIST_FOLDER_FROM) return (this.taken = null);
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch (err) {
+      return (this.taken = errnoOf(err) === 'ENOENT' ? new Set() : null); // anything odd: check file by file
+    }
+    const taken = new Set(names);
+    for (const n of names) {
+      if (!n.endsWith(TMP_SUFFIX)) continue;
+      const target = n.slice(0, -TMP_SUFFIX.length);
+      taken.add(target);
+      this.temps.add(target);
+    }
+    return (this.taken = taken);
+  }
+
+  /** Neither `file` (in this folder) nor its `file~` exists, as the listing shows. */
+  isNew(file: string): boolean {
+    const taken = this.listing();
+    return taken !== null && !taken.has(file.slice(file.lastIndexOf('/') + 1));
+  }
+
+  /** The listing shows no `file~` (so preflight need not look for one). */
+  tempAbsent(file: string): boolean {
+    return this.listing() !== null && !this.temps.has(file.slice(file.lastIndexOf('/') + 1));
+  }
+}
+
+/** The folder of each write of a batch (`of[i]` for `writes[i]`), one object per folder. */
+export class BatchFolders {
+  readonly of: BatchFolder[];
+
+  constructor(writes: readonly BatchWrite[]) {
+    const byDir = new Map<string, BatchFolder>();
+    this.of = new Array<BatchFolder>(writes.length);
+    let prev: BatchFolder | undefined;
+    for (let i = 0; i < writes.length; i++) {
+      const file = writes[i]!.path;
+      if (prev === undefined || !isDirectlyIn(file, prev.dir)) {
+        const dir = dirOf(file);
+        prev = byDir.get(dir);
+        if (prev === undefined) byDir.set(dir, (prev = new BatchFolder(dir)));
+      }
+      prev.writes++;
+      this.of[i] = prev;
+    }
+  }
+}
