@@ -37,6 +37,8 @@ export class BatchFolder {
   checked = false;
   ensured = false;
   touched = false;
+  /** Whether its files are flushed (flushesReachDisk), asked once it exists. */
+  flushes: boolean | undefined;
   readonly owners: FolderOwners;
 
   constructor(readonly dir: string) {

@@ -33,10 +33,13 @@
  * written, whole batch): 1,000 files 40 ms one after the other, 25-35 ms concurrently; 10,000
  * files 1.5-1.6 s against 0.33-0.35 s; `sync -f` took 6-50 ms, but also pays for everything else
  * that is dirty. bench/store-phases.ts compares a whole commit with plain writes, with and without
- * an fdatasync of each file.
+ * an fdatasync of each file. Files and folders on tmpfs or ramfs are not flushed: there fsync and
+ * fdatasync return without doing anything (the kernel's noop_fsync), yet cost a call per file, and
+ * timing them on a busy machine could even hand them to the flush worker (one statfs per folder
+ * tells; the journal, one file per batch, is flushed wherever it is).
  *
  * Syscalls per file (strace -c -f): a new file in a folder the batch lists (batch-folders.ts)
- * costs open, write, rename, fdatasync, close (plain writeFileSync + renameSync: open, write,
+ * costs open, write, rename, fdatasync (not on tmpfs), close (plain writeFileSync + renameSync: open, write,
  * close, rename); one fstat per folder learns what a created file gets (ownership.ts); an existing
  * file adds the lstat of preflight (owner, mode, not a symlink), and that of its `file~` unless
  * the folder's listing shows there is none. Root writing the server's files adds an fchown each.
@@ -52,7 +55,7 @@ import { StoreIoError } from '../errors.js';
 import { checkReplaceable, fsyncDir, removeFileNoFollow, replaceChecked, TMP_SUFFIX } from './atomic-write.js';
 import { crashPoint } from '../crash-points.js';
 import { fdatasyncAll } from './flush-pool.js';
-import { errnoOf, ioError, lstatOrUndefined, symlinkRefusal, writeAll } from './fs-util.js';
+import { errnoOf, flushesReachDisk, ioError, lstatOrUndefined, symlinkRefusal, writeAll } from './fs-util.js';
 import { decodeJournal, encodeJournal, type BatchWrite } from './journal-format.js';
 import { BatchFolders } from './batch-folders.js';
 import type { OwnerCache } from './ownership.js';
@@ -166,9 +169,13 @@ export interface Applied {
 class OpenFiles {
   private fds: number[] = [];
   private paths: string[] = [];
-  constructor(private readonly durability: Durability) {}
 
-  add(fd: number, file: string): void {
+  /** `flush`: false for a file not to be flushed ('none', or a file system whose flushes do nothing): closed at once. */
+  add(fd: number, file: string, flush: boolean): void {
+    if (!flush) {
+      fs.closeSync(fd);
+      return;
+    }
     this.fds.push(fd);
     this.paths.push(file);
     if (this.fds.length >= SYNC_WINDOW) this.flush();
@@ -180,7 +187,7 @@ class OpenFiles {
     this.paths = [];
     let errors: Array<string | null> = [];
     try {
-      if (this.durability === 'fsync') errors = fdatasyncAll(fds);
+      errors = fdatasyncAll(fds);
     } finally {
       for (const fd of fds) fs.closeSync(fd);
     }
@@ -207,7 +214,7 @@ export function applyWrites(dataDir: string, writes: readonly BatchWrite[], opts
   const durability = opts.durability ?? 'fsync';
   const ownerCache: OwnerCache = new Map();
   const applied: Applied = { written: 0, deleted: 0, touchedDirs: new Set() };
-  const open = new OpenFiles(durability);
+  const open = new OpenFiles();
   try {
     for (let i = 0; i < writes.length; i++) {
       const w = writes[i]!;
@@ -226,8 +233,9 @@ export function applyWrites(dataDir: string, writes: readonly BatchWrite[], opts
       if (!folder.ensured) {
         for (const created of ensureDirsNoFollow(folder.dir, baseFor(w.path, dataDir), ownerCache)) applied.touchedDirs.add(path.dirname(created));
         folder.ensured = true;
+        folder.flushes = durability === 'fsync' && flushesReachDisk(folder.dir);
       }
-      open.add(replaceChecked(w.path, w.content, checked[i], folder.owners), w.path);
+      open.add(replaceChecked(w.path, w.content, checked[i], folder.owners), w.path, folder.flushes!);
       applied.written++;
       crashPoint('file-applied');
     }
@@ -241,7 +249,7 @@ export function applyWrites(dataDir: string, writes: readonly BatchWrite[], opts
 }
 
 function syncDirs(dirs: Iterable<string>): void {
-  for (const d of dirs) fsyncDir(d);
+  for (const d of dirs) if (flushesReachDisk(d)) fsyncDir(d);
 }
 
 /** (c) Removes the journal (and, unless 'none', makes the removal durable). */
