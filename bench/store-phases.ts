@@ -8,7 +8,8 @@
  * shared, and its speed drifts within minutes; CPU time (user + system) is printed too, and the ratio
  * of each round (its runs are next to each other in time). `--no-sync`: the commit flushes nothing (on tmpfs a
  * flush is free anyway). `--existing`: the files exist before each round (a cron commit replaces
- * them) instead of being new (a backfill).
+ * them) instead of being new (a backfill); `--among N`: the folder holds N files, of which the batch
+ * rewrites `files` (a cron run changes 1,000 of 100,000 users).
  */
 import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,12 +17,18 @@ import { applyWrites, preflight, removeJournal, writeJournal, type BatchWrite } 
 import { serializeUserRecord } from '../src/storage/records.js';
 
 const flags = new Set(process.argv.slice(2).filter((a) => a.startsWith('--')));
-const roundsAt = process.argv.indexOf('--rounds');
-const rounds = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 3;
-const args = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--rounds');
+const valueOf = (flag: string) => {
+  const at = process.argv.indexOf(flag);
+  return at > 0 ? Number(process.argv[at + 1]) : undefined;
+};
+const rounds = valueOf('--rounds') ?? 3;
+const args = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--rounds' && all[i - 1] !== '--among');
 const durability = flags.has('--no-sync') ? 'none' : 'fsync';
 const existing = flags.has('--existing');
 const files = Number(args[0] ?? 42_000);
+/** With --existing: how many files the folder holds (the batch rewrites every `among / files`-th). */
+const among = Math.max(valueOf('--among') ?? files, files);
+const stride = Math.floor(among / files);
 const parent = args[1] ?? 'bench/.cache';
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 /** CPU time (user + system) of this process since `c0`, in ms: what the commit itself costs on a shared machine. */
@@ -37,7 +44,7 @@ function folder(prefix: string): { root: string; dir: string } {
   const root = mkdtempSync(join(parent, prefix));
   const dir = join(root, 'example%2eorg', 'monthly%2dvisitors');
   mkdirSync(dir, { recursive: true });
-  if (existing) for (let i = 0; i < files; i++) writeFileSync(join(dir, `user${i}.dat`), serializeUserRecord({ lastRecorded: '2026-08' }));
+  if (existing) for (let i = 0; i < among; i++) writeFileSync(join(dir, `user${i}.dat`), serializeUserRecord({ lastRecorded: '2026-08' }));
   return { root, dir };
 }
 
@@ -47,7 +54,7 @@ function plain(sync: boolean): Timed {
     const c = process.cpuUsage();
     const t = process.hrtime.bigint();
     for (let i = 0; i < files; i++) {
-      const f = join(dir, `user${i}.dat`);
+      const f = join(dir, `user${i * stride}.dat`);
       if (!sync) {
         writeFileSync(`${f}~`, content);
       } else {
@@ -77,7 +84,7 @@ interface Timed {
 function commit(phase: Record<string, number[]>): Timed {
   const { root: dataDir, dir } = folder('phases-store-');
   try {
-    const writes: BatchWrite[] = Array.from({ length: files }, (_, i) => ({ path: join(dir, `user${i}.dat`), content }));
+    const writes: BatchWrite[] = Array.from({ length: files }, (_, i) => ({ path: join(dir, `user${i * stride}.dat`), content }));
     let cpu = 0;
     const step = (name: string, f: () => void) => {
       const c = process.cpuUsage();
@@ -114,7 +121,7 @@ const summary = (xs: Timed[], ref: Timed[]) => {
 };
 const p = summary(times.plain, times.plain);
 const s = summary(times.store, times.plain);
-let line = `${files} ${existing ? 'existing' : 'new'} files, medians of ${rounds}: plain writeFileSync+renameSync ${p.wall.toFixed(0)} ms (CPU ${p.cpu.toFixed(0)} ms); store commit ${s.wall.toFixed(0)} ms (CPU ${s.cpu.toFixed(0)} ms): ${s.ratio}`;
+let line = `${files} ${existing ? `existing files${among > files ? ` (among ${among})` : ''}` : 'new files'}, medians of ${rounds}: plain writeFileSync+renameSync ${p.wall.toFixed(0)} ms (CPU ${p.cpu.toFixed(0)} ms); store commit ${s.wall.toFixed(0)} ms (CPU ${s.cpu.toFixed(0)} ms): ${s.ratio}`;
 if (durability === 'fsync') {
   const ps = summary(times.plainSync, times.plainSync);
   const sv = summary(times.store, times.plainSync);

@@ -23,8 +23,16 @@ function isDirectlyIn(file: string, dir: string): boolean {
   return file.length > dir.length + 1 && file.charCodeAt(dir.length) === 47 && file.startsWith(dir) && file.indexOf('/', dir.length + 1) < 0;
 }
 
-/** A folder that receives at least this many files of a batch is listed once instead of lstat'ing each file. */
+/** A folder that receives at least this many files of a batch is listed once instead of lstat'ing each file... */
 const LIST_FOLDER_FROM = 256;
+/**
+ * ...unless it holds many more entries than that: a cron run that changes 1,000 of 100,000 user
+ * files spent 180 ms listing the folder to spare 2 ms of lstat calls. Its entries are estimated
+ * from its size (tmpfs counts 20 bytes an entry; ext4, XFS and btrfs more, so the estimate errs
+ * towards checking file by file, which is always correct).
+ */
+const BYTES_PER_ENTRY = 20;
+const LIST_UP_TO_ENTRIES_PER_WRITE = 4;
 
 /** One folder of a batch, and what the batch learns about it while it is checked and applied. */
 export class BatchFolder {
@@ -50,6 +58,7 @@ export class BatchFolder {
     if (this.writes < LIST_FOLDER_FROM) return (this.taken = null);
     let names: string[];
     try {
+      if (fs.statSync(this.dir).size / BYTES_PER_ENTRY > LIST_UP_TO_ENTRIES_PER_WRITE * this.writes) return (this.taken = null);
       names = fs.readdirSync(this.dir);
     } catch (err) {
       return (this.taken = errnoOf(err) === 'ENOENT' ? new Set() : null); // anything odd: check file by file
