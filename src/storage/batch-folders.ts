@@ -73,15 +73,16 @@ export class BatchFolder {
     return (this.taken = taken);
   }
 
-  /** Neither `file` (in this folder) nor its `file~` exists, as the listing shows. */
-  isNew(file: string): boolean {
+  /**
+   * What the listing shows of `file` (in this folder): 'new' (neither it nor its `file~` exists),
+   * 'no-temp' (it exists, its `file~` does not), or 'unknown' (not listed, or a `file~` is there).
+   */
+  find(file: string): 'new' | 'no-temp' | 'unknown' {
     const taken = this.listing();
-    return taken !== null && !taken.has(file.slice(file.lastIndexOf('/') + 1));
-  }
-
-  /** The listing shows no `file~` (so preflight need not look for one). */
-  tempAbsent(file: string): boolean {
-    return this.listing() !== null && !this.temps.has(file.slice(file.lastIndexOf('/') + 1));
+    if (taken === null) return 'unknown';
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    if (!taken.has(name)) return 'new';
+    return this.temps.has(name) ? 'unknown' : 'no-temp';
   }
 }
 

@@ -126,7 +126,8 @@ export function preflight(dataDir: string, writes: readonly BatchWrite[], folder
       folder.checked = true;
       checkDirsNoFollow(folder.dir, baseFor(file, dataDir));
     }
-    checked[i] = folder.isNew(file) ? undefined : checkReplaceable(file, { tempAbsent: folder.tempAbsent(file) });
+    const found = folder.find(file);
+    checked[i] = found === 'new' ? undefined : checkReplaceable(file, { tempAbsent: found === 'no-temp' });
   }
   return checked;
 }
