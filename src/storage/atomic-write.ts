@@ -29,11 +29,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StoreIoError } from '../errors.js';
 import { errnoOf, ioError, lstatOrUndefined, symlinkRefusal, writeAll } from './fs-util.js';
-import { NEW_FILE_MODE, canChownTo, createdOwnerAndMode, dirOwner, setOwnerAndMode, type CreatedCache, type OwnerCache } from './ownership.js';
+import { FolderOwners, NEW_FILE_MODE, canChownTo, setOwnerAndMode } from './ownership.js';
 import { crashPoint } from '../crash-points.js';
 
 export { errnoOf, ioError, lstatOrUndefined } from './fs-util.js';
-export { NEW_DIR_MODE, NEW_FILE_MODE, type CreatedCache } from './ownership.js';
+export { NEW_DIR_MODE, NEW_FILE_MODE } from './ownership.js';
 export { checkDirsNoFollow, ensureDirsNoFollow, isInside } from './safe-paths.js';
 
 export const TMP_SUFFIX = '~';
@@ -66,53 +66,57 @@ export function checkReplaceable(file: string, opts: { tempAbsent?: boolean } = 
 export interface AtomicWriteOptions {
   /** fsync the new file before the rename and its folder after it (default false). */
   fsync?: boolean;
-  /** Cache of folder owners, shared across the files of one batch. */
-  ownerCache?: OwnerCache;
-  /** What new files get in each folder, shared across the files of one batch (saves an fstat each). */
-  createdCache?: CreatedCache;
-  /** The caller has just seen that neither the file nor `file~` exists (skips two lstat calls). */
-  isNew?: boolean;
-  /** The caller has just lstat'ed the file (a regular file) and seen no `file~` (skips both lstat calls). */
-  known?: fs.Stats;
-  /**
-   * Leave the new file open and return its descriptor: the caller makes it durable (fdatasync)
-   * and closes it, after the rename, together with the other files of its batch.
-   */
-  keepOpen?: boolean;
-  /** The file's folder, when the caller has it at hand. */
-  dir?: string;
 }
 
 /**
  * Replaces (or creates) `file` with `content`: `file~` is written, given the owner, group and mode
- * (see the module comment) and renamed over `file`. The folder must exist. Returns the new file's
- * descriptor with `keepOpen`, else undefined.
+ * (see the module comment) and renamed over `file`. The folder must exist.
  * @throws StoreIoError naming the path, for symlinks and every failed call; `file~` is removed.
  */
-export function writeFileAtomic(file: string, content: Uint8Array, opts: AtomicWriteOptions = {}): number | undefined {
-  const checked = opts.isNew === true || opts.known !== undefined;
-  const st = checked ? opts.known : lstatOrUndefined(file);
-  if (st !== undefined && !checked) {
+export function writeFileAtomic(file: string, content: Uint8Array, opts: AtomicWriteOptions = {}): void {
+  const st = lstatOrUndefined(file);
+  if (st !== undefined) {
     if (st.isSymbolicLink()) throw symlinkRefusal(file);
     if (!st.isFile()) throw new StoreIoError(`${file}: is not a regular file`);
   }
+  removeStaleTemp(file + TMP_SUFFIX);
+  const dir = path.dirname(file);
+  const fd = writeAndRename(file, content, st, new FolderOwners(dir), false, opts.fsync === true);
+  closeChecked(fd, file);
+  if (opts.fsync) fsyncDir(dir);
+}
+
+/**
+ * `writeFileAtomic` for a batch that checked its targets moments ago (journal.ts): `known` is the
+ * lstat of `file` (a regular file whose owner can be kept) or undefined when neither it nor
+ * `file~` exists; `owners` is shared by the batch's files in that folder. Returns the new file's
+ * descriptor, still open: the caller makes it durable (fdatasync) and closes it, after the
+ * rename, together with the other files of its batch.
+ */
+export function replaceChecked(file: string, content: Uint8Array, known: fs.Stats | undefined, owners: FolderOwners): number {
+  return writeAndRename(file, content, known, owners, true, false);
+}
+
+/**
+ * Writes `file~`, gives it the owner and mode `file` has (`st`) or a new file gets, renames it
+ * over `file`, and returns its open descriptor. Per file, on the common path (the folder's first
+ * file told what a created file gets, and that is what is wanted): open, write, rename.
+ * `checked`: the caller looked for a stale `file~` moments ago (see openTemp).
+ */
+function writeAndRename(file: string, content: Uint8Array, st: fs.Stats | undefined, owners: FolderOwners, checked: boolean, fsync: boolean): number {
   const tmp = file + TMP_SUFFIX;
-  if (!checked) removeStaleTemp(tmp);
-  const dir = opts.dir ?? path.dirname(file);
-  const want = st !== undefined ? { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, strict: true } : { ...dirOwner(dir, opts.ownerCache), mode: NEW_FILE_MODE, strict: false };
-  const fd = openTemp(tmp, want.mode & 0o777, checked);
+  const mode = st === undefined ? NEW_FILE_MODE : st.mode & 0o7777;
+  const fd = openTemp(tmp, mode & 0o777, checked);
   let step = 'write it';
   try {
     writeAll(fd, content);
     step = 'set its owner and mode';
-    setOwnerAndMode(fd, tmp, want.uid, want.gid, want.mode, want.strict, createdOwnerAndMode(fd, dir, want.mode & 0o777, opts.createdCache));
-    if (opts.fsync) {
+    const got = owners.created(fd, mode & 0o777);
+    const want = st ?? owners.folderOwner();
+    if (got.uid !== want.uid || got.gid !== want.gid || got.mode !== mode) setOwnerAndMode(fd, tmp, want.uid, want.gid, mode, st !== undefined, got);
+    if (fsync) {
       step = 'flush it to disk';
       fs.fsyncSync(fd);
-    }
-    if (!opts.keepOpen) {
-      step = 'close it';
-      fs.closeSync(fd);
     }
   } catch (err) {
     closeQuietly(fd);
@@ -123,12 +127,19 @@ export function writeFileAtomic(file: string, content: Uint8Array, opts: AtomicW
   try {
     fs.renameSync(tmp, file);
   } catch (err) {
-    if (opts.keepOpen) closeQuietly(fd);
+    closeQuietly(fd);
     removeQuietly(tmp);
     throw ioError(file, `rename ${path.basename(tmp)} over it`, err);
   }
-  if (opts.fsync) fsyncDir(dir);
-  return opts.keepOpen ? fd : undefined;
+  return fd;
+}
+
+function closeChecked(fd: number, file: string): void {
+  try {
+    fs.closeSync(fd);
+  } catch (err) {
+    throw ioError(file, 'close it', err);
+  }
 }
 
 /** Removes a stale scratch file (Prosody or we were interrupted); it is never read. */

@@ -109,3 +109,19 @@ export function writeAll(fd: number, content: Uint8Array): void {
   let off = 0;
   while (off < content.length) off += fs.writeSync(fd, content, off, content.length - off);
 }
+
+/** statfs types of file systems that live in memory only: tmpfs, ramfs. */
+const IN_MEMORY_FS = new Set([0x01021994, 0x858458f6]);
+
+/**
+ * Whether flushing files of `dir` to disk does anything: false on tmpfs and ramfs, whose fsync and
+ * fdatasync return at once without doing anything (the kernel's noop_fsync), so a commit need not
+ * make one call per file there. True when it cannot be told.
+ */
+export function flushesReachDisk(dir: string): boolean {
+  try {
+    return !IN_MEMORY_FS.has(fs.statfsSync(dir).type);
+  } catch {
+    return true;
+  }
+}

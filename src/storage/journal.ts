@@ -33,13 +33,18 @@
  * written, whole batch): 1,000 files 40 ms one after the other, 25-35 ms concurrently; 10,000
  * files 1.5-1.6 s against 0.33-0.35 s; `sync -f` took 6-50 ms, but also pays for everything else
  * that is dirty. bench/store-phases.ts compares a whole commit with plain writes, with and without
- * an fdatasync of each file.
+ * an fdatasync of each file. Files and folders on tmpfs or ramfs are not flushed: there fsync and
+ * fdatasync return without doing anything (the kernel's noop_fsync), yet cost a call per file, and
+ * timing them on a busy machine could even hand them to the flush worker (one statfs per folder
+ * tells; the journal, one file per batch, is flushed wherever it is).
  *
- * Syscalls per file (strace -c -f): a new file in a folder the batch lists (NewFiles) costs
- * open, write, rename, fdatasync, close (plain writeFileSync + renameSync: open, write, close,
- * rename); one fstat per folder learns what a created file gets (ownership.ts); an existing file
- * adds the lstat of preflight (owner, mode, not a symlink), and that of its `file~` unless the
- * folder's listing shows there is none. Root writing the server's files adds an fchown each.
+ * Syscalls per file (strace -c -f): a new file in a folder the batch lists (batch-folders.ts)
+ * costs open, write, rename, fdatasync (not on tmpfs), close (plain writeFileSync + renameSync: open, write,
+ * close, rename); one fstat per folder learns what a created file gets (ownership.ts); an existing
+ * file adds the lstat of preflight (owner, mode, not a symlink), and that of its `file~` unless
+ * the folder's listing shows there is none. Root writing the server's files adds an fchown each.
+ * The per-file JavaScript is kept as small as those calls (batch-folders.ts): on tmpfs it was a
+ * third of a backfill's store writes.
  *
  * Crash points (crash-points.ts) mark each step: journal-written, journal-synced, temp-written,
  * file-applied, files-synced, journal-removed.
@@ -47,17 +52,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreIoError } from '../errors.js';
-import { checkReplaceable, fsyncDir, removeFileNoFollow, TMP_SUFFIX, writeFileAtomic } from './atomic-write.js';
+import { checkReplaceable, fsyncDir, removeFileNoFollow, replaceChecked, TMP_SUFFIX } from './atomic-write.js';
 import { crashPoint } from '../crash-points.js';
 import { fdatasyncAll } from './flush-pool.js';
-import { errnoOf, ioError, lstatOrUndefined, symlinkRefusal, writeAll } from './fs-util.js';
+import { errnoOf, flushesReachDisk, ioError, lstatOrUndefined, symlinkRefusal, writeAll } from './fs-util.js';
 import { decodeJournal, encodeJournal, type BatchWrite } from './journal-format.js';
-import { dirOf, NewFiles } from './batch-new-files.js';
-import type { CreatedCache, OwnerCache } from './ownership.js';
+import { BatchFolders } from './batch-folders.js';
+import type { OwnerCache } from './ownership.js';
 import { checkDirsNoFollow, ensureDirsNoFollow, isInside } from './safe-paths.js';
 
 export { decodeJournal, encodeJournal, type BatchWrite } from './journal-format.js';
-export { NewFiles } from './batch-new-files.js';
+export { BatchFolders } from './batch-folders.js';
 
 export const JOURNAL_FILE = 'monthly-visitors.journal';
 
@@ -82,16 +87,23 @@ export function journalPath(dataDir: string): string {
   return path.join(dataDir, JOURNAL_FILE);
 }
 
+/** An absolute path with no `//`, `/./`, `/../` or trailing `/`: what path.resolve would return unchanged. */
+const NOT_RESOLVED = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
+
+function resolved(p: string): string {
+  return p.charCodeAt(0) === 47 && !NOT_RESOLVED.test(p) ? p : path.resolve(p);
+}
+
 function normalise(writes: readonly BatchWrite[]): BatchWrite[] {
   const seen = new Map<string, number>();
   const out: BatchWrite[] = [];
   for (const w of writes) {
-    const p = path.resolve(w.path);
+    const p = resolved(w.path);
     const at = seen.get(p);
     if (at !== undefined) out[at] = { path: p, content: w.content }; // the last write of a path wins
     else {
       seen.set(p, out.length);
-      out.push({ path: p, content: w.content });
+      out.push(p === w.path ? w : { path: p, content: w.content });
     }
   }
   return out;
@@ -101,20 +113,21 @@ function baseFor(file: string, dataDir: string): string {
   return isInside(file, dataDir) ? dataDir : path.dirname(file);
 }
 
-/** What preflight found: the targets that exist (their lstat), the others known not to. */
-export type Checked = Map<string, fs.Stats | undefined>;
+/** What preflight found, per write: the target's lstat, or undefined when it and its `file~` do not exist. */
+export type Checked = Array<fs.Stats | undefined>;
 
 /** (0) Checks every target so that applying cannot fail for a reason known beforehand. */
-export function preflight(dataDir: string, writes: readonly BatchWrite[], newFiles = new NewFiles(writes)): Checked {
-  const checkedDirs = new Set<string>();
-  const checked: Checked = new Map();
-  for (const w of writes) {
-    const dir = dirOf(w.path);
-    if (!checkedDirs.has(dir)) {
-      checkedDirs.add(dir);
-      checkDirsNoFollow(dir, baseFor(w.path, dataDir));
+export function preflight(dataDir: string, writes: readonly BatchWrite[], folders = new BatchFolders(writes)): Checked {
+  const checked: Checked = new Array(writes.length);
+  for (let i = 0; i < writes.length; i++) {
+    const file = writes[i]!.path;
+    const folder = folders.of[i]!;
+    if (!folder.checked) {
+      folder.checked = true;
+      checkDirsNoFollow(folder.dir, baseFor(file, dataDir));
     }
-    checked.set(w.path, newFiles.isNew(w.path) ? undefined : checkReplaceable(w.path, { tempAbsent: newFiles.tempAbsent(w.path) }));
+    const found = folder.find(file);
+    checked[i] = found === 'new' ? undefined : checkReplaceable(file, { tempAbsent: found === 'no-temp' });
   }
   return checked;
 }
@@ -155,50 +168,62 @@ export interface Applied {
 
 /** Files written and still open, made durable (fdatasync) and closed a window at a time. */
 class OpenFiles {
-  private fds: Array<{ fd: number; path: string }> = [];
-  constructor(private readonly durability: Durability) {}
+  private fds: number[] = [];
+  private paths: string[] = [];
 
-  add(fd: number, file: string): void {
-    this.fds.push({ fd, path: file });
+  /** `flush`: false for a file not to be flushed ('none', or a file system whose flushes do nothing): closed at once. */
+  add(fd: number, file: string, flush: boolean): void {
+    if (!flush) {
+      fs.closeSync(fd);
+      return;
+    }
+    this.fds.push(fd);
+    this.paths.push(file);
     if (this.fds.length >= SYNC_WINDOW) this.flush();
   }
 
   flush(): void {
-    const open = this.fds;
+    const { fds, paths } = this;
     this.fds = [];
+    this.paths = [];
     let errors: Array<string | null> = [];
     try {
-      if (this.durability === 'fsync') errors = fdatasyncAll(open.map((o) => o.fd));
+      errors = fdatasyncAll(fds);
     } finally {
-      for (const { fd } of open) fs.closeSync(fd);
+      for (const fd of fds) fs.closeSync(fd);
     }
     const failed = errors.findIndex((e) => e !== null);
-    if (failed >= 0) throw ioError(open[failed]!.path, 'flush it to disk', { code: errors[failed] });
+    if (failed >= 0) throw ioError(paths[failed]!, 'flush it to disk', { code: errors[failed] });
   }
 
   /** After a failure: closes what is open. */
   close(): void {
-    for (const { fd } of this.fds) fs.closeSync(fd);
+    for (const fd of this.fds) fs.closeSync(fd);
     this.fds = [];
+    this.paths = [];
   }
 }
 
 /**
  * (b) Applies the writes, each file atomically, and makes them durable (unless 'none'); missing
- * folders are created. `checked`: preflight's findings (else each file is examined as it is written).
+ * folders are created. `checked`: preflight's findings for these writes and `folders` (else
+ * preflight runs first).
  */
-export function applyWrites(dataDir: string, writes: readonly BatchWrite[], opts: { newFiles?: NewFiles; checked?: Checked; durability?: Durability } = {}): Applied {
-  const newFiles = opts.newFiles ?? new NewFiles(writes);
+export function applyWrites(dataDir: string, writes: readonly BatchWrite[], opts: { folders?: BatchFolders; checked?: Checked; durability?: Durability } = {}): Applied {
+  const folders = opts.folders ?? new BatchFolders(writes);
+  const checked = opts.checked ?? preflight(dataDir, writes, folders);
   const durability = opts.durability ?? 'fsync';
   const ownerCache: OwnerCache = new Map();
-  const createdCache: CreatedCache = new Map();
-  const ensured = new Set<string>();
   const applied: Applied = { written: 0, deleted: 0, touchedDirs: new Set() };
-  const open = new OpenFiles(durability);
+  const open = new OpenFiles();
   try {
-    for (const w of writes) {
-      const dir = dirOf(w.path);
-      applied.touchedDirs.add(dir);
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i]!;
+      const folder = folders.of[i]!;
+      if (!folder.touched) {
+        folder.touched = true;
+        applied.touchedDirs.add(folder.dir);
+      }
       if (w.content === null) {
         if (removeFileNoFollow(w.path)) applied.deleted++;
         const tmp = w.path + TMP_SUFFIX;
@@ -206,21 +231,12 @@ export function applyWrites(dataDir: string, writes: readonly BatchWrite[], opts
         crashPoint('file-applied');
         continue;
       }
-      if (!ensured.has(dir)) {
-        for (const created of ensureDirsNoFollow(dir, baseFor(w.path, dataDir), ownerCache)) applied.touchedDirs.add(path.dirname(created));
-        ensured.add(dir);
+      if (!folder.ensured) {
+        for (const created of ensureDirsNoFollow(folder.dir, baseFor(w.path, dataDir), ownerCache)) applied.touchedDirs.add(path.dirname(created));
+        folder.ensured = true;
+        folder.flushes = durability === 'fsync' && flushesReachDisk(folder.dir);
       }
-      const known = opts.checked?.get(w.path);
-      const checked = opts.checked?.has(w.path) === true;
-      const fd = writeFileAtomic(w.path, w.content, {
-        dir,
-        ownerCache,
-        createdCache,
-        isNew: checked ? known === undefined : newFiles.isNew(w.path),
-        known,
-        keepOpen: true,
-      });
-      open.add(fd!, w.path);
+      open.add(replaceChecked(w.path, w.content, checked[i], folder.owners), w.path, folder.flushes!);
       applied.written++;
       crashPoint('file-applied');
     }
@@ -234,7 +250,7 @@ export function applyWrites(dataDir: string, writes: readonly BatchWrite[], opts
 }
 
 function syncDirs(dirs: Iterable<string>): void {
-  for (const d of dirs) fsyncDir(d);
+  for (const d of dirs) if (flushesReachDisk(d)) fsyncDir(d);
 }
 
 /** (c) Removes the journal (and, unless 'none', makes the removal durable). */
@@ -258,14 +274,14 @@ export function commitBatch(dataDir: string, writes: readonly BatchWrite[], opts
   recoverJournal(dataDir, opts);
   const batch = normalise(writes);
   if (batch.length === 0) return { written: 0, deleted: 0, durability: 'none' };
-  const newFiles = new NewFiles(batch);
-  const checked = preflight(dataDir, batch, newFiles);
+  const folders = new BatchFolders(batch);
+  const checked = preflight(dataDir, batch, folders);
   ensureDirsNoFollow(dataDir, dataDir); // the journal's folder
   writeJournal(dataDir, batch);
   const durability = opts.durability ?? 'fsync';
   let applied: Applied;
   try {
-    applied = applyWrites(dataDir, batch, { newFiles, checked, durability });
+    applied = applyWrites(dataDir, batch, { folders, checked, durability });
   } catch (err) {
     // The batch is decided: say so, or the operator sees half-written files and fears the worst.
     if (err instanceof StoreIoError) throw new StoreIoError(`${err.message}; the batch is kept in ${JOURNAL_FILE} and the next run completes it`);
@@ -319,8 +335,7 @@ export function recoverJournal(dataDir: string, opts: CommitOptions = {}): Recov
     removeJournal(dataDir, opts.durability);
     return { state: 'torn', files: 0 };
   }
-  const checked = preflight(dataDir, pending.writes);
-  applyWrites(dataDir, pending.writes, { checked, durability: opts.durability });
+  applyWrites(dataDir, pending.writes, { durability: opts.durability });
   removeJournal(dataDir, opts.durability);
   return { state: 'replayed', files: pending.writes.length };
 }

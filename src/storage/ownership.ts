@@ -55,21 +55,37 @@ export interface OwnerAndMode {
 }
 
 /**
- * What `open(O_CREAT)` gives a new file in a folder, learned from the first file made there
- * (key: folder and requested mode). The umask, a default ACL and a set-group-ID folder are the
- * same for every file of a folder in one batch, so the next files need no fstat.
+ * A folder's owner and what `open(O_CREAT)` gives a new file in it, learned once per folder of a
+ * batch: the first file made there is fstat'ed (per requested mode), the next ones need nothing.
+ * The umask, a default ACL and a set-group-ID folder are the same for every file of a folder in
+ * one batch.
  */
-export type CreatedCache = Map<string, OwnerAndMode>;
+export class FolderOwners {
+  private owner: { uid: number; gid: number } | undefined;
+  /** What a file created with NEW_FILE_MODE gets (the common case), then other requested modes. */
+  private createdNew: OwnerAndMode | undefined;
+  private createdOther: Map<number, OwnerAndMode> | undefined;
 
-/** The owner and mode of a file just created in `dir` with `requested` mode (cached per folder). */
-export function createdOwnerAndMode(fd: number, dir: string, requested: number, cache?: CreatedCache): OwnerAndMode {
-  const key = `${requested}:${dir}`;
-  const hit = cache?.get(key);
-  if (hit !== undefined) return hit;
+  constructor(readonly dir: string) {}
+
+  /** The folder's owner and group (stat'ed once, when first asked: after the folder is made). */
+  folderOwner(): { uid: number; gid: number } {
+    return (this.owner ??= dirOwner(this.dir));
+  }
+
+  /** The owner and mode of `fd`, a file just created in this folder with `requested` mode. */
+  created(fd: number, requested: number): OwnerAndMode {
+    if (requested === NEW_FILE_MODE) return (this.createdNew ??= ownerAndModeOf(fd));
+    this.createdOther ??= new Map();
+    let got = this.createdOther.get(requested);
+    if (got === undefined) this.createdOther.set(requested, (got = ownerAndModeOf(fd)));
+    return got;
+  }
+}
+
+function ownerAndModeOf(fd: number): OwnerAndMode {
   const st = fs.fstatSync(fd);
-  const got = { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
-  cache?.set(key, got);
-  return got;
+  return { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
 }
 
 /**
@@ -77,7 +93,7 @@ export function createdOwnerAndMode(fd: number, dir: string, requested: number, 
  * `current`: what the file has now (fstat when not given).
  */
 export function setOwnerAndMode(fd: number, p: string, uid: number, gid: number, mode: number, strict: boolean, current?: OwnerAndMode): void {
-  const st = current ?? (({ uid, gid, mode }) => ({ uid, gid, mode: mode & 0o7777 }))(fs.fstatSync(fd));
+  const st = current ?? ownerAndModeOf(fd);
   let chowned = false;
   if (st.uid !== uid || st.gid !== gid) {
     if (canChownTo(uid, gid)) {
