@@ -5,8 +5,11 @@
  * line is harmless). The table is capped: past the cap the oldest session is dropped, so a flood
  * of connections that never log in cannot exhaust memory.
  */
+/** A session's id as a Map key: its text, or a number that stands for it (`hexIdKey`). */
+export type SessionKey = string | number;
+
 export class SessionTable<V> {
-  private readonly sessions = new Map<string, { value: V; since: number }>();
+  private readonly sessions = new Map<SessionKey, { value: V; since: number }>();
 
   constructor(private readonly cap: number) {}
 
@@ -14,25 +17,25 @@ export class SessionTable<V> {
     return this.sessions.size;
   }
 
-  get(id: string): V | undefined {
+  get(id: SessionKey): V | undefined {
     return this.sessions.get(id)?.value;
   }
 
   /** A new session (a reused id starts afresh, at the young end of the age order). */
-  open(id: string, value: V, since: number): void {
+  open(id: SessionKey, value: V, since: number): void {
     this.sessions.delete(id);
     if (this.sessions.size >= this.cap) this.sessions.delete(this.sessions.keys().next().value!);
     this.sessions.set(id, { value, since });
   }
 
   /** Updates a session's value, or opens it at `since` if it is not known yet. */
-  update(id: string, value: V, since: number): void {
+  update(id: SessionKey, value: V, since: number): void {
     const entry = this.sessions.get(id);
     if (entry) entry.value = value;
     else this.open(id, value, since);
   }
 
-  delete(id: string): void {
+  delete(id: SessionKey): void {
     this.sessions.delete(id);
   }
 
@@ -40,7 +43,7 @@ export class SessionTable<V> {
     this.sessions.clear();
   }
 
-  entries(): IterableIterator<[string, { value: V; since: number }]> {
+  entries(): IterableIterator<[SessionKey, { value: V; since: number }]> {
     return this.sessions.entries();
   }
 

@@ -10,12 +10,31 @@ export interface Stamp {
 
 /** Turns a log line's wall-clock time into an instant, the month it counts in, and ISO text. */
 export class LogClock {
+  /** Reused by `stampAt` (a stamp copies the fields). */
+  private readonly wall: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, millisecond: 0 };
+  /** The last month's text and its `year * 16 + month` (most stamps of a log are in the same month as the one before). */
+  private lastMonthKey = -1;
+  private lastMonth = '';
+
   constructor(private readonly options: TimeOptions) {}
 
   stamp(w: WallClock): Stamp {
     const { zone } = this.options;
     const time = zone.toEpoch(w);
     return new ClockStamp(time, this.monthOf(time, w), w, zone, 0);
+  }
+
+  /** `stamp` of these wall-clock fields, for a parser that has them as numbers (no object per call). */
+  stampAt(year: number, month: number, day: number, hour: number, minute: number, second: number, millisecond: number): Stamp {
+    const w = this.wall;
+    w.year = year;
+    w.month = month;
+    w.day = day;
+    w.hour = hour;
+    w.minute = minute;
+    w.second = second;
+    w.millisecond = millisecond;
+    return this.stamp(w);
   }
 
   /** For formats that log an instant with its offset (ejabberd): months on the log's wall clock. */
@@ -27,9 +46,18 @@ export class LogClock {
   /** The month `time` counts in: the log's wall-clock month, or the month on `monthZone`'s clock. */
   private monthOf(time: number, w: WallClock): string {
     const { monthZone } = this.options;
-    if (monthZone === null) return monthOf(w.year, w.month);
+    if (monthZone === null) return this.monthText(w.year, w.month);
     const m = monthZone.wallClock(time);
-    return monthOf(m.year, m.month);
+    return this.monthText(m.year, m.month);
+  }
+
+  private monthText(year: number, month: number): string {
+    const key = year * 16 + month;
+    if (key !== this.lastMonthKey) {
+      this.lastMonthKey = key;
+      this.lastMonth = monthOf(year, month);
+    }
+    return this.lastMonth;
   }
 }
 

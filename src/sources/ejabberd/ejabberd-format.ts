@@ -1,8 +1,8 @@
 import { minuteKey, type LineFilter, type LineParser, type LogFormat, type ParserContext, type ParserStats, type TimeOptions } from '../log-format.js';
-import { LogClock } from '../../time/log-clock.js';
-import { normalizeName, normalizeResource } from '../../core/normalize.js';
-import { ascii, digitsAt, indexOfPair, PrefixWatch, startsWithAt } from '../bytes.js';
-import { SessionTable } from '../session-table.js';
+import { LogClock, type Stamp } from '../../time/log-clock.js';
+import { ascii, digitsAt, indexOfByte, indexOfPair, PrefixWatch, startsWithAt } from '../bytes.js';
+import { nameAt, resourceAt } from '../jid-bytes.js';
+import { SessionTable, type SessionKey } from '../session-table.js';
 import { ParsedLogin } from '../parsed-login.js';
 
 /** Sessions that connected but have not opened yet; more than this and the oldest are dropped. */
@@ -19,7 +19,7 @@ const AT_LISTENER = ascii('@ejabberd_listener:');
 const AT_C2S = ascii('@ejabberd_c2s:');
 const HIDDEN = 'hidden_by_ejabberd';
 const SESSION_MESSAGES = [ACCEPTED_CONNECTION, ACCEPTED_AUTH, OPENED_SESSION, CLOSING_SESSION];
-const FROM = ' from ';
+const FROM = ascii(' from ');
 
 /**
  * ejabberd 21–24 (SPEC §4): `<time with offset> [level] <pid>@mod:fun/arity:line (tcp|<pid>) msg`.
@@ -69,6 +69,10 @@ class EjabberdParser implements LineParser {
   private readonly open = new SessionTable<string | null>(MAX_OPEN_SESSIONS);
   private readonly clock: LogClock;
   private lastWasInfo = true;
+  // The line being handled, for the lazy `stamp` callback of `lineTime` (no closure per line).
+  private lineBuf: Buffer = Buffer.alloc(0);
+  private lineStart = 0;
+  private readonly stampLine = (): Stamp => this.stamp(this.lineBuf, this.lineStart);
 
   constructor(
     private readonly ctx: ParserContext,
@@ -90,7 +94,9 @@ class EjabberdParser implements LineParser {
     }
     if (this.ctx.lineTime !== undefined) {
       const key = minuteKey(digitsAt(buf, start, 4), digitsAt(buf, start + 5, 2), digitsAt(buf, start + 8, 2), digitsAt(buf, start + 11, 2), digitsAt(buf, start + 14, 2));
-      this.ctx.lineTime(key, () => this.stamp(buf, start));
+      this.lineBuf = buf;
+      this.lineStart = start;
+      this.ctx.lineTime(key, this.stampLine);
     }
     this.lastWasInfo = startsWithAt(buf, level, end, INFO);
     if (!this.lastWasInfo) return;
@@ -102,15 +108,15 @@ class EjabberdParser implements LineParser {
     // `Failed … authentication` warning can forge a line, but never with this location in it
     // (ejabberd cuts the name at its first `@`).
     const at = locationAt(buf, pidStart, msg);
-    const from = (location: Uint8Array) => at >= 0 && startsWithAt(buf, at, msg, location);
+    if (at < 0) return;
     if (startsWithAt(buf, msg, end, ACCEPTED_CONNECTION)) {
-      if (from(AT_LISTENER)) this.accepted(buf, pidStart, msg, end);
+      if (startsWithAt(buf, at, msg, AT_LISTENER)) this.accepted(buf, pidStart, msg, end);
     } else if (startsWithAt(buf, msg, end, ACCEPTED_AUTH)) {
-      if (from(AT_C2S)) this.authenticated(buf, pidStart, msg, end);
+      if (startsWithAt(buf, at, msg, AT_C2S)) this.authenticated(buf, pidStart, at, msg, end);
     } else if (startsWithAt(buf, msg, end, OPENED_SESSION)) {
-      if (from(AT_C2S)) this.opened(buf, start, pidStart, msg, end, lineNo);
+      if (startsWithAt(buf, at, msg, AT_C2S)) this.opened(buf, start, pidStart, at, msg, end, lineNo);
     } else if (startsWithAt(buf, msg, end, CLOSING_SESSION)) {
-      if (from(AT_C2S)) this.open.delete(leadingPid(buf, pidStart, msg));
+      if (startsWithAt(buf, at, msg, AT_C2S)) this.open.delete(pidKey(buf, pidStart, at));
     }
   }
 
@@ -132,9 +138,9 @@ class EjabberdParser implements LineParser {
 
   /** `(<0.515.0>) Accepted connection 127.0.1.10:44197 -> 127.0.0.1:5222`: the session pid is in parentheses. */
   private accepted(buf: Buffer, pidStart: number, msg: number, end: number): void {
-    const paren = buf.indexOf('(', pidStart);
-    if (paren < 0 || paren >= msg) return;
-    const pid = buf.toString('latin1', paren + 1, msg - 2);
+    const paren = indexOfByte(buf, 0x28, pidStart, msg); // (
+    if (paren < 0) return;
+    const pid = pidKey(buf, paren + 1, msg - 2);
     const text = buf.toString('latin1', msg + ACCEPTED_CONNECTION.length, end);
     const arrow = text.indexOf(' -> ');
     const peer = stripPort(arrow < 0 ? text : text.slice(0, arrow));
@@ -142,31 +148,32 @@ class EjabberdParser implements LineParser {
   }
 
   /** `Accepted c2s PLAIN authentication for alice@example.com by mnesia backend from 127.0.1.10`. */
-  private authenticated(buf: Buffer, pidStart: number, msg: number, end: number): void {
-    const text = buf.toString('utf8', msg, end);
-    const at = text.lastIndexOf(FROM);
-    if (at < 0) return;
-    const pid = leadingPid(buf, pidStart, msg);
-    this.open.update(pid, addressOrNull(text.slice(at + FROM.length).trim()), this.position());
+  private authenticated(buf: Buffer, pidStart: number, pidEnd: number, msg: number, end: number): void {
+    const from = lastIndexOfBytes(buf, FROM, msg, end);
+    if (from < 0) return;
+    // Decoded from after ` from ` (ASCII: the text decodes as it would within the message's).
+    const address = buf.toString('utf8', from + FROM.length, end).trim();
+    this.open.update(pidKey(buf, pidStart, pidEnd), addressOrNull(address), this.position());
   }
 
   /** `Opened c2s session for Bob.Smith@Chat.Example.ORG/Zom-Büro Telefon`: the login. */
-  private opened(buf: Buffer, start: number, pidStart: number, msg: number, end: number, lineNo: number): void {
-    const pid = leadingPid(buf, pidStart, msg);
+  private opened(buf: Buffer, start: number, pidStart: number, pidEnd: number, msg: number, end: number, lineNo: number): void {
+    const pid = pidKey(buf, pidStart, pidEnd);
     const ip = this.open.get(pid) ?? null;
     this.open.delete(pid);
-    const jid = buf.toString('utf8', msg + OPENED_SESSION.length, end);
-    const at = jid.indexOf('@');
-    const slash = jid.indexOf('/', at + 1);
+    // The JID's parts straight from its bytes (`jid-bytes.ts`).
+    const jid = msg + OPENED_SESSION.length;
+    const at = indexOfByte(buf, 0x40, jid, end); // @
+    const slash = indexOfByte(buf, 0x2f, at < 0 ? jid : at + 1, end); // /
     // Normalising can leave nothing (`\u00ad@\ufeff`): no name, no login, and never an empty file name.
-    const user = at > 0 ? normalizeName(jid.slice(0, at)) : '';
-    const host = at > 0 && slash > at + 1 ? normalizeName(jid.slice(at + 1, slash)) : '';
+    const user = at > jid ? nameAt(buf, jid, at) : '';
+    const host = at > jid && slash > at + 1 ? nameAt(buf, at + 1, slash) : '';
     if (user === '' || host === '') {
       this.stats.unparsable++;
       return;
     }
     const stamp = this.stamp(buf, start);
-    this.ctx.emit(new ParsedLogin(stamp, host, user, ip, normalizeResource(jid.slice(slash + 1)), this.ctx.label, lineNo));
+    this.ctx.emit(new ParsedLogin(stamp, host, user, ip, resourceAt(buf, slash + 1, end), this.ctx.label, lineNo));
   }
 
   private stamp(buf: Buffer, p: number) {
@@ -241,11 +248,38 @@ function locationAt(buf: Buffer, pidStart: number, msg: number): number {
   return q < msg && buf[q] === 0x40 ? q : -1;
 }
 
-/** `<0.515.0>@ejabberd_c2s:…` → `<0.515.0>` (the process that logged the line). */
-function leadingPid(buf: Buffer, pidStart: number, msg: number): string {
-  let q = pidStart;
-  while (q < msg && buf[q] !== 0x40 && buf[q] !== 0x20) q++;
-  return buf.toString('latin1', pidStart, q);
+/**
+ * A pid `buf[start…end)` as a Map key: a local pid `<0.B.C>` (decimals without leading zeros,
+ * B < 2^32, C < 2^16) as the number B × 2^16 + C, which no other pid maps to; any other as its
+ * text (a number never equals a string as a key). No string per session line.
+ */
+function pidKey(buf: Buffer, start: number, end: number): SessionKey {
+  if (end - start >= 7 && buf[start] === 0x3c && buf[start + 1] === 0x30 && buf[start + 2] === 0x2e && buf[end - 1] === 0x3e) {
+    const dot = indexOfByte(buf, 0x2e, start + 3, end);
+    const b = dot < 0 ? -1 : decimalAt(buf, start + 3, dot);
+    const c = b < 0 || b >= 2 ** 32 ? -1 : decimalAt(buf, dot + 1, end - 1);
+    if (c >= 0 && c < 2 ** 16) return b * 2 ** 16 + c;
+  }
+  return buf.toString('latin1', start, end);
+}
+
+/** The decimal `buf[start…end)` (1–10 digits, no leading zero but for `0` itself), or -1. */
+function decimalAt(buf: Buffer, start: number, end: number): number {
+  const n = end - start;
+  if (n < 1 || n > 10 || (n > 1 && buf[start] === 0x30)) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (!isDigit(c)) return -1;
+    value = value * 10 + (c - 0x30);
+  }
+  return value;
+}
+
+/** Where the last `needle` begins in `buf[start…end)`, or -1. */
+function lastIndexOfBytes(buf: Buffer, needle: Uint8Array, start: number, end: number): number {
+  for (let p = end - needle.length; p >= start; p--) if (startsWithAt(buf, p, end, needle)) return p;
+  return -1;
 }
 
 /** `127.0.1.10:44197` → `127.0.1.10`; `[::1]:53549` → `::1`; `[::ffff:127.0.4.4]:44969` → `::ffff:127.0.4.4`. */

@@ -157,8 +157,7 @@ class ProsodyFileParser implements LineParser {
   }
 
   private stampOf(buf: Buffer, start: number): Stamp {
-    const [day, hour, minute, second] = this.dayAndTime(buf, start);
-    return this.clock.stamp({ year: this.year, month: monthAbbrevAt(buf, start), day, hour, minute, second, millisecond: 0 });
+    return this.clock.stampAt(this.year, this.month, digitsAt(buf, start + 4, 2), digitsAt(buf, start + 7, 2), digitsAt(buf, start + 10, 2), digitsAt(buf, start + 13, 2), 0);
   }
 }
 

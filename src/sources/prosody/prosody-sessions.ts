@@ -1,9 +1,10 @@
 import type { ParserContext, ParserStats } from '../log-format.js';
 import type { Stamp } from '../../time/log-clock.js';
-import { normalizeName, normalizeResource } from '../../core/normalize.js';
+import { normalizeName } from '../../core/normalize.js';
 import { isRoutableAddress } from '../../core/address-scope.js';
-import { ascii, startsWithAt } from '../bytes.js';
-import { SessionTable } from '../session-table.js';
+import { nameAt, resourceAt } from '../jid-bytes.js';
+import { ascii, HeldBytes, hexIdKey, indexOfByte, startsWithAt } from '../bytes.js';
+import { SessionTable, type SessionKey } from '../session-table.js';
 import { ParsedLogin, type Transport } from '../parsed-login.js';
 
 /** Sessions that connected but have not bound yet; more than this and the oldest are dropped. */
@@ -56,7 +57,7 @@ export class ProsodySessions {
   /** Peer of the last `New connection` still open: the next `Client connected` is its session. */
   private pendingPeer: string | null = null;
   /** The connection (`conn<id>`) of `pendingPeer`; its `Closing now` withdraws the peer. */
-  private pendingConn = '';
+  private readonly pendingConn = new HeldBytes();
   /** Where that `New connection` line began: a session's first line. */
   private pendingPeerSince = 0;
   private debugSeen = false;
@@ -87,15 +88,15 @@ export class ProsodySessions {
     if (c2s || startsWithAt(buf, srcStart, srcEnd, BOSH)) {
       // Hot path: in a debug log most session lines are stanza traces that cannot matter.
       if (this.debugSeen && !isSessionEvent(buf, msgStart, msgEnd)) return;
-      const id = buf.toString('latin1', srcStart, srcEnd);
-      if (c2s) this.c2sMessage(id, buf, msgStart, msgEnd, lineNo, stamp);
-      else this.boshMessage(id, buf, msgStart, msgEnd, lineNo, stamp);
+      // A c2s id is a number (no string per line) unless it is not the usual hex (`hexIdKey`).
+      if (c2s) this.c2sMessage(hexIdKey(buf, srcStart, srcEnd, C2S.length), buf, msgStart, msgEnd, lineNo, stamp);
+      else this.boshMessage(buf.toString('latin1', srcStart, srcEnd), buf, msgStart, msgEnd, lineNo, stamp);
     } else if (startsWithAt(buf, srcStart, srcEnd, CONN)) {
       if (startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION)) {
-        this.pendingPeer = peerOfNewConnection(buf.toString('latin1', msgStart, msgEnd));
-        this.pendingConn = buf.toString('latin1', srcStart, srcEnd);
+        this.pendingPeer = peerOfNewConnection(buf, msgStart, msgEnd);
+        this.pendingConn.hold(buf, srcStart, srcEnd);
         this.pendingPeerSince = this.position();
-      } else if (this.pendingPeer !== null && startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW) && buf.toString('latin1', srcStart, srcEnd) === this.pendingConn) {
+      } else if (this.pendingPeer !== null && startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW) && this.pendingConn.equals(buf, srcStart, srcEnd)) {
         this.pendingPeer = null; // an HTTP request (BOSH) or a probe: its connection had no session
       }
     }
@@ -120,7 +121,7 @@ export class ProsodySessions {
     this.open.clear();
   }
 
-  private c2sMessage(id: string, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
+  private c2sMessage(id: SessionKey, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
     if (startsWithAt(buf, msgStart, msgEnd, CLIENT_CONNECTED)) {
       this.openSession(id);
       return;
@@ -135,7 +136,7 @@ export class ProsodySessions {
   }
 
   /** A BOSH session: opened by `BOSH session created` (debug) or, in an info-level log, by its first line that matters. */
-  private boshMessage(id: string, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
+  private boshMessage(id: SessionKey, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
     if (startsWithAt(buf, msgStart, msgEnd, BOSH_CREATED)) {
       const ip = buf.toString('latin1', msgStart + BOSH_CREATED.length, msgEnd).trim() || null;
       this.open.open(id, newSession(ip, false, 'bosh'), this.position());
@@ -156,10 +157,9 @@ export class ProsodySessions {
   }
 
   /** What c2s, WebSocket and BOSH sessions log alike: authentication, mod_log_auth's address, the bind, the end. */
-  private sessionMessage(id: string, session: OpenSession, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
+  private sessionMessage(id: SessionKey, session: OpenSession, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
     if (startsWithAt(buf, msgStart, msgEnd, RESOURCE_BOUND)) {
-      const jid = buf.toString('utf8', msgStart + RESOURCE_BOUND.length, msgEnd);
-      this.emit(jid, session, stamp(), lineNo, true);
+      this.emitBound(buf, msgStart + RESOURCE_BOUND.length, msgEnd, session, stamp, lineNo);
       this.open.delete(id);
       return;
     }
@@ -193,7 +193,7 @@ export class ProsodySessions {
     if (startsWithAt(buf, msgStart, msgEnd, CLIENT_DISCONNECTED)) this.open.delete(id);
   }
 
-  private openSession(id: string): void {
+  private openSession(id: SessionKey): void {
     // The session began at its `New connection` line when the line before was one.
     const since = this.pendingPeer !== null ? this.pendingPeerSince : this.position();
     this.open.open(id, newSession(this.pendingPeer, this.pendingPeer !== null, 'c2s'), since);
@@ -213,21 +213,29 @@ export class ProsodySessions {
     }
     // Prosody 13 appends the role: `alice@example.com [prosody:registered]`.
     const space = jid.indexOf(' ');
-    this.emit(space >= 0 ? jid.slice(0, space) : jid, session, session.authStamp!, session.authLine, false);
+    const bare = space >= 0 ? jid.slice(0, space) : jid;
+    const at = bare.indexOf('@');
+    const user = at > 0 ? normalizeName(bare.slice(0, at)) : '';
+    const host = at > 0 ? normalizeName(bare.slice(at + 1)) : '';
+    this.emit(user, host, null, session, session.authStamp!, session.authLine);
   }
 
-  private emit(jid: string, session: OpenSession, stamp: Stamp, lineNo: number, withResource: boolean): void {
-    const at = jid.indexOf('@');
-    const slash = jid.indexOf('/', at + 1);
-    const hostEnd = withResource && slash >= 0 ? slash : jid.length;
-    // Normalising can leave nothing (`\u00ad@\ufeff`): no name, no login, and never an empty file name.
-    const user = at > 0 ? normalizeName(jid.slice(0, at)) : '';
-    const host = at > 0 ? normalizeName(jid.slice(at + 1, hostEnd)) : '';
+  /** `Resource bound: user@host/resource`, the JID being `buf[start…end)` (read from its bytes: `jid-bytes.ts`). */
+  private emitBound(buf: Buffer, start: number, end: number, session: OpenSession, stamp: () => Stamp, lineNo: number): void {
+    const at = indexOfByte(buf, 0x40, start, end); // @
+    const slash = indexOfByte(buf, 0x2f, at < 0 ? start : at + 1, end); // /
+    const user = at > start ? nameAt(buf, start, at) : '';
+    const host = at > start ? nameAt(buf, at + 1, slash >= 0 ? slash : end) : '';
+    const resource = slash >= 0 ? resourceAt(buf, slash + 1, end) : null;
+    this.emit(user, host, resource, session, stamp(), lineNo);
+  }
+
+  /** A login, unless normalising left no user or host (`\u00ad@\ufeff`): then a line that cannot be counted. */
+  private emit(user: string, host: string, resource: string | null, session: OpenSession, stamp: Stamp, lineNo: number): void {
     if (user === '' || host === '') {
       this.stats.unparsable++;
       return;
     }
-    const resource = withResource && slash >= 0 ? normalizeResource(jid.slice(slash + 1)) : null;
     // A WebSocket's TCP peer that no one on the internet can have is the reverse proxy.
     const proxyOnly = session.transport === 'websocket' && session.ipIsPeer && session.ip !== null && !isRoutableAddress(session.ip);
     const ip = proxyOnly ? null : session.ip;
@@ -294,9 +302,9 @@ function isSessionEvent(buf: Buffer, start: number, end: number): boolean {
 }
 
 /** `New connection FD 15 (127.0.1.10, 35489, 127.0.0.1, 5222) on server …` → `127.0.1.10`. */
-function peerOfNewConnection(message: string): string | null {
-  const open = message.indexOf('(');
-  const comma = message.indexOf(',', open + 1);
-  if (open < 0 || comma < 0) return null;
-  return message.slice(open + 1, comma).trim() || null;
+function peerOfNewConnection(buf: Buffer, msgStart: number, msgEnd: number): string | null {
+  const open = indexOfByte(buf, 0x28, msgStart, msgEnd); // (
+  const comma = open < 0 ? -1 : indexOfByte(buf, 0x2c, open + 1, msgEnd); // ,
+  if (comma < 0) return null;
+  return buf.toString('latin1', open + 1, comma).trim() || null;
 }
