@@ -82,28 +82,6 @@ export class PrefixWatch {
   }
 }
 
-/**
- * A Map key for the id `buf[start…end)` that, in the common case, makes no string: when the bytes
- * after its `prefix`-byte head (`c2s` of Prosody's `c2s55d2451c4270`) are 1–12 lower-case hex
- * digits, a number no other byte string maps to (their value × 16 + their count, below 2^53);
- * otherwise the id's latin1 text. A number never equals a string as a Map key.
- */
-export function hexIdKey(buf: Buffer, start: number, end: number, prefix: number): number | string {
-  const count = end - start - prefix;
-  if (count >= 1 && count <= 12) {
-    let value = 0;
-    let i = start + prefix;
-    for (; i < end; i++) {
-      const c = buf[i];
-      const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-      if (digit < 0) break;
-      value = value * 16 + digit;
-    }
-    if (i === end) return value * 16 + count;
-  }
-  return buf.toString('latin1', start, end);
-}
-
 /** A copy of a few bytes of a line (an id), to compare later lines' bytes with, without a string. */
 export class HeldBytes {
   private bytes = new Uint8Array(32);

@@ -2,7 +2,7 @@ import { minuteKey, type LineFilter, type LineParser, type LogFormat, type Parse
 import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { ascii, digitsAt, indexOfByte, indexOfPair, PrefixWatch, startsWithAt } from '../bytes.js';
 import { nameAt, resourceAt } from '../jid-bytes.js';
-import { SessionTable, type SessionKey } from '../session-table.js';
+import { pidKey, SessionTable } from '../session-table.js';
 import { ParsedLogin } from '../parsed-login.js';
 
 /** Sessions that connected but have not opened yet; more than this and the oldest are dropped. */
@@ -246,34 +246,6 @@ function locationAt(buf: Buffer, pidStart: number, msg: number): number {
   let q = pidStart;
   while (q < msg && buf[q] !== 0x40 && buf[q] !== 0x20) q++;
   return q < msg && buf[q] === 0x40 ? q : -1;
-}
-
-/**
- * A pid `buf[start…end)` as a Map key: a local pid `<0.B.C>` (decimals without leading zeros,
- * B < 2^32, C < 2^16) as the number B × 2^16 + C, which no other pid maps to; any other as its
- * text (a number never equals a string as a key). No string per session line.
- */
-function pidKey(buf: Buffer, start: number, end: number): SessionKey {
-  if (end - start >= 7 && buf[start] === 0x3c && buf[start + 1] === 0x30 && buf[start + 2] === 0x2e && buf[end - 1] === 0x3e) {
-    const dot = indexOfByte(buf, 0x2e, start + 3, end);
-    const b = dot < 0 ? -1 : decimalAt(buf, start + 3, dot);
-    const c = b < 0 || b >= 2 ** 32 ? -1 : decimalAt(buf, dot + 1, end - 1);
-    if (c >= 0 && c < 2 ** 16) return b * 2 ** 16 + c;
-  }
-  return buf.toString('latin1', start, end);
-}
-
-/** The decimal `buf[start…end)` (1–10 digits, no leading zero but for `0` itself), or -1. */
-function decimalAt(buf: Buffer, start: number, end: number): number {
-  const n = end - start;
-  if (n < 1 || n > 10 || (n > 1 && buf[start] === 0x30)) return -1;
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const c = buf[i];
-    if (!isDigit(c)) return -1;
-    value = value * 10 + (c - 0x30);
-  }
-  return value;
 }
 
 /** Where the last `needle` begins in `buf[start…end)`, or -1. */

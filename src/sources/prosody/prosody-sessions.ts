@@ -3,8 +3,8 @@ import type { Stamp } from '../../time/log-clock.js';
 import { normalizeName } from '../../core/normalize.js';
 import { isRoutableAddress } from '../../core/address-scope.js';
 import { nameAt, resourceAt } from '../jid-bytes.js';
-import { ascii, HeldBytes, hexIdKey, indexOfByte, startsWithAt } from '../bytes.js';
-import { SessionTable, type SessionKey } from '../session-table.js';
+import { ascii, HeldBytes, indexOfByte, startsWithAt } from '../bytes.js';
+import { hexIdKey, SessionTable, type SessionKey } from '../session-table.js';
 import { ParsedLogin, type Transport } from '../parsed-login.js';
 
 /** Sessions that connected but have not bound yet; more than this and the oldest are dropped. */
