@@ -10,6 +10,8 @@ export const MAX_OPEN_SESSIONS = 100_000;
 
 // `2026-11-25 12:24:14.322405+00:00 [info] ` — ejabberd 21+ (logger), always with its UTC offset.
 const STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d\d:\d\d \[[a-z]+\] /;
+/** Shorter lines are not read as stamped (a timestamp, its level and a message need more). */
+const MIN_STAMPED = 34;
 const INFO = ascii('[info] ');
 const ACCEPTED_CONNECTION = ascii('Accepted connection ');
 const ACCEPTED_AUTH = ascii('Accepted c2s ');
@@ -49,9 +51,11 @@ class EjabberdFilter implements LineFilter {
 
   keep(buf: Buffer, start: number, end: number): boolean {
     if (end === start) return false;
-    const level = stampEnd(buf, start, end);
+    const sameMinute = end - start >= MIN_STAMPED && this.minute.same(buf, start);
+    const level = stampEnd(buf, start, end, sameMinute);
     if (level < 0) return buf[start] !== 0x20 && buf[start] !== 0x09 && this.lastWasInfo !== false;
-    let keep = this.minute.changed(buf, start);
+    let keep = !sameMinute;
+    if (keep) this.minute.remember(buf, start);
     const info = startsWithAt(buf, level, end, INFO);
     if (info !== this.lastWasInfo) keep = true;
     this.lastWasInfo = info;
@@ -59,7 +63,8 @@ class EjabberdFilter implements LineFilter {
     const close = indexOfPair(buf, 0x29, 0x20, level + INFO.length, end);
     if (close < 0) return false;
     const msg = close + 2;
-    return SESSION_MESSAGES.some((m) => startsWithAt(buf, msg, end, m));
+    for (const m of SESSION_MESSAGES) if (startsWithAt(buf, msg, end, m)) return true;
+    return false;
   }
 }
 
@@ -69,6 +74,8 @@ class EjabberdParser implements LineParser {
   private readonly open = new SessionTable<string | null>(MAX_OPEN_SESSIONS);
   private readonly clock: LogClock;
   private lastWasInfo = true;
+  /** The minute (`2026-11-25 12:24`) of the last line with a valid timestamp. */
+  private readonly minute = new PrefixWatch(16);
   // The line being handled, for the lazy `stamp` callback of `lineTime` (no closure per line).
   private lineBuf: Buffer = Buffer.alloc(0);
   private lineStart = 0;
@@ -84,7 +91,9 @@ class EjabberdParser implements LineParser {
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
     this.stats.lines++;
     if (end === start) return;
-    const level = stampEnd(buf, start, end);
+    // A line in the minute of the last valid one: its minute is valid and already reported.
+    const sameMinute = end - start >= MIN_STAMPED && this.minute.same(buf, start);
+    const level = stampEnd(buf, start, end, sameMinute);
     if (level < 0) {
       // Multi-line messages (Erlang terms, routing traces) continue on lines of any shape; after an
       // info line, which is always one line, anything but indentation is not ejabberd's.
@@ -92,7 +101,8 @@ class EjabberdParser implements LineParser {
       if (this.lastWasInfo && c !== 0x20 && c !== 0x09) this.stats.unparsable++;
       return;
     }
-    if (this.ctx.lineTime !== undefined) {
+    if (!sameMinute) this.minute.remember(buf, start);
+    if (!sameMinute && this.ctx.lineTime !== undefined) {
       const key = minuteKey(digitsAt(buf, start, 4), digitsAt(buf, start + 5, 2), digitsAt(buf, start + 8, 2), digitsAt(buf, start + 11, 2), digitsAt(buf, start + 14, 2));
       this.lineBuf = buf;
       this.lineStart = start;
@@ -207,15 +217,13 @@ class EjabberdParser implements LineParser {
 
 /**
  * Position of the level (`[info] …`) after a valid timestamp, or -1. Checked byte by byte: this
- * runs for every line.
+ * runs for every line. `minuteValid`: its first 16 bytes (`2026-11-25 12:24`) are those of a line
+ * found valid (a parser's `PrefixWatch`), so only the rest is checked.
  */
-function stampEnd(buf: Buffer, p: number, end: number): number {
-  if (end - p < 34) return -1;
-  if (buf[p + 4] !== 0x2d || buf[p + 7] !== 0x2d || buf[p + 10] !== 0x20 || buf[p + 13] !== 0x3a || buf[p + 16] !== 0x3a) return -1;
-  if (buf[p + 19] !== 0x2e) return -1;
-  // Every field a real date and time: a forged or damaged stamp must not become a month like `2026-13`.
-  if (!inRange(buf, p, 4, 0, 9999) || !inRange(buf, p + 5, 2, 1, 12) || !inRange(buf, p + 8, 2, 1, 31)) return -1;
-  if (!inRange(buf, p + 11, 2, 0, 23) || !inRange(buf, p + 14, 2, 0, 59) || !inRange(buf, p + 17, 2, 0, 60)) return -1;
+function stampEnd(buf: Buffer, p: number, end: number, minuteValid: boolean): number {
+  if (end - p < MIN_STAMPED) return -1;
+  if (!minuteValid && !isValidMinute(buf, p)) return -1;
+  if (buf[p + 16] !== 0x3a || buf[p + 19] !== 0x2e || !inRange(buf, p + 17, 2, 0, 60)) return -1;
   let q = p + 20;
   while (q < end && isDigit(buf[q])) q++;
   const sign = buf[q];
@@ -224,6 +232,13 @@ function stampEnd(buf: Buffer, p: number, end: number): number {
   if ((sign !== 0x2b && sign !== 0x2d) || buf[q + 3] !== 0x3a || buf[q + 6] !== 0x20 || buf[q + 7] !== 0x5b) return -1;
   if (q === p + 20 || !inRange(buf, q + 1, 2, 0, 23) || !inRange(buf, q + 4, 2, 0, 59)) return -1;
   return q + 7;
+}
+
+/** `2026-11-25 12:24` with every field a real date and time: a forged or damaged stamp must not become a month like `2026-13`. */
+function isValidMinute(buf: Buffer, p: number): boolean {
+  if (buf[p + 4] !== 0x2d || buf[p + 7] !== 0x2d || buf[p + 10] !== 0x20 || buf[p + 13] !== 0x3a) return false;
+  if (!inRange(buf, p, 4, 0, 9999) || !inRange(buf, p + 5, 2, 1, 12) || !inRange(buf, p + 8, 2, 1, 31)) return false;
+  return inRange(buf, p + 11, 2, 0, 23) && inRange(buf, p + 14, 2, 0, 59);
 }
 
 function isDigit(c: number): boolean {
