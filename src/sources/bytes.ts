@@ -82,14 +82,14 @@ export class PrefixWatch {
   }
 }
 
-/** A copy of a few bytes of a line (an id), to compare later lines' bytes with, without a string. */
+/** A copy of a few bytes of a line (an id, an address), to compare later lines' bytes with or to read later, without a string meanwhile. */
 export class HeldBytes {
-  private bytes = new Uint8Array(32);
+  private bytes = Buffer.alloc(32);
   private length = 0;
 
   hold(buf: Buffer, start: number, end: number): void {
     const n = end - start;
-    if (n > this.bytes.length) this.bytes = new Uint8Array(Math.max(n, this.bytes.length * 2));
+    if (n > this.bytes.length) this.bytes = Buffer.alloc(Math.max(n, this.bytes.length * 2));
     for (let i = 0; i < n; i++) this.bytes[i] = buf[start + i];
     this.length = n;
   }
@@ -99,4 +99,13 @@ export class HeldBytes {
     for (let i = 0; i < this.length; i++) if (buf[start + i] !== this.bytes[i]) return false;
     return true;
   }
+
+  latin1(): string {
+    return this.bytes.toString('latin1', 0, this.length);
+  }
+}
+
+/** The bytes that `String#trim` removes from latin1 text: tab, line feed, vertical tab, form feed, carriage return, space, no-break space. */
+export function isTrimmedByte(c: number): boolean {
+  return (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0;
 }

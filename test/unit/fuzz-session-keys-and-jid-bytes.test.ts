@@ -2,7 +2,8 @@
  * The parsers' shortcuts on a line's bytes must change nothing: a session id's or pid's key is
  * equal for two ids exactly when their bytes are (`hexIdKey`, `pidKey`), a held id compares as
  * its bytes do (`HeldBytes`), and a JID's parts read from its bytes (`nameAt`, `resourceAt`) are
- * what decoding the whole JID, slicing it and normalising the parts gives.
+ * what decoding the whole JID, slicing it and normalising the parts gives; a connection's peer
+ * held as bytes is the text between `(` and `,` of its `New connection`, trimmed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,8 @@ import { HeldBytes, indexOfByte } from '../../src/sources/bytes.js';
 import { nameAt, resourceAt } from '../../src/sources/jid-bytes.js';
 import { normalizeName, normalizeResource } from '../../src/core/normalize.js';
 import { checkProperty } from '../helpers/fuzz.js';
+import { parseText } from '../helpers/parse-lines.js';
+import { prosodyFileFormat } from '../../src/sources/prosody/prosody-file-format.js';
 
 const text = (alphabet: string[], maxLength: number) => fc.string({ unit: fc.constantFrom(...alphabet), maxLength });
 // Small alphabets and short ids, so that near misses (`0a` and `a`, `<0.05.0>` and `<0.5.0>`) are common.
@@ -101,5 +104,25 @@ test('fuzz: JID parts read from bytes are the normalised parts of the decoded JI
       assert.equal(resourceAt(buf, start, end), normalizeResource(jid));
     }),
     3000,
+  );
+});
+
+test('fuzz: a session\'s peer is the latin1 text between ( and , of its New connection, trimmed', () => {
+  const peerText = text([' ', '\t', '\x0b', '\r', '\xa0', '\x85', '\u00ff', '1', '.', ':', 'a', ',', '(', ')'], 12);
+  checkProperty(
+    fc.property(peerText, (peer) => {
+      const message = `New connection FD 15 (${peer}, 35489, 127.0.0.1, 5222) on server 0.0.0.0`;
+      const log = [
+        `Sep 03 09:00:00 conn55aa1\tdebug\t${message}`,
+        'Sep 03 09:00:00 c2s55aa2\tinfo\tClient connected',
+        'Sep 03 09:00:01 c2s55aa2\tdebug\tResource bound: alice@example.com/r',
+      ].join('\n');
+      const { events } = parseText(prosodyFileFormat, Buffer.from(`${log}\n`, 'latin1'));
+      const open = message.indexOf('(');
+      const expected = message.slice(open + 1, message.indexOf(',', open + 1)).trim() || null;
+      assert.equal(events.length, 1);
+      assert.equal(events[0].ip, expected, JSON.stringify(peer));
+    }),
+    1000,
   );
 });

@@ -3,7 +3,7 @@ import type { Stamp } from '../../time/log-clock.js';
 import { normalizeName } from '../../core/normalize.js';
 import { isRoutableAddress } from '../../core/address-scope.js';
 import { nameAt, resourceAt } from '../jid-bytes.js';
-import { ascii, HeldBytes, indexOfByte, startsWithAt } from '../bytes.js';
+import { ascii, HeldBytes, indexOfByte, isTrimmedByte, startsWithAt } from '../bytes.js';
 import { hexIdKey, SessionTable, type SessionKey } from '../session-table.js';
 import { ParsedLogin, type Transport } from '../parsed-login.js';
 
@@ -54,8 +54,12 @@ interface OpenSession {
  */
 export class ProsodySessions {
   private readonly open = new SessionTable<OpenSession>(MAX_OPEN_SESSIONS);
-  /** Peer of the last `New connection` still open: the next `Client connected` is its session. */
-  private pendingPeer: string | null = null;
+  /**
+   * Peer of the last `New connection` still open, as bytes (most connections are HTTP requests that
+   * close without a session): the next `Client connected` is its session.
+   */
+  private readonly pendingPeer = new HeldBytes();
+  private hasPendingPeer = false;
   /** The connection (`conn<id>`) of `pendingPeer`; its `Closing now` withdraws the peer. */
   private readonly pendingConn = new HeldBytes();
   /** Where that `New connection` line began: a session's first line. */
@@ -93,11 +97,11 @@ export class ProsodySessions {
       else this.boshMessage(buf.toString('latin1', srcStart, srcEnd), buf, msgStart, msgEnd, lineNo, stamp);
     } else if (startsWithAt(buf, srcStart, srcEnd, CONN)) {
       if (startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION)) {
-        this.pendingPeer = peerOfNewConnection(buf, msgStart, msgEnd);
+        this.hasPendingPeer = holdPeerOfNewConnection(this.pendingPeer, buf, msgStart, msgEnd);
         this.pendingConn.hold(buf, srcStart, srcEnd);
         this.pendingPeerSince = this.position();
-      } else if (this.pendingPeer !== null && startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW) && this.pendingConn.equals(buf, srcStart, srcEnd)) {
-        this.pendingPeer = null; // an HTTP request (BOSH) or a probe: its connection had no session
+      } else if (this.hasPendingPeer && startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW) && this.pendingConn.equals(buf, srcStart, srcEnd)) {
+        this.hasPendingPeer = false; // an HTTP request (BOSH) or a probe: its connection had no session
       }
     }
   }
@@ -105,7 +109,7 @@ export class ProsodySessions {
   /** Where the oldest session still waiting for its login began (its `New connection` line). */
   pendingSince(): number | undefined {
     const oldest = this.open.oldestSince();
-    if (this.pendingPeer === null) return oldest;
+    if (!this.hasPendingPeer) return oldest;
     return oldest === undefined ? this.pendingPeerSince : Math.min(oldest, this.pendingPeerSince);
   }
 
@@ -195,9 +199,10 @@ export class ProsodySessions {
 
   private openSession(id: SessionKey): void {
     // The session began at its `New connection` line when the line before was one.
-    const since = this.pendingPeer !== null ? this.pendingPeerSince : this.position();
-    this.open.open(id, newSession(this.pendingPeer, this.pendingPeer !== null, 'c2s'), since);
-    this.pendingPeer = null;
+    const peer = this.hasPendingPeer ? this.pendingPeer.latin1() : null;
+    const since = peer !== null ? this.pendingPeerSince : this.position();
+    this.open.open(id, newSession(peer, peer !== null, 'c2s'), since);
+    this.hasPendingPeer = false;
   }
 
   private emitAuthenticated(session: OpenSession): void {
@@ -301,10 +306,18 @@ function isSessionEvent(buf: Buffer, start: number, end: number): boolean {
   }
 }
 
-/** `New connection FD 15 (127.0.1.10, 35489, 127.0.0.1, 5222) on server …` → `127.0.1.10`. */
-function peerOfNewConnection(buf: Buffer, msgStart: number, msgEnd: number): string | null {
+/**
+ * `New connection FD 15 (127.0.1.10, 35489, 127.0.0.1, 5222) on server …`: holds `127.0.1.10`
+ * (the latin1 text between `(` and `,`, trimmed as `String#trim` would); false if there is none.
+ */
+function holdPeerOfNewConnection(peer: HeldBytes, buf: Buffer, msgStart: number, msgEnd: number): boolean {
   const open = indexOfByte(buf, 0x28, msgStart, msgEnd); // (
-  const comma = open < 0 ? -1 : indexOfByte(buf, 0x2c, open + 1, msgEnd); // ,
-  if (comma < 0) return null;
-  return buf.toString('latin1', open + 1, comma).trim() || null;
+  let end = open < 0 ? -1 : indexOfByte(buf, 0x2c, open + 1, msgEnd); // ,
+  if (end < 0) return false;
+  let start = open + 1;
+  while (start < end && isTrimmedByte(buf[start])) start++;
+  while (end > start && isTrimmedByte(buf[end - 1])) end--;
+  if (start === end) return false;
+  peer.hold(buf, start, end);
+  return true;
 }
