@@ -23,6 +23,12 @@ export function indexOfPair(buf: Buffer, a: number, b: number, from: number, end
   return -1;
 }
 
+/** Where the last `needle` begins in `buf[start…end)`, or -1. */
+export function lastIndexOfBytes(buf: Buffer, needle: Uint8Array, start: number, end: number): number {
+  for (let p = end - needle.length; p >= start; p--) if (startsWithAt(buf, p, end, needle)) return p;
+  return -1;
+}
+
 /** ASCII bytes of a literal, for `startsWithAt`. */
 export function ascii(text: string): Uint8Array {
   return Buffer.from(text, 'latin1');

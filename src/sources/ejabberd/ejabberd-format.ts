@@ -1,6 +1,6 @@
 import { minuteKey, type LineFilter, type LineParser, type LogFormat, type ParserContext, type ParserStats, type TimeOptions } from '../log-format.js';
 import { LogClock, type Stamp } from '../../time/log-clock.js';
-import { ascii, digitsAt, indexOfByte, indexOfPair, PrefixWatch, startsWithAt } from '../bytes.js';
+import { ascii, digitsAt, indexOfByte, indexOfPair, lastIndexOfBytes, PrefixWatch, startsWithAt } from '../bytes.js';
 import { nameAt, resourceAt } from '../jid-bytes.js';
 import { pidKey, SessionTable } from '../session-table.js';
 import { ParsedLogin } from '../parsed-login.js';
@@ -263,11 +263,6 @@ function locationAt(buf: Buffer, pidStart: number, msg: number): number {
   return q < msg && buf[q] === 0x40 ? q : -1;
 }
 
-/** Where the last `needle` begins in `buf[start…end)`, or -1. */
-function lastIndexOfBytes(buf: Buffer, needle: Uint8Array, start: number, end: number): number {
-  for (let p = end - needle.length; p >= start; p--) if (startsWithAt(buf, p, end, needle)) return p;
-  return -1;
-}
 
 /** `127.0.1.10:44197` → `127.0.1.10`; `[::1]:53549` → `::1`; `[::ffff:127.0.4.4]:44969` → `::ffff:127.0.4.4`. */
 function stripPort(peer: string): string | null {

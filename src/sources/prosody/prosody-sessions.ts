@@ -1,9 +1,8 @@
 import type { ParserContext, ParserStats } from '../log-format.js';
 import type { Stamp } from '../../time/log-clock.js';
-import { normalizeName } from '../../core/normalize.js';
 import { isRoutableAddress } from '../../core/address-scope.js';
 import { nameAt, resourceAt } from '../jid-bytes.js';
-import { ascii, HeldBytes, indexOfByte, isTrimmedByte, startsWithAt } from '../bytes.js';
+import { ascii, HeldBytes, indexOfByte, isTrimmedByte, lastIndexOfBytes, startsWithAt } from '../bytes.js';
 import { hexIdKey, SessionTable, type SessionKey } from '../session-table.js';
 import { ParsedLogin, type Transport } from '../parsed-login.js';
 
@@ -23,7 +22,7 @@ const CLIENT_CONNECTED = ascii('Client connected');
 const CLIENT_DISCONNECTED = ascii('Client disconnected');
 const AUTHENTICATED_AS = ascii('Authenticated as ');
 const SUCCESSFUL_AUTH = ascii('Successful authentication as ');
-const FROM_IP = ' from IP: ';
+const FROM_IP = ascii(' from IP: ');
 const RESOURCE_BOUND = ascii('Resource bound: ');
 
 interface OpenSession {
@@ -31,8 +30,10 @@ interface OpenSession {
   /** `ip` is the TCP peer of the session's connection (`New connection`), not an address Prosody attributed. */
   ipIsPeer: boolean;
   transport: Transport;
-  /** `user@host` from `Authenticated as`; set only while an info-level login waits to be emitted. */
-  authenticated: string | null;
+  /** The normalised user of `Authenticated as`; set only while an info-level login waits to be emitted. */
+  authUser: string | null;
+  /** …and its host. */
+  authHost: string;
   authLine: number;
   authStamp: Stamp | null;
 }
@@ -120,7 +121,7 @@ export class ProsodySessions {
   /** End of input: settle info-level logins still waiting for their session's next line. */
   end(): void {
     for (const [, { value: session }] of this.open.entries()) {
-      if (session.authenticated !== null) this.emitAuthenticated(session);
+      if (session.authUser !== null) this.emitAuthenticated(session);
     }
     this.open.clear();
   }
@@ -153,7 +154,7 @@ export class ProsodySessions {
       this.open.open(id, session, this.position());
     }
     if (startsWithAt(buf, msgStart, msgEnd, BOSH_DISCONNECTED) || startsWithAt(buf, msgStart, msgEnd, DESTROYING_UNBOUND)) {
-      if (session.authenticated !== null) this.emitAuthenticated(session);
+      if (session.authUser !== null) this.emitAuthenticated(session);
       this.open.delete(id);
       return;
     }
@@ -169,25 +170,25 @@ export class ProsodySessions {
     }
     if (startsWithAt(buf, msgStart, msgEnd, AUTHENTICATED_AS)) {
       if (!this.debugSeen) {
-        session.authenticated = buf.toString('utf8', msgStart + AUTHENTICATED_AS.length, msgEnd);
+        this.holdAuthenticated(session, buf, msgStart + AUTHENTICATED_AS.length, msgEnd);
         session.authLine = lineNo;
         session.authStamp = stamp();
       }
       return;
     }
     if (startsWithAt(buf, msgStart, msgEnd, SUCCESSFUL_AUTH)) {
-      const text = buf.toString('utf8', msgStart, msgEnd);
-      const at = text.lastIndexOf(FROM_IP);
-      const ip = at >= 0 ? text.slice(at + FROM_IP.length).trim() : '';
+      // Decoded from after ` from IP: ` (ASCII: the text decodes as it would within the message's).
+      const at = lastIndexOfBytes(buf, FROM_IP, msgStart, msgEnd);
+      const ip = at >= 0 ? buf.toString('utf8', at + FROM_IP.length, msgEnd).trim() : '';
       if (ip !== '' && ip !== '?') {
         session.ip = ip;
         session.ipIsPeer = false;
       }
     }
-    if (session.authenticated !== null) {
+    if (session.authUser !== null) {
       // The session's next line after `Authenticated as` (mod_log_auth's IP, if any) has been seen.
       if (this.debugSeen) {
-        session.authenticated = null; // a debug log after all: its `Resource bound` is the login
+        session.authUser = null; // a debug log after all: its `Resource bound` is the login
       } else {
         this.emitAuthenticated(session);
         this.open.delete(id);
@@ -206,8 +207,8 @@ export class ProsodySessions {
   }
 
   private emitAuthenticated(session: OpenSession): void {
-    const jid = session.authenticated!;
-    session.authenticated = null;
+    const user = session.authUser!;
+    session.authUser = null;
     if (this.debugSeen) return;
     if (!this.infoLevelNoticed) {
       this.infoLevelNoticed = true;
@@ -216,13 +217,17 @@ export class ProsodySessions {
         'this Prosody log has no debug-level lines: logins are counted from authentications, clients are unknown (client-?); log at debug level for client statistics',
       );
     }
+    this.emit(user, session.authHost, null, session, session.authStamp!, session.authLine);
+  }
+
+  /** `Authenticated as user@host`, the JID being `buf[start…end)`: its names, for the login its session's next line settles. */
+  private holdAuthenticated(session: OpenSession, buf: Buffer, start: number, end: number): void {
     // Prosody 13 appends the role: `alice@example.com [prosody:registered]`.
-    const space = jid.indexOf(' ');
-    const bare = space >= 0 ? jid.slice(0, space) : jid;
-    const at = bare.indexOf('@');
-    const user = at > 0 ? normalizeName(bare.slice(0, at)) : '';
-    const host = at > 0 ? normalizeName(bare.slice(at + 1)) : '';
-    this.emit(user, host, null, session, session.authStamp!, session.authLine);
+    const space = indexOfByte(buf, 0x20, start, end);
+    const bareEnd = space >= 0 ? space : end;
+    const at = indexOfByte(buf, 0x40, start, bareEnd); // @
+    session.authUser = at > start ? nameAt(buf, start, at) : '';
+    session.authHost = at > start ? nameAt(buf, at + 1, bareEnd) : '';
   }
 
   /** `Resource bound: user@host/resource`, the JID being `buf[start…end)` (read from its bytes: `jid-bytes.ts`). */
@@ -249,7 +254,7 @@ export class ProsodySessions {
 }
 
 function newSession(ip: string | null, ipIsPeer: boolean, transport: Transport): OpenSession {
-  return { ip, ipIsPeer, transport, authenticated: null, authLine: 0, authStamp: null };
+  return { ip, ipIsPeer, transport, authUser: null, authHost: '', authLine: 0, authStamp: null };
 }
 
 const CLIENT = ascii('Client ');
