@@ -3,7 +3,9 @@ import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
 import { digitsAt, indexOfByte, monthAbbrevAt, PrefixWatch, SPACE, TAB } from '../bytes.js';
-import { mayContinueUnstamped, ProsodySessions, sessionLineMatters } from './prosody-sessions.js';
+import { ProsodySessions } from './prosody-sessions.js';
+import { mayContinueUnstamped } from './prosody-messages.js';
+import { SessionLineFilter } from './prosody-session-filter.js';
 
 const COLON = 0x3a;
 
@@ -167,6 +169,7 @@ class ProsodyFileParser implements LineParser {
  */
 class ProsodyFileFilter implements LineFilter {
   private readonly minute = new PrefixWatch(12); // `Mmm DD HH:MM`
+  private readonly sessions = new SessionLineFilter();
   private debugSeen = false;
   /**
    * The parser's `continuing` (unstamped lines after some messages are theirs, not unparsable) is
@@ -192,7 +195,7 @@ class ProsodyFileFilter implements LineFilter {
     const continues = mayContinueUnstamped(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end);
     if (continues || this.afterContinuing) keep = true;
     this.afterContinuing = continues;
-    return sessionLineMatters(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end, this.debugSeen) || keep;
+    return this.sessions.matters(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end, this.debugSeen) || keep;
   }
 
   private isMonth(buf: Buffer, start: number): boolean {

@@ -2,28 +2,13 @@ import type { ParserContext, ParserStats } from '../log-format.js';
 import type { Stamp } from '../../time/log-clock.js';
 import { isRoutableAddress } from '../../core/address-scope.js';
 import { nameAt, resourceAt } from '../jid-bytes.js';
-import { ascii, HeldBytes, indexOfByte, isTrimmedByte, lastIndexOfBytes, startsWithAt } from '../bytes.js';
+import { HeldBytes, indexOfByte, lastIndexOfBytes, startsWithAt } from '../bytes.js';
+import { C2S, BOSH, CONN, NEW_CONNECTION, CLOSING_NOW, WEBSOCKET_HANDSHAKE, BOSH_CREATED, BOSH_DISCONNECTED, DESTROYING_UNBOUND, CLIENT_CONNECTED, CLIENT_DISCONNECTED, AUTHENTICATED_AS, SUCCESSFUL_AUTH, FROM_IP, RESOURCE_BOUND, holdPeerOfNewConnection, isSessionEvent } from './prosody-messages.js';
 import { hexIdKey, SessionTable, type SessionKey } from '../session-table.js';
 import { ParsedLogin, type Transport } from '../parsed-login.js';
 
 /** Sessions that connected but have not bound yet; more than this and the oldest are dropped. */
 export const MAX_OPEN_SESSIONS = 100_000;
-
-const C2S = ascii('c2s');
-const BOSH = ascii('bosh');
-const CONN = ascii('conn');
-const NEW_CONNECTION = ascii('New connection FD ');
-const CLOSING_NOW = ascii('Closing now');
-const WEBSOCKET_HANDSHAKE = ascii('Sending WebSocket handshake');
-const BOSH_CREATED = ascii('BOSH session created for request from ');
-const BOSH_DISCONNECTED = ascii('BOSH client disconnected');
-const DESTROYING_UNBOUND = ascii('Destroying unbound session');
-const CLIENT_CONNECTED = ascii('Client connected');
-const CLIENT_DISCONNECTED = ascii('Client disconnected');
-const AUTHENTICATED_AS = ascii('Authenticated as ');
-const SUCCESSFUL_AUTH = ascii('Successful authentication as ');
-const FROM_IP = ascii(' from IP: ');
-const RESOURCE_BOUND = ascii('Resource bound: ');
 
 interface OpenSession {
   ip: string | null;
@@ -92,7 +77,7 @@ export class ProsodySessions {
     const c2s = startsWithAt(buf, srcStart, srcEnd, C2S);
     if (c2s || startsWithAt(buf, srcStart, srcEnd, BOSH)) {
       // Hot path: in a debug log most session lines are stanza traces that cannot matter.
-      if (this.debugSeen && !isSessionEvent(buf, msgStart, msgEnd)) return;
+      if (this.debugSeen && !isSessionEvent(buf, msgStart, msgEnd, !c2s)) return;
       // A c2s id is a number (no string per line) unless it is not the usual hex (`hexIdKey`).
       if (c2s) this.c2sMessage(hexIdKey(buf, srcStart, srcEnd, C2S.length), buf, msgStart, msgEnd, lineNo, stamp);
       else this.boshMessage(buf.toString('latin1', srcStart, srcEnd), buf, msgStart, msgEnd, lineNo, stamp);
@@ -255,74 +240,4 @@ export class ProsodySessions {
 
 function newSession(ip: string | null, ipIsPeer: boolean, transport: Transport): OpenSession {
   return { ip, ipIsPeer, transport, authUser: null, authHost: '', authLine: 0, authStamp: null };
-}
-
-const CLIENT = ascii('Client ');
-const MOD_BOSH = ascii('mod_bosh');
-const HANDLING_REQUEST = ascii('Handling new request');
-const STANZA_RECEIVED = ascii('BOSH stanza received');
-const TRACEBACK = ascii('Traceback[');
-
-/**
- * Whether Prosody may write lines of its own after this message that have no timestamp: mod_bosh
- * prints a bare `----------` after `Handling new request …` and an empty line after `BOSH stanza
- * received …` (the request body itself may span lines), and a `Traceback[…]` is followed by its stack.
- * Such lines, up to the next line with a timestamp, belong to the message: they are not unparsable.
- */
-export function mayContinueUnstamped(buf: Buffer, srcStart: number, srcEnd: number, msgStart: number, msgEnd: number): boolean {
-  if (startsWithAt(buf, msgStart, msgEnd, TRACEBACK)) return true;
-  return (
-    startsWithAt(buf, srcStart, srcEnd, MOD_BOSH) &&
-    (startsWithAt(buf, msgStart, msgEnd, HANDLING_REQUEST) || startsWithAt(buf, msgStart, msgEnd, STANZA_RECEIVED))
-  );
-}
-
-/**
- * For `--jobs` (a worker's line filter): could this message change `ProsodySessions`' state or
- * log a login? `debugSeen`: a debug line came earlier in the filter's range. Before one, any c2s or
- * BOSH line may matter (an info-level `Authenticated as` waits for its session's next line); after
- * one, only the session events `message` acts on (`isSessionEvent`), and a connection's `New
- * connection` and `Closing now`. It may keep more than `message` acts on, never less. Keep in step with `message`.
- */
-export function sessionLineMatters(buf: Buffer, srcStart: number, srcEnd: number, msgStart: number, msgEnd: number, debugSeen: boolean): boolean {
-  if (startsWithAt(buf, srcStart, srcEnd, C2S) || startsWithAt(buf, srcStart, srcEnd, BOSH)) {
-    return !debugSeen || isSessionEvent(buf, msgStart, msgEnd);
-  }
-  return startsWithAt(buf, srcStart, srcEnd, CONN) && (startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION) || startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW));
-}
-
-/** The session messages that open, authenticate, bind or close a session (dispatched on the first byte: most lines fail there). */
-function isSessionEvent(buf: Buffer, start: number, end: number): boolean {
-  switch (buf[start]) {
-    case 0x52: // R
-      return startsWithAt(buf, start, end, RESOURCE_BOUND);
-    case 0x43: // C
-      return startsWithAt(buf, start, end, CLIENT);
-    case 0x41: // A
-      return startsWithAt(buf, start, end, AUTHENTICATED_AS);
-    case 0x53: // S
-      return startsWithAt(buf, start, end, SUCCESSFUL_AUTH) || startsWithAt(buf, start, end, WEBSOCKET_HANDSHAKE);
-    case 0x42: // B
-      return startsWithAt(buf, start, end, BOSH_CREATED) || startsWithAt(buf, start, end, BOSH_DISCONNECTED);
-    case 0x44: // D
-      return startsWithAt(buf, start, end, DESTROYING_UNBOUND);
-    default:
-      return false;
-  }
-}
-
-/**
- * `New connection FD 15 (127.0.1.10, 35489, 127.0.0.1, 5222) on server …`: holds `127.0.1.10`
- * (the latin1 text between `(` and `,`, trimmed as `String#trim` would); false if there is none.
- */
-function holdPeerOfNewConnection(peer: HeldBytes, buf: Buffer, msgStart: number, msgEnd: number): boolean {
-  const open = indexOfByte(buf, 0x28, msgStart, msgEnd); // (
-  let end = open < 0 ? -1 : indexOfByte(buf, 0x2c, open + 1, msgEnd); // ,
-  if (end < 0) return false;
-  let start = open + 1;
-  while (start < end && isTrimmedByte(buf[start])) start++;
-  while (end > start && isTrimmedByte(buf[end - 1])) end--;
-  if (start === end) return false;
-  peer.hold(buf, start, end);
-  return true;
 }
