@@ -23,6 +23,12 @@ export function indexOfPair(buf: Buffer, a: number, b: number, from: number, end
   return -1;
 }
 
+/** Where the last `needle` begins in `buf[start…end)`, or -1. */
+export function lastIndexOfBytes(buf: Buffer, needle: Uint8Array, start: number, end: number): number {
+  for (let p = end - needle.length; p >= start; p--) if (startsWithAt(buf, p, end, needle)) return p;
+  return -1;
+}
+
 /** ASCII bytes of a literal, for `startsWithAt`. */
 export function ascii(text: string): Uint8Array {
   return Buffer.from(text, 'latin1');
@@ -80,4 +86,32 @@ export class PrefixWatch {
     this.remember(buf, start);
     return true;
   }
+}
+
+/** A copy of a few bytes of a line (an id, an address), to compare later lines' bytes with or to read later, without a string meanwhile. */
+export class HeldBytes {
+  private bytes = Buffer.alloc(32);
+  private length = 0;
+
+  hold(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n > this.bytes.length) this.bytes = Buffer.alloc(Math.max(n, this.bytes.length * 2));
+    for (let i = 0; i < n; i++) this.bytes[i] = buf[start + i];
+    this.length = n;
+  }
+
+  equals(buf: Buffer, start: number, end: number): boolean {
+    if (end - start !== this.length) return false;
+    for (let i = 0; i < this.length; i++) if (buf[start + i] !== this.bytes[i]) return false;
+    return true;
+  }
+
+  latin1(): string {
+    return this.bytes.toString('latin1', 0, this.length);
+  }
+}
+
+/** The bytes that `String#trim` removes from latin1 text: tab, line feed, vertical tab, form feed, carriage return, space, no-break space. */
+export function isTrimmedByte(c: number): boolean {
+  return (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0;
 }

@@ -10,27 +10,88 @@ export interface Stamp {
 
 /** Turns a log line's wall-clock time into an instant, the month it counts in, and ISO text. */
 export class LogClock {
+  /** Reused by `stampAt` (a stamp copies the fields). */
+  private readonly wall: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, millisecond: 0 };
+  /** The last stamp's month and its text (most stamps are in the month of the one before). */
+  private monthYear = NaN;
+  private monthNumber = NaN;
+  private monthString = '';
+  /** The last stamp's hour, and its `Date.UTC`. */
+  private hourYear = NaN;
+  private hourMonth = NaN;
+  private hourDay = NaN;
+  private hourHour = NaN;
+  private hourMs = NaN;
+
   constructor(private readonly options: TimeOptions) {}
 
   stamp(w: WallClock): Stamp {
     const { zone } = this.options;
-    const time = zone.toEpoch(w);
+    const time = zone.epochOfWall(this.asUtc(w));
     return new ClockStamp(time, this.monthOf(time, w), w, zone, 0);
+  }
+
+  /** `stamp` of these wall-clock fields, for a parser that has them as numbers (no object per call). */
+  stampAt(year: number, month: number, day: number, hour: number, minute: number, second: number, millisecond: number): Stamp {
+    const w = this.wall;
+    w.year = year;
+    w.month = month;
+    w.day = day;
+    w.hour = hour;
+    w.minute = minute;
+    w.second = second;
+    w.millisecond = millisecond;
+    return this.stamp(w);
   }
 
   /** For formats that log an instant with its offset (ejabberd): months on the log's wall clock. */
   stampWithOffset(w: WallClock, offsetMs: number): Stamp {
-    const time = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond) - offsetMs;
+    const time = this.asUtc(w) - offsetMs;
     return new ClockStamp(time, this.monthOf(time, w), w, null, offsetMs);
+  }
+
+  /**
+   * `Date.UTC` of the fields, with the hour's start remembered: a log's lines come hour by hour,
+   * and `Date.UTC` (a call into C++) was a tenth of a parse. Exact: `Date.UTC` adds whole minutes,
+   * seconds and milliseconds to the hour's start as integer milliseconds; other values (none a
+   * parser makes) and times near the end of its range go to `Date.UTC` itself.
+   */
+  private asUtc(w: WallClock): number {
+    const { minute, second, millisecond } = w;
+    if (w.year !== this.hourYear || w.month !== this.hourMonth || w.day !== this.hourDay || w.hour !== this.hourHour) {
+      this.hourYear = w.year;
+      this.hourMonth = w.month;
+      this.hourDay = w.day;
+      this.hourHour = w.hour;
+      this.hourMs = Date.UTC(w.year, w.month - 1, w.day, w.hour);
+    }
+    if (isSmallWhole(minute) && isSmallWhole(second) && isSmallWhole(millisecond) && Math.abs(this.hourMs) < 8.6e15) {
+      return this.hourMs + minute * 60_000 + second * 1000 + millisecond;
+    }
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, minute, second, millisecond);
   }
 
   /** The month `time` counts in: the log's wall-clock month, or the month on `monthZone`'s clock. */
   private monthOf(time: number, w: WallClock): string {
     const { monthZone } = this.options;
-    if (monthZone === null) return monthOf(w.year, w.month);
+    if (monthZone === null) return this.monthText(w.year, w.month);
     const m = monthZone.wallClock(time);
-    return monthOf(m.year, m.month);
+    return this.monthText(m.year, m.month);
   }
+
+  private monthText(year: number, month: number): string {
+    if (year !== this.monthYear || month !== this.monthNumber) {
+      this.monthYear = year;
+      this.monthNumber = month;
+      this.monthString = monthOf(year, month);
+    }
+    return this.monthString;
+  }
+}
+
+/** An integer in [0, 1000). */
+function isSmallWhole(x: number): boolean {
+  return x >= 0 && x < 1000 && (x | 0) === x;
 }
 
 /**

@@ -82,7 +82,11 @@ export class TimeZone {
    * to be close and never throw (SPEC §5).
    */
   toEpoch(w: WallClock): number {
-    const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond);
+    return this.epochOfWall(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond));
+  }
+
+  /** `toEpoch` of the wall-clock time whose fields, read as UTC, are the instant `asUtc`. */
+  epochOfWall(asUtc: number): number {
     const first = this.offsetAt(asUtc);
     const guess = asUtc - first;
     const second = this.offsetAt(guess);

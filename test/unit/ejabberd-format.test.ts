@@ -76,3 +76,18 @@ test('detect: ejabberd lines, not Prosody lines', () => {
   assert.ok(ejabberdFormat.detect(['2026-11-25 12:21:15.221379+00:00 [info] <0.334.0>@ejabberd_listener:accept/7:273 (<0.512.0>) Accepted connection 127.0.9.99:59715 -> 127.0.0.1:5222']));
   assert.ok(!ejabberdFormat.detect(['Sep 03 08:59:59 startup\tinfo\tHello and welcome to Prosody version 0.12.3']));
 });
+
+test('a line in the minute of a valid one still has its seconds, fraction and offset checked; an invalid minute is never taken for known', () => {
+  const opened = (stamp: string) => `${stamp} [info] <0.515.0>@ejabberd_c2s:handle_auth_success/4:425 (tcp|<0.515.0>) Opened c2s session for alice@example.com/r`;
+  const good = opened('2026-11-25 12:24:14.322405+00:00');
+  for (const bad of ['2026-11-25 12:24:61.322405+00:00', '2026-11-25 12:24:14+00:00', '2026-11-25 12:24:14.3224+0000', '2026-11-25 12:24:14.32-25:00', '2026-11-25 12:24-14.322405+00:00']) {
+    const r = parseText(ejabberdFormat, `${good}\n${opened(bad)}\n${good}\n`);
+    assert.equal(r.events.length, 2, bad);
+    assert.equal(r.unparsable, 1, bad);
+  }
+  // The same bad minute twice: the second is no more valid than the first.
+  const month13 = opened('2026-13-25 12:24:14.322405+00:00');
+  const r = parseText(ejabberdFormat, `${good}\n${month13}\n${month13}\n`);
+  assert.equal(r.events.length, 1);
+  assert.equal(r.unparsable, 2);
+});

@@ -210,3 +210,45 @@ test('an ejabberd line that ends inside its stamp, before a line starting with `
   const size = statSync(path).size;
   for (let cut = 1; cut < size; cut += 37) assertSame(serial, await replay([path], { force: true, plan: () => [0, cut] }), `cut at ${cut}`);
 });
+
+test('connections that close before a session opens, or after: the peer a session gets is the same with workers, wherever the cuts fall', async () => {
+  // The worker's filter follows the pending connection (`SessionLineFilter`) and drops the
+  // `Closing now` lines that withdraw nothing: these logs make each kind of them decide an IP.
+  const line = (second: number, source: string, level: string, message: string) => `Sep 03 09:${String(Math.floor(second / 60) % 60).padStart(2, '0')}:${String(second % 60).padStart(2, '0')} ${source}\t${level}\t${message}`;
+  const newConnection = (t: number, conn: string, ip: string) => line(t, conn, 'debug', `New connection FD 15 (${ip}, 4${t % 1000}, 203.0.113.5, 5222) on server 0.0.0.0`);
+  const lines: string[] = [];
+  for (let i = 0; i < 120; i++) {
+    const t = i * 7;
+    const [a, b, c2s] = [`conn${i}a`, `conn${i}b`, `c2s55aa${i.toString(16)}`];
+    const login = [line(t + 1, c2s, 'info', 'Client connected'), line(t + 2, c2s, 'debug', `Resource bound: user${i}@example.com/r`)];
+    switch (i % 4) {
+      case 0: // an HTTP request closes: the next session has no peer
+        lines.push(newConnection(t, a, `198.51.100.${i}`), line(t, a, 'debug', 'Closing now'), ...login);
+        break;
+      case 1: // another connection's close withdraws nothing: the session gets the last peer, unless that closes too
+        lines.push(newConnection(t, a, `198.51.100.${i}`), newConnection(t, b, `192.0.2.${i}`), line(t, a, 'debug', 'Closing now'));
+        if (i % 8 === 5) lines.push(line(t, b, 'debug', 'Closing now'));
+        lines.push(...login);
+        break;
+      case 2: // the session's own connection closes after it opened: nothing to withdraw, and the next session has no peer
+        lines.push(newConnection(t, a, `192.0.2.${i}`), ...login, line(t + 3, a, 'debug', 'Closing now'), line(t + 4, `c2s66bb${i.toString(16)}`, 'info', 'Client connected'), line(t + 5, `c2s66bb${i.toString(16)}`, 'debug', `Resource bound: other${i}@example.com/r`));
+        break;
+      default: // a connection without an address closes
+        lines.push(newConnection(t, a, ' '), line(t, a, 'debug', 'Closing now'), ...login);
+    }
+  }
+  const path = join(tempDir(), 'prosody.log');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  utimesSync(path, Date.UTC(2026, 8, 4) / 1000, Date.UTC(2026, 8, 4) / 1000);
+  const serial = await replay([path], null);
+  const ips = serial.events.map((e) => JSON.parse(e)[5] as string | null);
+  assert.ok(ips.includes(null) && ips.some((ip) => ip?.startsWith('192.0.2.')) && !ips.some((ip) => ip?.startsWith('198.51.100.')), 'the closes decide the peers');
+  for (const bytes of [4096, 1000, 97]) assertSame(serial, await replay([path], { force: true, plan: (size) => rangeStarts(size, bytes) }), `in ${bytes}-byte ranges`);
+  const size = statSync(path).size;
+  await fc.assert(
+    fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: size - 1 }), { maxLength: 8 }), async (cuts) => {
+      assertSame(serial, await replay([path], { force: true, plan: () => [0, ...cuts.sort((x, y) => x - y)] }), `cut at ${cuts.join(',')}`);
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 15) },
+  );
+});

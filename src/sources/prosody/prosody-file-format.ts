@@ -3,7 +3,9 @@ import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
 import { digitsAt, indexOfByte, monthAbbrevAt, PrefixWatch, SPACE, TAB } from '../bytes.js';
-import { mayContinueUnstamped, ProsodySessions, sessionLineMatters } from './prosody-sessions.js';
+import { ProsodySessions } from './prosody-sessions.js';
+import { mayContinueUnstamped } from './prosody-messages.js';
+import { SessionLineFilter } from './prosody-session-filter.js';
 
 const COLON = 0x3a;
 // First bytes of what the filter looks for: `mod_bosh`, `Traceback[`, `c2s`/`conn`, `bosh`.
@@ -162,8 +164,7 @@ class ProsodyFileParser implements LineParser {
   }
 
   private stampOf(buf: Buffer, start: number): Stamp {
-    const [day, hour, minute, second] = this.dayAndTime(buf, start);
-    return this.clock.stamp({ year: this.year, month: monthAbbrevAt(buf, start), day, hour, minute, second, millisecond: 0 });
+    return this.clock.stampAt(this.year, this.month, digitsAt(buf, start + 4, 2), digitsAt(buf, start + 7, 2), digitsAt(buf, start + 10, 2), digitsAt(buf, start + 13, 2), 0);
   }
 }
 
@@ -173,6 +174,7 @@ class ProsodyFileParser implements LineParser {
  */
 class ProsodyFileFilter implements LineFilter {
   private readonly minute = new PrefixWatch(12); // `Mmm DD HH:MM`
+  private readonly sessions = new SessionLineFilter();
   private debugSeen = false;
   /**
    * The parser's `continuing` (unstamped lines after some messages are theirs, not unparsable) is
@@ -203,7 +205,8 @@ class ProsodyFileFilter implements LineFilter {
     const continues = (source0 === LOWER_M || (msg < end && buf[msg] === UPPER_T)) && mayContinueUnstamped(buf, src, tab1, msg, end);
     if (continues || this.afterContinuing) keep = true;
     this.afterContinuing = continues;
-    return keep || ((source0 === LOWER_C || source0 === LOWER_B) && sessionLineMatters(buf, src, tab1, msg, end, this.debugSeen));
+    // `matters` tracks the pending connection: it must see every c2s/conn/bosh line, kept or not.
+    return ((source0 === LOWER_C || source0 === LOWER_B) && this.sessions.matters(buf, src, tab1, msg, end, this.debugSeen)) || keep;
   }
 
   private isMonth(buf: Buffer, start: number): boolean {

@@ -1,37 +1,24 @@
 import type { ParserContext, ParserStats } from '../log-format.js';
 import type { Stamp } from '../../time/log-clock.js';
-import { normalizeName, normalizeResource } from '../../core/normalize.js';
 import { isRoutableAddress } from '../../core/address-scope.js';
-import { ascii, startsWithAt } from '../bytes.js';
-import { SessionTable } from '../session-table.js';
+import { nameAt, resourceAt } from '../jid-bytes.js';
+import { HeldBytes, indexOfByte, lastIndexOfBytes, startsWithAt } from '../bytes.js';
+import { C2S, BOSH, CONN, NEW_CONNECTION, CLOSING_NOW, WEBSOCKET_HANDSHAKE, BOSH_CREATED, BOSH_DISCONNECTED, DESTROYING_UNBOUND, CLIENT_CONNECTED, CLIENT_DISCONNECTED, AUTHENTICATED_AS, SUCCESSFUL_AUTH, FROM_IP, RESOURCE_BOUND, holdPeerOfNewConnection, isSessionEvent } from './prosody-messages.js';
+import { hexIdKey, SessionTable, type SessionKey } from '../session-table.js';
 import { ParsedLogin, type Transport } from '../parsed-login.js';
 
 /** Sessions that connected but have not bound yet; more than this and the oldest are dropped. */
 export const MAX_OPEN_SESSIONS = 100_000;
-
-const C2S = ascii('c2s');
-const BOSH = ascii('bosh');
-const CONN = ascii('conn');
-const NEW_CONNECTION = ascii('New connection FD ');
-const CLOSING_NOW = ascii('Closing now');
-const WEBSOCKET_HANDSHAKE = ascii('Sending WebSocket handshake');
-const BOSH_CREATED = ascii('BOSH session created for request from ');
-const BOSH_DISCONNECTED = ascii('BOSH client disconnected');
-const DESTROYING_UNBOUND = ascii('Destroying unbound session');
-const CLIENT_CONNECTED = ascii('Client connected');
-const CLIENT_DISCONNECTED = ascii('Client disconnected');
-const AUTHENTICATED_AS = ascii('Authenticated as ');
-const SUCCESSFUL_AUTH = ascii('Successful authentication as ');
-const FROM_IP = ' from IP: ';
-const RESOURCE_BOUND = ascii('Resource bound: ');
 
 interface OpenSession {
   ip: string | null;
   /** `ip` is the TCP peer of the session's connection (`New connection`), not an address Prosody attributed. */
   ipIsPeer: boolean;
   transport: Transport;
-  /** `user@host` from `Authenticated as`; set only while an info-level login waits to be emitted. */
-  authenticated: string | null;
+  /** The normalised user of `Authenticated as`; set only while an info-level login waits to be emitted. */
+  authUser: string | null;
+  /** …and its host. */
+  authHost: string;
   authLine: number;
   authStamp: Stamp | null;
 }
@@ -53,10 +40,14 @@ interface OpenSession {
  */
 export class ProsodySessions {
   private readonly open = new SessionTable<OpenSession>(MAX_OPEN_SESSIONS);
-  /** Peer of the last `New connection` still open: the next `Client connected` is its session. */
-  private pendingPeer: string | null = null;
+  /**
+   * Peer of the last `New connection` still open, as bytes (most connections are HTTP requests that
+   * close without a session): the next `Client connected` is its session.
+   */
+  private readonly pendingPeer = new HeldBytes();
+  private hasPendingPeer = false;
   /** The connection (`conn<id>`) of `pendingPeer`; its `Closing now` withdraws the peer. */
-  private pendingConn = '';
+  private readonly pendingConn = new HeldBytes();
   /** Where that `New connection` line began: a session's first line. */
   private pendingPeerSince = 0;
   private debugSeen = false;
@@ -86,17 +77,17 @@ export class ProsodySessions {
     const c2s = startsWithAt(buf, srcStart, srcEnd, C2S);
     if (c2s || startsWithAt(buf, srcStart, srcEnd, BOSH)) {
       // Hot path: in a debug log most session lines are stanza traces that cannot matter.
-      if (this.debugSeen && !isSessionEvent(buf, msgStart, msgEnd)) return;
-      const id = buf.toString('latin1', srcStart, srcEnd);
-      if (c2s) this.c2sMessage(id, buf, msgStart, msgEnd, lineNo, stamp);
-      else this.boshMessage(id, buf, msgStart, msgEnd, lineNo, stamp);
+      if (this.debugSeen && !isSessionEvent(buf, msgStart, msgEnd, !c2s)) return;
+      // A c2s id is a number (no string per line) unless it is not the usual hex (`hexIdKey`).
+      if (c2s) this.c2sMessage(hexIdKey(buf, srcStart, srcEnd, C2S.length), buf, msgStart, msgEnd, lineNo, stamp);
+      else this.boshMessage(buf.toString('latin1', srcStart, srcEnd), buf, msgStart, msgEnd, lineNo, stamp);
     } else if (startsWithAt(buf, srcStart, srcEnd, CONN)) {
       if (startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION)) {
-        this.pendingPeer = peerOfNewConnection(buf.toString('latin1', msgStart, msgEnd));
-        this.pendingConn = buf.toString('latin1', srcStart, srcEnd);
+        this.hasPendingPeer = holdPeerOfNewConnection(this.pendingPeer, buf, msgStart, msgEnd);
+        this.pendingConn.hold(buf, srcStart, srcEnd);
         this.pendingPeerSince = this.position();
-      } else if (this.pendingPeer !== null && startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW) && buf.toString('latin1', srcStart, srcEnd) === this.pendingConn) {
-        this.pendingPeer = null; // an HTTP request (BOSH) or a probe: its connection had no session
+      } else if (this.hasPendingPeer && startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW) && this.pendingConn.equals(buf, srcStart, srcEnd)) {
+        this.hasPendingPeer = false; // an HTTP request (BOSH) or a probe: its connection had no session
       }
     }
   }
@@ -104,7 +95,7 @@ export class ProsodySessions {
   /** Where the oldest session still waiting for its login began (its `New connection` line). */
   pendingSince(): number | undefined {
     const oldest = this.open.oldestSince();
-    if (this.pendingPeer === null) return oldest;
+    if (!this.hasPendingPeer) return oldest;
     return oldest === undefined ? this.pendingPeerSince : Math.min(oldest, this.pendingPeerSince);
   }
 
@@ -115,12 +106,12 @@ export class ProsodySessions {
   /** End of input: settle info-level logins still waiting for their session's next line. */
   end(): void {
     for (const [, { value: session }] of this.open.entries()) {
-      if (session.authenticated !== null) this.emitAuthenticated(session);
+      if (session.authUser !== null) this.emitAuthenticated(session);
     }
     this.open.clear();
   }
 
-  private c2sMessage(id: string, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
+  private c2sMessage(id: SessionKey, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
     if (startsWithAt(buf, msgStart, msgEnd, CLIENT_CONNECTED)) {
       this.openSession(id);
       return;
@@ -135,7 +126,7 @@ export class ProsodySessions {
   }
 
   /** A BOSH session: opened by `BOSH session created` (debug) or, in an info-level log, by its first line that matters. */
-  private boshMessage(id: string, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
+  private boshMessage(id: SessionKey, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
     if (startsWithAt(buf, msgStart, msgEnd, BOSH_CREATED)) {
       const ip = buf.toString('latin1', msgStart + BOSH_CREATED.length, msgEnd).trim() || null;
       this.open.open(id, newSession(ip, false, 'bosh'), this.position());
@@ -148,7 +139,7 @@ export class ProsodySessions {
       this.open.open(id, session, this.position());
     }
     if (startsWithAt(buf, msgStart, msgEnd, BOSH_DISCONNECTED) || startsWithAt(buf, msgStart, msgEnd, DESTROYING_UNBOUND)) {
-      if (session.authenticated !== null) this.emitAuthenticated(session);
+      if (session.authUser !== null) this.emitAuthenticated(session);
       this.open.delete(id);
       return;
     }
@@ -156,34 +147,33 @@ export class ProsodySessions {
   }
 
   /** What c2s, WebSocket and BOSH sessions log alike: authentication, mod_log_auth's address, the bind, the end. */
-  private sessionMessage(id: string, session: OpenSession, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
+  private sessionMessage(id: SessionKey, session: OpenSession, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
     if (startsWithAt(buf, msgStart, msgEnd, RESOURCE_BOUND)) {
-      const jid = buf.toString('utf8', msgStart + RESOURCE_BOUND.length, msgEnd);
-      this.emit(jid, session, stamp(), lineNo, true);
+      this.emitBound(buf, msgStart + RESOURCE_BOUND.length, msgEnd, session, stamp, lineNo);
       this.open.delete(id);
       return;
     }
     if (startsWithAt(buf, msgStart, msgEnd, AUTHENTICATED_AS)) {
       if (!this.debugSeen) {
-        session.authenticated = buf.toString('utf8', msgStart + AUTHENTICATED_AS.length, msgEnd);
+        this.holdAuthenticated(session, buf, msgStart + AUTHENTICATED_AS.length, msgEnd);
         session.authLine = lineNo;
         session.authStamp = stamp();
       }
       return;
     }
     if (startsWithAt(buf, msgStart, msgEnd, SUCCESSFUL_AUTH)) {
-      const text = buf.toString('utf8', msgStart, msgEnd);
-      const at = text.lastIndexOf(FROM_IP);
-      const ip = at >= 0 ? text.slice(at + FROM_IP.length).trim() : '';
+      // Decoded from after ` from IP: ` (ASCII: the text decodes as it would within the message's).
+      const at = lastIndexOfBytes(buf, FROM_IP, msgStart, msgEnd);
+      const ip = at >= 0 ? buf.toString('utf8', at + FROM_IP.length, msgEnd).trim() : '';
       if (ip !== '' && ip !== '?') {
         session.ip = ip;
         session.ipIsPeer = false;
       }
     }
-    if (session.authenticated !== null) {
+    if (session.authUser !== null) {
       // The session's next line after `Authenticated as` (mod_log_auth's IP, if any) has been seen.
       if (this.debugSeen) {
-        session.authenticated = null; // a debug log after all: its `Resource bound` is the login
+        session.authUser = null; // a debug log after all: its `Resource bound` is the login
       } else {
         this.emitAuthenticated(session);
         this.open.delete(id);
@@ -193,16 +183,17 @@ export class ProsodySessions {
     if (startsWithAt(buf, msgStart, msgEnd, CLIENT_DISCONNECTED)) this.open.delete(id);
   }
 
-  private openSession(id: string): void {
+  private openSession(id: SessionKey): void {
     // The session began at its `New connection` line when the line before was one.
-    const since = this.pendingPeer !== null ? this.pendingPeerSince : this.position();
-    this.open.open(id, newSession(this.pendingPeer, this.pendingPeer !== null, 'c2s'), since);
-    this.pendingPeer = null;
+    const peer = this.hasPendingPeer ? this.pendingPeer.latin1() : null;
+    const since = peer !== null ? this.pendingPeerSince : this.position();
+    this.open.open(id, newSession(peer, peer !== null, 'c2s'), since);
+    this.hasPendingPeer = false;
   }
 
   private emitAuthenticated(session: OpenSession): void {
-    const jid = session.authenticated!;
-    session.authenticated = null;
+    const user = session.authUser!;
+    session.authUser = null;
     if (this.debugSeen) return;
     if (!this.infoLevelNoticed) {
       this.infoLevelNoticed = true;
@@ -211,23 +202,35 @@ export class ProsodySessions {
         'this Prosody log has no debug-level lines: logins are counted from authentications, clients are unknown (client-?); log at debug level for client statistics',
       );
     }
-    // Prosody 13 appends the role: `alice@example.com [prosody:registered]`.
-    const space = jid.indexOf(' ');
-    this.emit(space >= 0 ? jid.slice(0, space) : jid, session, session.authStamp!, session.authLine, false);
+    this.emit(user, session.authHost, null, session, session.authStamp!, session.authLine);
   }
 
-  private emit(jid: string, session: OpenSession, stamp: Stamp, lineNo: number, withResource: boolean): void {
-    const at = jid.indexOf('@');
-    const slash = jid.indexOf('/', at + 1);
-    const hostEnd = withResource && slash >= 0 ? slash : jid.length;
-    // Normalising can leave nothing (`\u00ad@\ufeff`): no name, no login, and never an empty file name.
-    const user = at > 0 ? normalizeName(jid.slice(0, at)) : '';
-    const host = at > 0 ? normalizeName(jid.slice(at + 1, hostEnd)) : '';
+  /** `Authenticated as user@host`, the JID being `buf[start…end)`: its names, for the login its session's next line settles. */
+  private holdAuthenticated(session: OpenSession, buf: Buffer, start: number, end: number): void {
+    // Prosody 13 appends the role: `alice@example.com [prosody:registered]`.
+    const space = indexOfByte(buf, 0x20, start, end);
+    const bareEnd = space >= 0 ? space : end;
+    const at = indexOfByte(buf, 0x40, start, bareEnd); // @
+    session.authUser = at > start ? nameAt(buf, start, at) : '';
+    session.authHost = at > start ? nameAt(buf, at + 1, bareEnd) : '';
+  }
+
+  /** `Resource bound: user@host/resource`, the JID being `buf[start…end)` (read from its bytes: `jid-bytes.ts`). */
+  private emitBound(buf: Buffer, start: number, end: number, session: OpenSession, stamp: () => Stamp, lineNo: number): void {
+    const at = indexOfByte(buf, 0x40, start, end); // @
+    const slash = indexOfByte(buf, 0x2f, at < 0 ? start : at + 1, end); // /
+    const user = at > start ? nameAt(buf, start, at) : '';
+    const host = at > start ? nameAt(buf, at + 1, slash >= 0 ? slash : end) : '';
+    const resource = slash >= 0 ? resourceAt(buf, slash + 1, end) : null;
+    this.emit(user, host, resource, session, stamp(), lineNo);
+  }
+
+  /** A login, unless normalising left no user or host (`\u00ad@\ufeff`): then a line that cannot be counted. */
+  private emit(user: string, host: string, resource: string | null, session: OpenSession, stamp: Stamp, lineNo: number): void {
     if (user === '' || host === '') {
       this.stats.unparsable++;
       return;
     }
-    const resource = withResource && slash >= 0 ? normalizeResource(jid.slice(slash + 1)) : null;
     // A WebSocket's TCP peer that no one on the internet can have is the reverse proxy.
     const proxyOnly = session.transport === 'websocket' && session.ipIsPeer && session.ip !== null && !isRoutableAddress(session.ip);
     const ip = proxyOnly ? null : session.ip;
@@ -236,67 +239,5 @@ export class ProsodySessions {
 }
 
 function newSession(ip: string | null, ipIsPeer: boolean, transport: Transport): OpenSession {
-  return { ip, ipIsPeer, transport, authenticated: null, authLine: 0, authStamp: null };
-}
-
-const CLIENT = ascii('Client ');
-const MOD_BOSH = ascii('mod_bosh');
-const HANDLING_REQUEST = ascii('Handling new request');
-const STANZA_RECEIVED = ascii('BOSH stanza received');
-const TRACEBACK = ascii('Traceback[');
-
-/**
- * Whether Prosody may write lines of its own after this message that have no timestamp: mod_bosh
- * prints a bare `----------` after `Handling new request …` and an empty line after `BOSH stanza
- * received …` (the request body itself may span lines), and a `Traceback[…]` is followed by its stack.
- * Such lines, up to the next line with a timestamp, belong to the message: they are not unparsable.
- */
-export function mayContinueUnstamped(buf: Buffer, srcStart: number, srcEnd: number, msgStart: number, msgEnd: number): boolean {
-  if (startsWithAt(buf, msgStart, msgEnd, TRACEBACK)) return true;
-  return (
-    startsWithAt(buf, srcStart, srcEnd, MOD_BOSH) &&
-    (startsWithAt(buf, msgStart, msgEnd, HANDLING_REQUEST) || startsWithAt(buf, msgStart, msgEnd, STANZA_RECEIVED))
-  );
-}
-
-/**
- * For `--jobs` (a worker's line filter): could this message change `ProsodySessions`' state or
- * log a login? `debugSeen`: a debug line came earlier in the filter's range. Before one, any c2s or
- * BOSH line may matter (an info-level `Authenticated as` waits for its session's next line); after
- * one, only the session events `message` acts on (`isSessionEvent`), and a connection's `New
- * connection` and `Closing now`. It may keep more than `message` acts on, never less. Keep in step with `message`.
- */
-export function sessionLineMatters(buf: Buffer, srcStart: number, srcEnd: number, msgStart: number, msgEnd: number, debugSeen: boolean): boolean {
-  if (startsWithAt(buf, srcStart, srcEnd, C2S) || startsWithAt(buf, srcStart, srcEnd, BOSH)) {
-    return !debugSeen || isSessionEvent(buf, msgStart, msgEnd);
-  }
-  return startsWithAt(buf, srcStart, srcEnd, CONN) && (startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION) || startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW));
-}
-
-/** The session messages that open, authenticate, bind or close a session (dispatched on the first byte: most lines fail there). */
-function isSessionEvent(buf: Buffer, start: number, end: number): boolean {
-  switch (buf[start]) {
-    case 0x52: // R
-      return startsWithAt(buf, start, end, RESOURCE_BOUND);
-    case 0x43: // C
-      return startsWithAt(buf, start, end, CLIENT);
-    case 0x41: // A
-      return startsWithAt(buf, start, end, AUTHENTICATED_AS);
-    case 0x53: // S
-      return startsWithAt(buf, start, end, SUCCESSFUL_AUTH) || startsWithAt(buf, start, end, WEBSOCKET_HANDSHAKE);
-    case 0x42: // B
-      return startsWithAt(buf, start, end, BOSH_CREATED) || startsWithAt(buf, start, end, BOSH_DISCONNECTED);
-    case 0x44: // D
-      return startsWithAt(buf, start, end, DESTROYING_UNBOUND);
-    default:
-      return false;
-  }
-}
-
-/** `New connection FD 15 (127.0.1.10, 35489, 127.0.0.1, 5222) on server …` → `127.0.1.10`. */
-function peerOfNewConnection(message: string): string | null {
-  const open = message.indexOf('(');
-  const comma = message.indexOf(',', open + 1);
-  if (open < 0 || comma < 0) return null;
-  return message.slice(open + 1, comma).trim() || null;
+  return { ip, ipIsPeer, transport, authUser: null, authHost: '', authLine: 0, authStamp: null };
 }

@@ -2,7 +2,8 @@ import type { LineFilter, LineParser, LogFormat, ParserContext, ParserStats, Tim
 import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { ascii, digitsAt, monthAbbrevAt, startsWithAt } from '../bytes.js';
-import { ProsodySessions, sessionLineMatters } from './prosody-sessions.js';
+import { ProsodySessions } from './prosody-sessions.js';
+import { sessionLineMatters } from './prosody-session-filter.js';
 
 const TAG = ascii(' prosody[');
 const TAG_END = ascii(']: ');
