@@ -23,21 +23,34 @@ import type { HostRecord, Outcome, StatsView } from './monthly-tally.js';
 import type { LoginEvent } from './login-event.js';
 import { monthVisitors } from './month-layout.js';
 
-/** host → user → the months (ascending) the fresh tally counted the user in. */
-export type CountedMonths = Map<string, Map<string, string[]>>;
+/**
+ * host → user → the months (ascending) the fresh tally counted the user in: one month as itself,
+ * several as an array (most users are counted in one month: no array for each of them).
+ */
+export type CountedMonths = Map<string, Map<string, string | string[]>>;
 
 /** Collects, from the outcomes of a fresh tally, which months each user was counted in. */
 export class CountedMonthsCollector {
   readonly counted: CountedMonths = new Map();
+  /** The users of the host seen last (logs have one host, or a few): one lookup less per login. */
+  private lastHost: string | undefined;
+  private lastUsers: Map<string, string | string[]> | undefined;
 
   /** Give it every login with its outcome, in the order the tally saw them. */
   observe(event: LoginEvent, outcome: Outcome): void {
     if (outcome !== 'counted') return;
-    let users = this.counted.get(event.host);
-    if (!users) this.counted.set(event.host, (users = new Map()));
+    const host = event.host;
+    let users = this.lastUsers;
+    if (host !== this.lastHost || users === undefined) {
+      users = this.counted.get(host);
+      if (!users) this.counted.set(host, (users = new Map()));
+      this.lastHost = host;
+      this.lastUsers = users;
+    }
     const months = users.get(event.user);
     // A fresh tally counts a user once per month, in time order: months arrive ascending.
-    if (months === undefined) users.set(event.user, [event.month]);
+    if (months === undefined) users.set(event.user, event.month);
+    else if (typeof months === 'string') users.set(event.user, [months, event.month]);
     else months.push(event.month);
   }
 }
@@ -114,11 +127,13 @@ export function mergeBackfill(
     }
     if (written.size > 0) hosts.set(host, next);
     const marks = new Map<string, string>();
+    // Every month written (a new store, or --replace): a user's latest written month is the last counted.
+    const allWritten = written.size === computed.size;
     for (const [user, counted] of fresh.counted.get(host) ?? []) {
       // Read even when nothing changes for the user: a corrupt record must stop the run, as in a
       // normal run (SPEC §10), rather than depend on which months happen to be written.
       const mark = stored.lastRecorded(host, user);
-      const latest = latestWritten(counted, written);
+      const latest = latestWritten(counted, written, allWritten);
       if (latest === undefined) continue;
       if (mark !== undefined && mark >= latest) continue;
       marks.set(user, latest);
@@ -134,8 +149,10 @@ export function visitorsIn(counts: ReadonlyMap<string, number>): number {
   return monthVisitors(counts);
 }
 
-function latestWritten(ascending: readonly string[], written: ReadonlySet<string>): string | undefined {
-  for (let i = ascending.length - 1; i >= 0; i--) if (written.has(ascending[i])) return ascending[i];
+function latestWritten(ascending: string | readonly string[], written: ReadonlySet<string>, allWritten: boolean): string | undefined {
+  if (typeof ascending === 'string') return allWritten || written.has(ascending) ? ascending : undefined;
+  if (allWritten) return ascending[ascending.length - 1];
+  for (let i = ascending.length - 1; i >= 0; i--) if (written.has(ascending[i]!)) return ascending[i];
   return undefined;
 }
 
