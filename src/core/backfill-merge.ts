@@ -24,34 +24,37 @@ import type { LoginEvent } from './login-event.js';
 import { monthVisitors } from './month-layout.js';
 
 /**
- * host → user → the months (ascending) the fresh tally counted the user in: one month as itself,
- * several as an array (most users are counted in one month: no array for each of them).
+ * The months a fresh tally counted each user in, per host: `last`, each user's last counted month
+ * (the tally's marks, in the order users were first counted), and `earlier`, the months before it
+ * (ascending) of users counted in several.
  */
-export type CountedMonths = Map<string, Map<string, string | string[]>>;
+export interface CountedMonths {
+  readonly last: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly earlier: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+}
 
-/** Collects, from the outcomes of a fresh tally, which months each user was counted in. */
+/**
+ * Collects, from the outcomes of a fresh tally, the earlier months of users counted more than
+ * once; the last month of each is the tally's mark. Most users are counted in one month: nothing
+ * is looked up or kept for them.
+ */
 export class CountedMonthsCollector {
-  readonly counted: CountedMonths = new Map();
-  /** The users of the host seen last (logs have one host, or a few): one lookup less per login. */
-  private lastHost: string | undefined;
-  private lastUsers: Map<string, string | string[]> | undefined;
+  private readonly earlier = new Map<string, Map<string, string[]>>();
 
-  /** Give it every login with its outcome, in the order the tally saw them. */
-  observe(event: LoginEvent, outcome: Outcome): void {
-    if (outcome !== 'counted') return;
-    const host = event.host;
-    let users = this.lastUsers;
-    if (host !== this.lastHost || users === undefined) {
-      users = this.counted.get(host);
-      if (!users) this.counted.set(host, (users = new Map()));
-      this.lastHost = host;
-      this.lastUsers = users;
-    }
+  /** Give it every login with its outcome and the user's mark before it, in the order the tally saw them. */
+  observe(event: LoginEvent, outcome: Outcome, previousMark: string | undefined): void {
+    // A fresh tally's marks are its own: a previous mark is an earlier month counted (ascending).
+    if (outcome !== 'counted' || previousMark === undefined) return;
+    let users = this.earlier.get(event.host);
+    if (!users) this.earlier.set(event.host, (users = new Map()));
     const months = users.get(event.user);
-    // A fresh tally counts a user once per month, in time order: months arrive ascending.
-    if (months === undefined) users.set(event.user, event.month);
-    else if (typeof months === 'string') users.set(event.user, [months, event.month]);
-    else months.push(event.month);
+    if (months === undefined) users.set(event.user, [previousMark]);
+    else months.push(previousMark);
+  }
+
+  /** With the fresh tally's marks (its `takeChanges().users`): every month each user was counted in. */
+  counted(marks: ReadonlyMap<string, ReadonlyMap<string, string>>): CountedMonths {
+    return { last: marks, earlier: this.earlier };
   }
 }
 
@@ -129,11 +132,12 @@ export function mergeBackfill(
     const marks = new Map<string, string>();
     // Every month written (a new store, or --replace): a user's latest written month is the last counted.
     const allWritten = written.size === computed.size;
-    for (const [user, counted] of fresh.counted.get(host) ?? []) {
+    const earlier = fresh.counted.earlier.get(host);
+    for (const [user, last] of fresh.counted.last.get(host) ?? []) {
       // Read even when nothing changes for the user: a corrupt record must stop the run, as in a
       // normal run (SPEC §10), rather than depend on which months happen to be written.
       const mark = stored.lastRecorded(host, user);
-      const latest = latestWritten(counted, written, allWritten);
+      const latest = allWritten || written.has(last) ? last : latestWritten(earlier?.get(user), written);
       if (latest === undefined) continue;
       if (mark !== undefined && mark >= latest) continue;
       marks.set(user, latest);
@@ -149,9 +153,8 @@ export function visitorsIn(counts: ReadonlyMap<string, number>): number {
   return monthVisitors(counts);
 }
 
-function latestWritten(ascending: string | readonly string[], written: ReadonlySet<string>, allWritten: boolean): string | undefined {
-  if (typeof ascending === 'string') return allWritten || written.has(ascending) ? ascending : undefined;
-  if (allWritten) return ascending[ascending.length - 1];
+function latestWritten(ascending: readonly string[] | undefined, written: ReadonlySet<string>): string | undefined {
+  if (ascending === undefined) return undefined;
   for (let i = ascending.length - 1; i >= 0; i--) if (written.has(ascending[i]!)) return ascending[i];
   return undefined;
 }

@@ -80,6 +80,12 @@ export class MonthlyTally {
   private readonly clientKeys = new Map<string, string>();
   private readonly geoKeys = new Map<GeoPlace | null, string>();
   private readonly layoutChecked = new Set<string>();
+  /**
+   * After a `counted` outcome: the month the user was marked with before this login (by this tally
+   * since the last `takeChanges`, or in the store), undefined if none. Backfill learns from it which
+   * months each user was counted in without a lookup of its own per login.
+   */
+  previousMark: string | undefined;
 
   /** `fork`: count in the ISP fork's layout instead of the module's. */
   constructor(
@@ -130,6 +136,7 @@ export class MonthlyTally {
       increment(counts, this.geoCounterKey(place));
     }
     this.markCounted(host, state, user, month);
+    this.previousMark = last;
     return 'counted';
   }
 

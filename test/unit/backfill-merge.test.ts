@@ -28,8 +28,8 @@ function fresh(logins: LoginEvent[]) {
   const view = emptyStatsView();
   const tally = new MonthlyTally(view, () => ({ classifier: new ClientClassifier([]), countries: CountryFilter.ALL }), () => null);
   const collector = new CountedMonthsCollector();
-  for (const e of logins) collector.observe(e, tally.record(e));
-  return { hosts: view.hosts, counted: collector.counted };
+  for (const e of logins) collector.observe(e, tally.record(e), tally.previousMark);
+  return { hosts: view.hosts, counted: collector.counted(tally.takeChanges().users) };
 }
 
 const plain = (r: HostRecord | undefined) => Object.fromEntries([...(r ?? new Map())].map(([m, c]) => [m, Object.fromEntries(c)]));
@@ -95,7 +95,7 @@ test('after a backfill of the current month, the module rule does not count its 
 test('a host whose logins were all filtered gets no record and no marks', () => {
   const view = emptyStatsView();
   view.hostRecord('muc.example.com'); // the tally reads the record before it filters
-  const m = mergeBackfill(storedView({}, {}), { hosts: view.hosts, counted: new Map() }, { replace: false });
+  const m = mergeBackfill(storedView({}, {}), { hosts: view.hosts, counted: { last: new Map(), earlier: new Map() } }, { replace: false });
   assert.deepEqual(m.months, []);
   assert.equal(m.changes.hosts.size, 0);
 });
