@@ -55,11 +55,6 @@ export interface TallyChanges {
   readonly users: Map<string, Map<string, string>>;
 }
 
-/**
- * The module's per-login rule (SPEC §2), applied in time order:
- * same-month skip → country filter (filtered users stay unmarked) → classify → geo key →
- * increment `client-…` and `geo-…` → mark the user. Logins older than the user's mark are `late`.
- */
 /** What the tally keeps per host between two `takeChanges`: found with one lookup per login. */
 interface HostState {
   /** The view's record of the host (updated in place). */
@@ -69,6 +64,11 @@ interface HostState {
   marks: Map<string, string> | undefined;
 }
 
+/**
+ * The module's per-login rule (SPEC §2), applied in time order:
+ * same-month skip → country filter (filtered users stay unmarked) → classify → geo key →
+ * increment `client-…` and `geo-…` → mark the user. Logins older than the user's mark are `late`.
+ */
 export class MonthlyTally {
   private dirtyHosts = new Map<string, HostRecord>();
   private markedUsers = new Map<string, Map<string, string>>();
