@@ -46,7 +46,9 @@ Example:
       --mmdb /usr/share/GeoIP/GeoLite2-City.mmdb /var/log/prosody/prosody.log`,
   );
   const named = COMMANDS.filter(([name]) => name === argv[2]);
-  for (const [, load] of named.length > 0 ? named : COMMANDS) (await load())(program);
+  // The version alone needs no command: loading them all was most of its time.
+  const versionOnly = argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V');
+  for (const [, load] of versionOnly ? [] : named.length > 0 ? named : COMMANDS) (await load())(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     configureHelpAndErrors(cmd);

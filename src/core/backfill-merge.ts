@@ -23,22 +23,38 @@ import type { HostRecord, Outcome, StatsView } from './monthly-tally.js';
 import type { LoginEvent } from './login-event.js';
 import { monthVisitors } from './month-layout.js';
 
-/** host → user → the months (ascending) the fresh tally counted the user in. */
-export type CountedMonths = Map<string, Map<string, string[]>>;
+/**
+ * The months a fresh tally counted each user in, per host: `last`, each user's last counted month
+ * (the tally's marks, in the order users were first counted), and `earlier`, the months before it
+ * (ascending) of users counted in several.
+ */
+export interface CountedMonths {
+  readonly last: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly earlier: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+}
 
-/** Collects, from the outcomes of a fresh tally, which months each user was counted in. */
+/**
+ * Collects, from the outcomes of a fresh tally, the earlier months of users counted more than
+ * once; the last month of each is the tally's mark. Most users are counted in one month: nothing
+ * is looked up or kept for them.
+ */
 export class CountedMonthsCollector {
-  readonly counted: CountedMonths = new Map();
+  private readonly earlier = new Map<string, Map<string, string[]>>();
 
-  /** Give it every login with its outcome, in the order the tally saw them. */
-  observe(event: LoginEvent, outcome: Outcome): void {
-    if (outcome !== 'counted') return;
-    let users = this.counted.get(event.host);
-    if (!users) this.counted.set(event.host, (users = new Map()));
+  /** Give it every login with its outcome and the user's mark before it, in the order the tally saw them. */
+  observe(event: LoginEvent, outcome: Outcome, previousMark: string | undefined): void {
+    // A fresh tally's marks are its own: a previous mark is an earlier month counted (ascending).
+    if (outcome !== 'counted' || previousMark === undefined) return;
+    let users = this.earlier.get(event.host);
+    if (!users) this.earlier.set(event.host, (users = new Map()));
     const months = users.get(event.user);
-    // A fresh tally counts a user once per month, in time order: months arrive ascending.
-    if (months === undefined) users.set(event.user, [event.month]);
-    else months.push(event.month);
+    if (months === undefined) users.set(event.user, [previousMark]);
+    else months.push(previousMark);
+  }
+
+  /** With the fresh tally's marks (its `takeChanges().users`): every month each user was counted in. */
+  counted(marks: ReadonlyMap<string, ReadonlyMap<string, string>>): CountedMonths {
+    return { last: marks, earlier: this.earlier };
   }
 }
 
@@ -114,11 +130,14 @@ export function mergeBackfill(
     }
     if (written.size > 0) hosts.set(host, next);
     const marks = new Map<string, string>();
-    for (const [user, counted] of fresh.counted.get(host) ?? []) {
+    // Every month written (a new store, or --replace): a user's latest written month is the last counted.
+    const allWritten = written.size === computed.size;
+    const earlier = fresh.counted.earlier.get(host);
+    for (const [user, last] of fresh.counted.last.get(host) ?? []) {
       // Read even when nothing changes for the user: a corrupt record must stop the run, as in a
       // normal run (SPEC §10), rather than depend on which months happen to be written.
       const mark = stored.lastRecorded(host, user);
-      const latest = latestWritten(counted, written);
+      const latest = allWritten || written.has(last) ? last : latestWritten(earlier?.get(user), written);
       if (latest === undefined) continue;
       if (mark !== undefined && mark >= latest) continue;
       marks.set(user, latest);
@@ -134,8 +153,9 @@ export function visitorsIn(counts: ReadonlyMap<string, number>): number {
   return monthVisitors(counts);
 }
 
-function latestWritten(ascending: readonly string[], written: ReadonlySet<string>): string | undefined {
-  for (let i = ascending.length - 1; i >= 0; i--) if (written.has(ascending[i])) return ascending[i];
+function latestWritten(ascending: readonly string[] | undefined, written: ReadonlySet<string>): string | undefined {
+  if (ascending === undefined) return undefined;
+  for (let i = ascending.length - 1; i >= 0; i--) if (written.has(ascending[i]!)) return ascending[i];
   return undefined;
 }
 

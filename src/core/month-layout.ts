@@ -60,8 +60,9 @@ export function monthInOtherLayout(record: ReadonlyMap<string, ReadonlyMap<strin
 export function monthVisitors(counts: ReadonlyMap<string, number>): number {
   let n = 0;
   for (const [key, count] of counts) {
-    const path = forkPath(key);
-    if (path === null ? key.startsWith('client-') : path.field === USERS_SEEN && path.name === null) n += count;
+    // As forkPath, without its slices: a fork key counts when its path is exactly `<geo>\0users_seen`.
+    const sep = key.indexOf(PATH_SEP);
+    if (sep < 0 ? key.startsWith('client-') : sep === key.length - 1 - USERS_SEEN.length && key.endsWith(USERS_SEEN)) n += count;
   }
   return n;
 }

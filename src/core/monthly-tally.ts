@@ -15,7 +15,8 @@ export interface StatsView {
   lastRecorded(host: string, user: string): string | undefined;
   /**
    * False when the store cannot hold this user's record (a name too long for a file name): the
-   * login is skipped and counted, not half-counted. Absent: every name can be stored.
+   * login is skipped and counted, not half-counted. Absent: every name can be stored. Depends on
+   * the names only: the tally does not ask again about a user it has just marked.
    */
   storable?(host: string, user: string): boolean;
   /**
@@ -54,6 +55,15 @@ export interface TallyChanges {
   readonly users: Map<string, Map<string, string>>;
 }
 
+/** What the tally keeps per host between two `takeChanges`: found with one lookup per login. */
+interface HostState {
+  /** The view's record of the host (updated in place). */
+  readonly record: HostRecord;
+  readonly policy: HostPolicy;
+  /** Users marked since the last `takeChanges`: user → month. Handed over by `takeChanges`. */
+  marks: Map<string, string> | undefined;
+}
+
 /**
  * The module's per-login rule (SPEC §2), applied in time order:
  * same-month skip → country filter (filtered users stay unmarked) → classify → geo key →
@@ -62,9 +72,20 @@ export interface TallyChanges {
 export class MonthlyTally {
   private dirtyHosts = new Map<string, HostRecord>();
   private markedUsers = new Map<string, Map<string, string>>();
+  /**
+   * Per host, since the last `takeChanges` only: the view may hand out other records after a commit
+   * (SQL storage reads them again under its locks).
+   */
+  private hostStates = new Map<string, HostState>();
   private readonly clientKeys = new Map<string, string>();
   private readonly geoKeys = new Map<GeoPlace | null, string>();
   private readonly layoutChecked = new Set<string>();
+  /**
+   * After a `counted` outcome: the month the user was marked with before this login (by this tally
+   * since the last `takeChanges`, or in the store), undefined if none. Backfill learns from it which
+   * months each user was counted in without a lookup of its own per login.
+   */
+  previousMark: string | undefined;
 
   /** `fork`: count in the ISP fork's layout instead of the module's. */
   constructor(
@@ -75,41 +96,68 @@ export class MonthlyTally {
   ) {}
 
   record(event: LoginEvent): Outcome {
-    const { host, user, month } = event;
-    // Before any read: such a name has no file to read either (and must not reach a path).
-    if (this.view.storable?.(host, user) === false) return 'unstorable';
-    // Read first, even if this login changes nothing: a corrupt record must stop the run.
-    const record = this.view.hostRecord(host);
-    if (!this.layoutChecked.has(host)) this.checkLayout(host, record);
-    const last = this.markedUsers.get(host)?.get(user) ?? this.view.lastRecorded(host, user);
+    const host = event.host;
+    const user = event.user;
+    const month = event.month;
+    let state = this.hostStates.get(host);
+    // A user marked in this batch was storable then (the view's answer depends on the names only).
+    let last = state?.marks?.get(user);
+    if (state === undefined || last === undefined) {
+      // Before any read: such a name has no file to read either (and must not reach a path).
+      if (this.view.storable?.(host, user) === false) return 'unstorable';
+      // Read first, even if this login changes nothing: a corrupt record must stop the run.
+      state ??= this.hostState(host);
+      last = this.view.lastRecorded(host, user);
+    }
     if (last === month) return 'already-counted';
     // Counting a login older than the mark would count the user twice in the later month.
     if (last !== undefined && month < last) return 'late';
 
-    const policy = this.policyFor(host);
+    const policy = state.policy;
     const place = (policy.locate ?? this.locate)(event.ip);
     if (!policy.countries.passes(place?.country)) return 'filtered';
 
+    const record = state.record;
     let counts = record.get(month);
     if (!counts) {
       counts = new Map();
       record.set(month, counts);
     }
     const category = policy.classifier.classify(event.resource);
-    const keys = this.fork
-      ? forkCounterKeys(geoKey(place), category, this.fork.isp(event.ip))
-      : [this.clientKey(category), this.geoCounterKey(place)];
-    for (const key of keys) increment(counts, key);
-    this.view.counted?.(host, user, month, keys);
-    this.dirtyHosts.set(host, record);
-
-    let users = this.markedUsers.get(host);
-    if (!users) {
-      users = new Map();
-      this.markedUsers.set(host, users);
+    if (this.fork !== undefined || this.view.counted !== undefined) {
+      const keys = this.fork
+        ? forkCounterKeys(geoKey(place), category, this.fork.isp(event.ip))
+        : [this.clientKey(category), this.geoCounterKey(place)];
+      for (const key of keys) increment(counts, key);
+      this.view.counted?.(host, user, month, keys);
+    } else {
+      // The module's two keys, without an array per login.
+      increment(counts, this.clientKey(category));
+      increment(counts, this.geoCounterKey(place));
     }
-    users.set(user, month);
+    this.markCounted(host, state, user, month);
+    this.previousMark = last;
     return 'counted';
+  }
+
+  /** The host's state for this batch: its record read (and its layout checked) first. */
+  private hostState(host: string): HostState {
+    const record = this.view.hostRecord(host);
+    if (!this.layoutChecked.has(host)) this.checkLayout(host, record);
+    const state: HostState = { record, policy: this.policyFor(host), marks: undefined };
+    this.hostStates.set(host, state);
+    return state;
+  }
+
+  private markCounted(host: string, state: HostState, user: string, month: string): void {
+    let marks = state.marks;
+    if (marks === undefined) {
+      // The first count of the host in this batch.
+      this.dirtyHosts.set(host, state.record);
+      marks = state.marks = new Map();
+      this.markedUsers.set(host, marks);
+    }
+    marks.set(user, month);
   }
 
   /** A month of the other layout in this host's record: adding ours would mix the two in one store. */
@@ -140,6 +188,7 @@ export class MonthlyTally {
     const changes = { hosts: this.dirtyHosts, users: this.markedUsers };
     this.dirtyHosts = new Map();
     this.markedUsers = new Map();
+    this.hostStates = new Map();
     return changes;
   }
 }

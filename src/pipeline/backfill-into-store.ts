@@ -12,7 +12,7 @@ import type { StatsStore } from './stats-store.js';
 /** Runs the logins of the run through the module's rule against `view`, telling `observe` each outcome. */
 export type CountInto = (
   view: StatsView,
-  observe: (event: LoginEvent, outcome: Outcome) => void,
+  observe: (event: LoginEvent, outcome: Outcome, previousMark: string | undefined) => void,
 ) => Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }>;
 
 export interface BackfilledMonth extends MonthMerge {
@@ -45,7 +45,8 @@ export async function backfillIntoStore(
 ): Promise<BackfillResult> {
   const fresh = emptyStatsView(store.view.storable?.bind(store.view));
   const collector = new CountedMonthsCollector();
-  const { outcomes } = await count(fresh, (event, outcome) => collector.observe(event, outcome));
+  const { outcomes, changes } = await count(fresh, (event, outcome, previousMark) => collector.observe(event, outcome, previousMark));
+  const counted = collector.counted(changes.users);
   // Read, decide and write as one step: a tail of another node committing in between (SQL
   // storage) would otherwise have a month it just created overwritten as "added".
   const { result: merge, store: written } = store.update([...fresh.hosts.keys()], (stored) => {
@@ -53,7 +54,7 @@ export async function backfillIntoStore(
       const layout = recordLayout(record);
       if (layout !== null) checkRunLayout(stored.hostRecord(host), layout, store.view.recordName?.(host) ?? `host ${JSON.stringify(host)}`);
     }
-    const m = mergeBackfill(stored, { hosts: fresh.hosts, counted: collector.counted }, { replace: opts.replace });
+    const m = mergeBackfill(stored, { hosts: fresh.hosts, counted }, { replace: opts.replace });
     return { changes: m.changes, result: m };
   });
   const covered = coverage.report(

@@ -15,8 +15,8 @@ export type OutcomeCounts = Record<Outcome, number> & {
 /**
  * Runs every login of a source through the module's rule against a stats view, and returns the
  * outcome counts and the changes to commit. No I/O of its own beyond what the view does.
- * `observe` sees every login with its outcome (backfill learns from it which months each user was
- * counted in).
+ * `observe` sees every login with its outcome, and for a counted one the user's mark before it
+ * (backfill learns from it which months each user was counted in).
  */
 /**
  * The module's rule over a view, with each host's policy. The global GeoIP database is asked for
@@ -45,7 +45,7 @@ export async function countLogins(
   view: StatsView,
   config: RunConfig,
   geoip: GeoIpDatabase | null,
-  observe?: (event: LoginEvent, outcome: Outcome) => void,
+  observe?: (event: LoginEvent, outcome: Outcome, previousMark: string | undefined) => void,
   /** Called after each chunk's logins: it may throw to stop the run (an interruption). */
   afterChunk?: () => void,
 ): Promise<{ outcomes: OutcomeCounts; changes: TallyChanges }> {
@@ -55,7 +55,7 @@ export async function countLogins(
     for (const event of batch) {
       const outcome = tally.record(event);
       outcomes[outcome]++;
-      observe?.(event, outcome);
+      observe?.(event, outcome, tally.previousMark);
     }
     crashPoint('log-chunk-read');
     afterChunk?.();

@@ -137,8 +137,10 @@ export class ProsodyFileStore {
     }
     let e = m.get(user);
     if (e === undefined) {
-      const fileName = `${encodeNode(user)}${DAT_EXT}`;
-      const raw = this.userFileNames(host).has(fileName) ? this.readRaw(path.join(userRecordDir(this.dataDir, host), fileName)) : null;
+      const names = this.userFileNames(host);
+      // No file at all in the folder (a new store): no name to encode either.
+      const fileName = names.size === 0 ? '' : `${encodeNode(user)}${DAT_EXT}`;
+      const raw = names.has(fileName) ? this.readRaw(path.join(userRecordDir(this.dataDir, host), fileName)) : null;
       e = { record: raw === null ? EMPTY_USER : parseUserRecord(raw, userRecordPath(this.dataDir, host, user)), raw };
       m.set(user, e);
     }

@@ -32,16 +32,25 @@ function isAsciiAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
+/** `%xx` of each ASCII code. */
+const ASCII_ESCAPES: readonly string[] = Array.from({ length: 0x80 }, (_, c) => `%${HEX[c >> 4]}${HEX[c & 15]}`);
+
+/** Asked for each user of a run (twice in a commit): ASCII names, the common case, in runs without a Buffer. */
 function encodeWith(s: string, keepUnderscore: boolean): string {
-  let plain = true;
+  let out = '';
+  let run = 0; // where the current run of kept characters begins
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (!isAsciiAlnum(c) && !(keepUnderscore && c === 0x5f)) {
-      plain = false;
-      break;
-    }
+    if (isAsciiAlnum(c) || (keepUnderscore && c === 0x5f)) continue;
+    if (c >= 0x80) return encodeBytes(s, keepUnderscore);
+    out += s.slice(run, i) + ASCII_ESCAPES[c]!;
+    run = i + 1;
   }
-  if (plain) return s;
+  return run === 0 ? s : out + s.slice(run);
+}
+
+/** A name with non-ASCII characters: each byte of its UTF-8. */
+function encodeBytes(s: string, keepUnderscore: boolean): string {
   if (!isWellFormedString(s)) throw new TypeError('cannot encode a name with a lone UTF-16 surrogate');
   const bytes = Buffer.from(s, 'utf8');
   let out = '';

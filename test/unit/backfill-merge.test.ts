@@ -28,8 +28,8 @@ function fresh(logins: LoginEvent[]) {
   const view = emptyStatsView();
   const tally = new MonthlyTally(view, () => ({ classifier: new ClientClassifier([]), countries: CountryFilter.ALL }), () => null);
   const collector = new CountedMonthsCollector();
-  for (const e of logins) collector.observe(e, tally.record(e));
-  return { hosts: view.hosts, counted: collector.counted };
+  for (const e of logins) collector.observe(e, tally.record(e), tally.previousMark);
+  return { hosts: view.hosts, counted: collector.counted(tally.takeChanges().users) };
 }
 
 const plain = (r: HostRecord | undefined) => Object.fromEntries([...(r ?? new Map())].map(([m, c]) => [m, Object.fromEntries(c)]));
@@ -95,7 +95,7 @@ test('after a backfill of the current month, the module rule does not count its 
 test('a host whose logins were all filtered gets no record and no marks', () => {
   const view = emptyStatsView();
   view.hostRecord('muc.example.com'); // the tally reads the record before it filters
-  const m = mergeBackfill(storedView({}, {}), { hosts: view.hosts, counted: new Map() }, { replace: false });
+  const m = mergeBackfill(storedView({}, {}), { hosts: view.hosts, counted: { last: new Map(), earlier: new Map() } }, { replace: false });
   assert.deepEqual(m.months, []);
   assert.equal(m.changes.hosts.size, 0);
 });
@@ -111,4 +111,27 @@ test('the stored mark of every backfilled user is read, even when nothing is wri
   };
   mergeBackfill(stored, fresh([login('alice', '2026-10')]), { replace: false });
   assert.deepEqual(asked, ['alice']);
+});
+
+test('visitors are the client counts, or the fork counters whose path is exactly <geo>\\0users_seen', () => {
+  assert.equal(visitorsIn(new Map([['client-?', 2], ['client-IOS', 3], ['geo-?-?-?', 5], ['clientX', 7]])), 5);
+  const fork = new Map([
+    ['DE-HE-1\u0000users_seen', 2],
+    ['?-?-?\u0000users_seen', 1],
+    ['DE-HE-1\u0000clients_seen\u0000users_seen', 10],
+    ['DE-HE-1\u0000isps_seen\u0000AS1', 20],
+    ['DE-HE-1\u0000users_seenX', 40],
+    ['DE-HE-1\u0000xusers_seen', 80],
+  ]);
+  assert.equal(visitorsIn(fork), 3);
+});
+
+test('a user counted in several months is marked with the latest written one', () => {
+  // Stored: October (kept); the logs: alice in September, October and November, bob in October only.
+  const stored = storedView({ '2026-10': one }, {});
+  const f = fresh([login('alice', '2026-09'), login('alice', '2026-10'), login('bob', '2026-10'), login('alice', '2026-11')]);
+  assert.deepEqual(Object.fromEntries(mergeBackfill(stored, f, { replace: false }).changes.users.get(H)!), { alice: '2026-11' });
+  const g = fresh([login('alice', '2026-09'), login('alice', '2026-10'), login('bob', '2026-10')]);
+  assert.deepEqual(Object.fromEntries(mergeBackfill(stored, g, { replace: false }).changes.users.get(H)!), { alice: '2026-09' });
+  assert.deepEqual(Object.fromEntries(mergeBackfill(stored, g, { replace: true }).changes.users.get(H)!), { alice: '2026-10', bob: '2026-10' });
 });

@@ -119,3 +119,32 @@ test('existing counts are incremented, not replaced', () => {
   tally(view).record(login('new', '2026-09', '1.1.1.1', 'Zom-1'));
   assert.deepEqual(counts(view)['2026-09'], { 'client-IOS': 6, 'geo-DE-HE-2925533': 6 });
 });
+
+test('a name the store cannot hold is skipped on every login, a storable one is counted once', () => {
+  const view = { ...memoryView(), storable: (_host: string, user: string) => user !== 'toolong' };
+  const t = tally(view);
+  assert.equal(t.record(login('toolong', '2026-09', '1.1.1.1', null)), 'unstorable');
+  assert.equal(t.record(login('toolong', '2026-09', '1.1.1.1', null)), 'unstorable');
+  assert.equal(t.record(login('alice', '2026-09', '1.1.1.1', null)), 'counted');
+  assert.equal(t.record(login('alice', '2026-09', '1.1.1.1', null)), 'already-counted');
+  assert.equal(t.record(login('toolong', '2026-10', '1.1.1.1', null)), 'unstorable');
+  assert.deepEqual(counts(view), { '2026-09': { 'client-?': 1, 'geo-DE-HE-2925533': 1 } });
+});
+
+test('after takeChanges the host record is read again: a store may hand out a new one after its commit', () => {
+  // SQL storage reads its records again under the hosts' locks, so the next batch has new objects.
+  const view = memoryView({ 'alice@example.com': '2026-09' });
+  const t = tally(view);
+  assert.equal(t.record(login('bob', '2026-09', '1.1.1.1', null)), 'counted');
+  const first = t.takeChanges();
+  const reread: HostRecord = new Map([['2026-09', new Map([['client-?', 1], ['geo-DE-HE-2925533', 1]])]]);
+  view.records.set('example.com', reread);
+  assert.equal(t.record(login('carol', '2026-09', '1.1.1.1', null)), 'counted');
+  // bob's mark went with the first batch; the store now says where he is (its view, not the tally).
+  assert.equal(t.record(login('alice', '2026-09', '2.2.2.2', null)), 'already-counted');
+  const second = t.takeChanges();
+  assert.equal(second.hosts.get('example.com'), reread);
+  assert.notEqual(first.hosts.get('example.com'), reread);
+  assert.deepEqual(counts(view)['2026-09'], { 'client-?': 2, 'geo-DE-HE-2925533': 2 });
+  assert.deepEqual(Object.fromEntries(second.users.get('example.com')!), { carol: '2026-09' });
+});
