@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { fixture } from '../helpers/paths.js';
+import { newYearRotatedSet } from '../helpers/rotated-set.js';
 import { runCli } from '../helpers/run-cli.js';
 import { snapshotTree, tempDir } from '../helpers/tree.js';
 import { readStoreWithLua } from '../helpers/lua-dat-reader.js';
@@ -56,15 +56,7 @@ test('backfill of every log at once (merged by time), --jobs 2 in 500-byte range
 });
 
 test('a rotated set of gzip pieces across a new year, each piece on a worker: events and store as --jobs 1', () => {
-  const dir = tempDir();
-  const lines = readFileSync(fixture('prosody-0.12-captured', 'new-year.debug.log'), 'utf8').split('\n');
-  const cut = [0, 150, 300, lines.length];
-  const names = ['prosody.log.3.gz', 'prosody.log.2.gz', 'prosody.log.1'];
-  names.forEach((name, k) => {
-    const part = lines.slice(cut[k], cut[k + 1]).join('\n') + (k < 2 ? '\n' : '');
-    writeFileSync(join(dir, name), name.endsWith('.gz') ? gzipSync(part) : part);
-  });
-  const logs = names.map((n) => join(dir, n));
+  const logs = newYearRotatedSet(tempDir());
   const one = backfill('1', '', logs, ['--year', '2026']);
   const two = backfill('2', '400', logs, ['--year', '2026']);
   assert.deepEqual(two.tree, one.tree);

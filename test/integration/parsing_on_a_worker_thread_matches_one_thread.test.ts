@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fixture } from '../helpers/paths.js';
+import { newYearRotatedSet } from '../helpers/rotated-set.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { copyTree, snapshotTree, tempDir } from '../helpers/tree.js';
 
@@ -76,15 +77,7 @@ test('every log at once, each on its own worker thread, merged by time on the ma
 });
 
 test('a rotated set with gzip pieces across a new year, parsed on a worker thread: store, summary and events of --jobs 1', () => {
-  const dir = tempDir();
-  const lines = readFileSync(fixture('prosody-0.12-captured', 'new-year.debug.log'), 'utf8').split('\n');
-  const cut = [0, 150, 300, lines.length];
-  const names = ['prosody.log.3.gz', 'prosody.log.2.gz', 'prosody.log.1'];
-  names.forEach((name, k) => {
-    const part = lines.slice(cut[k], cut[k + 1]).join('\n') + (k < 2 ? '\n' : '');
-    writeFileSync(join(dir, name), name.endsWith('.gz') ? gzipSync(part) : part);
-  });
-  const logs = names.map((n) => join(dir, n));
+  const logs = newYearRotatedSet(tempDir());
   const one = backfill('1', logs, ['--year', '2026']);
   const two = backfill('2', logs, ['--year', '2026']);
   assert.deepEqual(two.tree, one.tree);
