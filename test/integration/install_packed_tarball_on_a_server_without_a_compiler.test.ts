@@ -78,8 +78,8 @@ test('the packed tarball installs with --omit=optional and no compiler, and runs
   assert.ok(!existsSync(join(pkg, 'node_modules')), 'no dependencies of its own');
   assert.deepEqual(readdirSync(pkg).sort(), ['LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
   assert.deepEqual(readdirSync(join(pkg, 'dist')), ['bundle'], 'the bundle, no dist/src');
-  assert.deepEqual(readdirSync(join(pkg, 'dist/bundle')).sort(), ['monthly-visitors.js', 'pg-worker.js', 'range-worker.js'], 'no source maps');
-  for (const js of ['monthly-visitors.js', 'pg-worker.js', 'range-worker.js']) {
+  assert.deepEqual(readdirSync(join(pkg, 'dist/bundle')).sort(), ['monthly-visitors.js', 'pg-worker.js', 'range-worker.js', 'stream-worker.js'], 'no source maps');
+  for (const js of ['monthly-visitors.js', 'pg-worker.js', 'range-worker.js', 'stream-worker.js']) {
     assert.doesNotMatch(readFileSync(join(pkg, 'dist/bundle', js), 'utf8'), /sourceMappingURL/, `${js} points at no map it does not ship`);
   }
   assert.match(readFileSync(join(pkg, 'LICENSE'), 'utf8'), /^MIT License/);
