@@ -13,3 +13,11 @@ export function parseJobs(text: string): number {
 export function jobsOf(config: Pick<RunConfig, 'jobs'>): number {
   return config.jobs ?? availableParallelism();
 }
+
+/**
+ * Below this many `--jobs`, logs are read on the main thread alone. Measured on a 2-core machine
+ * (docs/parallel.md): with one or two worker threads beside the main thread, a run took 10–30 %
+ * longer than on one thread, the hand-over and a second heap costing more than the overlap won.
+ * Tests reach the worker paths at any `--jobs` through their test-only variables.
+ */
+export const MIN_PARALLEL_JOBS = 3;

@@ -13,7 +13,7 @@ import { rangeStarts } from '../sources/parallel/piece-ranges.js';
 import { eachEvent, mergeByTime } from '../sources/merge-by-time.js';
 import type { ReadProgress } from '../sources/read-progress.js';
 import { groupRotatedSets } from '../sources/rotated-sets.js';
-import { jobsOf } from '../config/jobs.js';
+import { jobsOf, MIN_PARALLEL_JOBS } from '../config/jobs.js';
 
 export type { ReadProgress };
 
@@ -60,11 +60,11 @@ const STREAM_MIN_BYTES = 16 << 20;
 const GZIP_WEIGHT = 8;
 
 /**
- * Whether a log is read on a stream worker: `--jobs` above 1, files (not standard input) with
+ * Whether a log is read on a stream worker: `--jobs` of `MIN_PARALLEL_JOBS` or more, files (not standard input) with
  * enough text that a worker's start (about 45 ms of CPU) pays, and a format a worker can name.
  */
 function readsOnWorker(pieces: readonly LogInput[], config: RunConfig, jobs: number, forced: boolean): boolean {
-  if (jobs < 2 || pieces.some((p) => p.file === undefined)) return false;
+  if (jobs < (forced ? 2 : MIN_PARALLEL_JOBS) || pieces.some((p) => p.file === undefined)) return false;
   if (config.format !== null && !FORMATS.includes(config.format)) return false; // --line-regex, a custom time format
   return forced || pieces.reduce((n, p) => n + p.file!.size * (p.gzip ? GZIP_WEIGHT : 1), 0) >= STREAM_MIN_BYTES;
 }
@@ -79,9 +79,9 @@ export class LoginSource {
    * With `coverage`, every log also reports the times of its lines there (backfill's partial
    * months); with `progress`, the bytes to read, read, and logins found.
    *
-   * `--jobs N` (N > 1): each large log is parsed on a stream worker of its own while this thread
-   * runs the module's rule on its logins (the two halves of a run, one core each); with N > 2, that
-   * worker also has the log's byte ranges split and filtered on N - 2 range workers.
+   * `--jobs N` (N ≥ 3): each large log is parsed on a stream worker of its own while this thread
+   * runs the module's rule on its logins (the two halves of a run), and that worker has the log's
+   * byte ranges split and filtered on N - 2 range workers.
    */
   static async open(paths: readonly string[], config: RunConfig, notices: Notices, coverage?: RunCoverage, progress?: ReadProgress): Promise<LoginSource> {
     const inputs = await openInputs(paths);

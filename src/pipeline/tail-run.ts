@@ -14,7 +14,7 @@ import type { StoreReport } from '../cli/summary.js';
 import type { Notices, ReadProgress } from './login-source.js';
 import { ClusterBarrier, type ClusterOptions, type LogProgress } from './cluster-barrier.js';
 import { crashPoint } from '../crash-points.js';
-import { jobsOf } from '../config/jobs.js';
+import { jobsOf, MIN_PARALLEL_JOBS } from '../config/jobs.js';
 import { WorkerPool } from '../sources/parallel/worker-pool.js';
 import type { TailWorkers } from '../sources/tail/worker-reads.js';
 import { testRanges } from './login-source.js';
@@ -96,7 +96,7 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
   const jobs = jobsOf(config);
   let pool: WorkerPool | null = null;
   const workers: TailWorkers = {
-    pool: () => (jobs > 1 ? (pool ??= new WorkerPool(jobs)) : null),
+    pool: () => (jobs >= MIN_PARALLEL_JOBS || (jobs > 1 && testRanges().force === true) ? (pool ??= new WorkerPool(jobs)) : null),
     options: testRanges(),
     used: (log) => notices.verbose(`${log}: read by up to ${jobs} worker threads`),
   };
