@@ -246,6 +246,18 @@ export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
   const workersStarted = noop.get('backfill -v of an empty log')!.runs.some((r) => /worker thread/.test(r.stderr));
   const noopMs = noop.get('backfill -v of an empty log')!.ms;
 
+  // (5) store writes (bench/store-phases.ts): new files on tmpfs, and a cron commit of 1,000 changed users on disk
+  const phases = (args: string[]) => {
+    const r = spawnSync(process.execPath, [join(inputs.root, 'dist', 'bench', 'store-phases.js'), ...args], { encoding: 'utf8' });
+    const m = /store commit .*?: ([\d.]+)× wall, ([\d.]+)× CPU(?:; plain \+ fdatasync each .*?: store ([\d.]+)× wall)?/.exec(r.stdout);
+    inputs.say(`  store-phases ${args.join(' ')}: ${r.stdout.split('\n')[0]}`);
+    return m === null ? null : { wall: Number(m[1]), cpu: Number(m[2]), vsSync: m[3] === undefined ? null : Number(m[3]) };
+  };
+  const tmpfs = existsSync('/dev/shm') ? phases(['42000', '/dev/shm', '--rounds', '5']) : null;
+  const disk = phases(['1000', inputs.cache, '--existing', '--rounds', '5']);
+  if (tmpfs !== null) out.push(`store writes, 42,000 new files on tmpfs (bench/store-phases.ts, medians of 5): ${tmpfs.wall.toFixed(2)}× plain writeFileSync+renameSync in wall time, ${tmpfs.cpu.toFixed(2)}× in CPU`);
+  if (disk !== null) out.push(`cron commit of 1,000 changed users on disk: ${disk.vsSync?.toFixed(2) ?? '—'}× plain writes + fdatasync of the same files (wall); no syncfs (test/unit/storage-commit-flushes.test.ts, under strace)`);
+
   out.push(`load average at the end ${load()} (on a machine busier than its cores, wall times measure the share of CPU a run gets, not its scaling)`);
   out.push('targets (issue 17):');
   const speedup = t1 / t2;
@@ -257,6 +269,8 @@ export async function benchParallel(inputs: ParallelInputs): Promise<string[]> {
     out.push(`  ${name} logins/s ≥ 1.8× ${before / 1000}k/s: ${(after / 1000).toFixed(0)}k/s = ${(after / before).toFixed(2)}× — ${verdict(after >= 1.8 * before)}`);
   }
   out.push(`  peak RSS ≤ 300 MB at --jobs 2 (${debugMb.toFixed(0)} MB log): ${rss2.toFixed(0)} MB — ${verdict(rss2 <= 300)} (--jobs 3, with workers: ${rss3.toFixed(0)} MB)`);
+  if (tmpfs !== null) out.push(`  store writes on tmpfs ≤ 1.2× plain write+rename: ${tmpfs.wall.toFixed(2)}× — ${verdict(tmpfs.wall <= 1.2)}`);
+  if (disk !== null && disk.vsSync !== null) out.push(`  cron commit of 1,000 users on disk, no syncfs, about plain writes+fdatasync or better: ${disk.vsSync.toFixed(2)}× — ${verdict(disk.vsSync <= 1.2)}`);
   out.push(`  cron no-op (backfill of an empty log, --jobs 2) ≤ 0.25 s with no worker started: ${s(noopMs)} s, workers started: ${workersStarted ? 'yes' : 'none'} — ${verdict(noopMs <= 250 && !workersStarted)}`);
   return out;
 }
