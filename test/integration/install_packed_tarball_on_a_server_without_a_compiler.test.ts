@@ -46,12 +46,28 @@ function nodeOnlyPath(): string {
   return bin;
 }
 
+/**
+ * How npm reaches the registry from this machine: the user's npmrc (a `cafile`, a registry mirror)
+ * and the CA and proxy variables. The fake HOME would hide the npmrc, and without them npm retries
+ * a registry behind a TLS-inspecting proxy for minutes (SELF_SIGNED_CERT_IN_CHAIN).
+ */
+function registryAccess(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  const npmrc = join(process.env.HOME ?? '/nonexistent', '.npmrc');
+  if (existsSync(npmrc)) env.npm_config_userconfig = npmrc;
+  for (const name of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  return env;
+}
+
 function run(cmd: string, args: string[], opts: { cwd: string; path: string; home: string }): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, {
     cwd: opts.cwd,
     encoding: 'utf8',
-    // Only what an operator's shell would have: no npm_* of the test runner, no NODE_OPTIONS.
-    env: { PATH: opts.path, HOME: opts.home, TZ: 'UTC', NO_COLOR: '1', LANG: 'C.UTF-8', npm_config_cache: join(process.env.HOME ?? opts.home, '.npm') },
+    // Only what an operator's shell would have: no npm_* of the test runner, no NODE_OPTIONS; but
+    // this machine's way to the registry (its npmrc, CA file, proxy), which the operator has too.
+    env: { ...registryAccess(), PATH: opts.path, HOME: opts.home, TZ: 'UTC', NO_COLOR: '1', LANG: 'C.UTF-8', npm_config_cache: join(process.env.HOME ?? opts.home, '.npm') },
     maxBuffer: 64 * 1024 * 1024,
   });
 }
