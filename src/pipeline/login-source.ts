@@ -4,7 +4,7 @@ import type { RunConfig } from '../config/run-config.js';
 import type { LogFormat } from '../sources/log-format.js';
 import type { YearSource } from '../time/year-inference.js';
 import { openInputs } from '../sources/log-input.js';
-import { LoginStream, type StreamOptions, type WorkerOptions } from '../sources/login-stream.js';
+import { LoginStream, textWeight, type StreamOptions, type WorkerOptions } from '../sources/login-stream.js';
 import { RemoteLoginStream } from '../sources/parallel/remote-login-stream.js';
 import { STREAM_FORCE_ENV } from '../sources/parallel/stream-protocol.js';
 import { FORMATS } from '../sources/formats.js';
@@ -57,7 +57,6 @@ export function testRanges(): WorkerOptions & { rangeBytes?: number } {
  * cron run over a few new lines starts none. Gzip pieces count 8× their size (about their text).
  */
 const STREAM_MIN_BYTES = 16 << 20;
-const GZIP_WEIGHT = 8;
 
 /**
  * Whether a log is read on a stream worker: `--jobs` of `MIN_PARALLEL_JOBS` or more, files (not standard input) with
@@ -66,7 +65,7 @@ const GZIP_WEIGHT = 8;
 function readsOnWorker(pieces: readonly LogInput[], config: RunConfig, jobs: number, forced: boolean): boolean {
   if (jobs < (forced ? 2 : MIN_PARALLEL_JOBS) || pieces.some((p) => p.file === undefined)) return false;
   if (config.format !== null && !FORMATS.includes(config.format)) return false; // --line-regex, a custom time format
-  return forced || pieces.reduce((n, p) => n + p.file!.size * (p.gzip ? GZIP_WEIGHT : 1), 0) >= STREAM_MIN_BYTES;
+  return forced || textWeight(pieces) >= STREAM_MIN_BYTES;
 }
 
 type AnyStream = LoginStream | RemoteLoginStream;

@@ -95,9 +95,11 @@ export async function runTail(logs: readonly string[], deps: TailDeps, options: 
   // `--jobs`: a large catch-up is read by worker threads, a pool per round (a follower keeps none idle).
   const jobs = jobsOf(config);
   let pool: WorkerPool | null = null;
+  const test = testRanges();
+  const parallel = jobs >= MIN_PARALLEL_JOBS || (jobs > 1 && test.force === true);
   const workers: TailWorkers = {
-    pool: () => (jobs >= MIN_PARALLEL_JOBS || (jobs > 1 && testRanges().force === true) ? (pool ??= new WorkerPool(jobs)) : null),
-    options: testRanges(),
+    pool: () => (parallel ? (pool ??= new WorkerPool(jobs)) : null),
+    options: test,
     used: (log) => notices.verbose(`${log}: read by up to ${jobs} worker threads`),
   };
   const endWorkers = () => {

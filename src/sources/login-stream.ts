@@ -22,6 +22,11 @@ import type { WorkerPool } from './parallel/worker-pool.js';
 export const PARALLEL_MIN_BYTES = 32 << 20;
 export const GZIP_WEIGHT = 8;
 
+/** About how much text a log's file pieces hold: plain bytes, gzip pieces at `GZIP_WEIGHT`× their size. */
+export function textWeight(inputs: readonly LogInput[]): number {
+  return inputs.reduce((n, i) => n + i.file!.size * (i.gzip ? GZIP_WEIGHT : 1), 0);
+}
+
 /**
  * Logs whose filter keeps more than this share of their first chunk (info-level logs, where nearly
  * every line is a session line) are read on the main thread: workers would only add copying, and
@@ -106,7 +111,7 @@ export class LoginStream {
   async useWorkers(pool: WorkerPool, options: WorkerOptions = {}): Promise<boolean> {
     const force = options.force === true;
     if (this.inputs.some((i) => i.file === undefined)) return false;
-    if (!force && this.inputs.reduce((n, i) => n + i.file!.size * (i.gzip ? GZIP_WEIGHT : 1), 0) < PARALLEL_MIN_BYTES) return false;
+    if (!force && textWeight(this.inputs) < PARALLEL_MIN_BYTES) return false;
     if (this.format !== null && this.format.lineFilter === undefined) return false;
     const first = await this.firstChunk();
     if (first === null) return false;

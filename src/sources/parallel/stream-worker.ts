@@ -57,9 +57,10 @@ async function run(task: StreamTask): Promise<void> {
       read = 0;
     };
     let sent = 0;
+    const faultTest = process.env[STREAM_FAULT_ENV] !== undefined;
     for (let batch = await stream.next(); batch !== null; batch = await stream.next()) {
       for (const login of batch) pending.push(login);
-      if (pending.length >= STREAM_BATCH || (sent === 0 && pending.length > 0 && process.env[STREAM_FAULT_ENV] !== undefined)) {
+      if (pending.length >= STREAM_BATCH || (sent === 0 && pending.length > 0 && faultTest)) {
         await send();
         if (sent++ === 0) faultPoint();
       }
