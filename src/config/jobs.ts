@@ -15,9 +15,10 @@ export function jobsOf(config: Pick<RunConfig, 'jobs'>): number {
 }
 
 /**
- * Below this many `--jobs`, logs are read on the main thread alone. Measured on a 2-core machine
- * (docs/parallel.md): with one or two worker threads beside the main thread, a run took 10–30 %
- * longer than on one thread, the hand-over and a second heap costing more than the overlap won.
- * Tests reach the worker paths at any `--jobs` through their test-only variables.
+ * Below this many `--jobs`, logs are read on the main thread alone — but for the ranges parsed on
+ * their own and stitched (a Prosody debug log), which pay from 2 jobs. Measured on a 2-core machine
+ * (docs/parallel.md): a stream worker with one or two filtering workers beside the main thread took
+ * 10–30 % longer than one thread, each line being looked at twice and a second heap costing more
+ * than the overlap won. Tests reach the worker paths at any `--jobs` through their test-only variables.
  */
 export const MIN_PARALLEL_JOBS = 3;

@@ -6,6 +6,7 @@ import type { YearSource } from '../time/year-inference.js';
 import { openInputs } from '../sources/log-input.js';
 import { LoginStream, textWeight, type StreamOptions, type WorkerOptions } from '../sources/login-stream.js';
 import { RemoteLoginStream } from '../sources/parallel/remote-login-stream.js';
+import { WorkerPool } from '../sources/parallel/worker-pool.js';
 import { STREAM_FORCE_ENV } from '../sources/parallel/stream-protocol.js';
 import { FORMATS } from '../sources/formats.js';
 import type { LogInput } from '../sources/log-input.js';
@@ -72,7 +73,10 @@ type AnyStream = LoginStream | RemoteLoginStream;
 
 /** All inputs of a run as one time-ordered stream of logins, with per-input reports. */
 export class LoginSource {
-  private constructor(private readonly streams: AnyStream[]) {}
+  private constructor(
+    private readonly streams: AnyStream[],
+    private readonly pool: WorkerPool | null,
+  ) {}
 
   /**
    * With `coverage`, every log also reports the times of its lines there (backfill's partial
@@ -87,7 +91,10 @@ export class LoginSource {
     if (progress) for (const input of inputs) if (input.size !== null) progress.addTotal(input.size);
     const jobs = jobsOf(config);
     const test = testRanges();
-    const streams = groupRotatedSets(inputs).map((pieces): AnyStream => {
+    const streamForced = process.env[STREAM_FORCE_ENV] === '1';
+    let pool: WorkerPool | null = null;
+    const streams: AnyStream[] = [];
+    for (const pieces of groupRotatedSets(inputs)) {
       const options: StreamOptions = {
         format: config.format,
         time: { zone: config.zone, monthZone: config.monthZone, firstYear: config.firstYear },
@@ -96,14 +103,29 @@ export class LoginSource {
         coverage: coverage?.log(),
         progress,
       };
-      if (!readsOnWorker(pieces, config, jobs, test.force === true || process.env[STREAM_FORCE_ENV] === '1')) return new LoginStream(pieces, options);
+      // Ranges parsed on every core, stitched here (a Prosody debug log): from 2 jobs on.
+      if (jobs >= 2 && !streamForced && pieces.every((p) => p.file !== undefined) && (config.format === null || FORMATS.includes(config.format))) {
+        // Told of the format only if it reads this log: another stream would detect it again.
+        const stream = new LoginStream(pieces, { ...options, detected: undefined });
+        pool ??= new WorkerPool(jobs);
+        if (await stream.useWorkers(pool, { ...test, mode: 'parse' })) {
+          if (config.format === null && stream.format !== null) options.detected!(pieces[0].label, stream.format);
+          notices.verbose(`${pieces[0].label}: read by up to ${jobs} worker threads (its ranges parsed on their own)`);
+          streams.push(stream);
+          continue;
+        }
+      }
+      if (!readsOnWorker(pieces, config, jobs, test.force === true || streamForced)) {
+        streams.push(new LoginStream(pieces, options));
+        continue;
+      }
       // This thread and the stream worker take a core each; range workers get the rest.
       const rangeJobs = test.force === true ? Math.max(1, jobs - 1) : Math.max(0, jobs - 2);
       const threads = 1 + rangeJobs;
       notices.verbose(`${pieces[0].label}: read by ${threads === 1 ? 'a worker thread' : `up to ${threads} worker threads`}`);
-      return new RemoteLoginStream(pieces, options, { rangeJobs, testRangeBytes: test.rangeBytes ?? null });
-    });
-    return new LoginSource(streams);
+      streams.push(new RemoteLoginStream(pieces, options, { rangeJobs, testRangeBytes: test.rangeBytes ?? null }));
+    }
+    return new LoginSource(streams, pool);
   }
 
   /** The logins in time order, in batches (the hot path: no promise round trip per login). Workers end with it. */
@@ -112,6 +134,7 @@ export class LoginSource {
       yield* mergeByTime(this.streams);
     } finally {
       for (const stream of this.streams) if (stream instanceof RemoteLoginStream) stream.close();
+      this.pool?.close();
     }
   }
 

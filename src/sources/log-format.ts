@@ -61,7 +61,20 @@ export interface LineParser {
   end(): void;
   /** The position (ParserContext.position) of the first line of the oldest session still waiting for its login. */
   pendingSince?(): number | undefined;
+  /**
+   * Formats with `rangeParser`: stitches what a worker's range parser found (its `result()`) onto
+   * this parser, `lineBase` lines into the current piece. False, with nothing changed, when that
+   * cannot be exact: the caller then passes the range's lines to `line` itself.
+   */
+  absorb?(result: unknown, lineBase: number): boolean;
   readonly stats: ParserStats;
+}
+
+/** A worker's parser of one byte range of a log (`LogFormat.rangeParser`): lines in, then one result to absorb. */
+export interface RangeParser {
+  readonly parser: LineParser;
+  /** Plain data and typed arrays (it crosses threads). */
+  result(): unknown;
 }
 
 /**
@@ -83,4 +96,11 @@ export interface LogFormat {
   createParser(ctx: ParserContext, time: TimeOptions): LineParser;
   /** Present when the format can be read in parallel (a worker builds it from `FORMATS` by name). */
   readonly lineFilter?: () => LineFilter;
+  /**
+   * Present when a worker can parse a byte range of the log on its own, for the main thread's
+   * parser to `absorb` in order. `debugSeenBefore`: what to assume of the lines before the range
+   * (a wrong guess costs a re-read on the main thread, never a wrong count); `coverage`: report the
+   * times of lines (`ParserContext.lineTime`).
+   */
+  readonly rangeParser?: (label: string, debugSeenBefore: boolean, coverage: boolean) => RangeParser;
 }

@@ -10,7 +10,9 @@ import { LineSplitter } from './line-splitter.js';
 import { InputReadError } from '../errors.js';
 import type { YearSource } from '../time/year-inference.js';
 import { PieceFailure, PieceRanges, planTasks, rangeStarts, type RangePlan } from './parallel/piece-ranges.js';
-import type { KeptLines } from './parallel/range-protocol.js';
+import type { KeptLines, ParsedRange } from './parallel/range-protocol.js';
+import type { RangeParser } from './log-format.js';
+import { open } from 'node:fs/promises';
 import { keptShare, replayKept } from './parallel/kept-collector.js';
 import type { WorkerPool } from './parallel/worker-pool.js';
 
@@ -39,6 +41,11 @@ export interface WorkerOptions {
   /** Workers for any log whose format allows it, whatever its size and kept share. */
   readonly force?: boolean;
   readonly plan?: RangePlan;
+  /**
+   * `parse`: only if workers can parse ranges on their own (`LogFormat.rangeParser`), else false;
+   * `filter`: workers filter lines for this thread's parser. Default: `parse` where it can, else `filter`.
+   */
+  readonly mode?: 'parse' | 'filter';
 }
 
 /** Options shared by every input of a run. */
@@ -81,6 +88,8 @@ export class LoginStream {
   private counted: ParserStats = { lines: 0, unparsable: 0 };
   /** Set when worker threads read this log (`useWorkers`). */
   private ranges: PieceRanges | null = null;
+  /** …and they parse ranges on their own, for this thread's parser to absorb. */
+  private parsing = false;
   /** With workers: lines of the current piece so far, and whether its parser has been set up. */
   private pieceLines = 0;
   private piecePrepared = false;
@@ -116,11 +125,20 @@ export class LoginStream {
     const first = await this.firstChunk();
     if (first === null) return false;
     const format = this.format ?? this.detect(this.inputs[0].label, first);
-    if (format.lineFilter === undefined) return false;
-    if (!force && keptShare(format.lineFilter(), first) > MAX_KEPT_SHARE) return false;
     // Tasks of this log in flight: a gzip piece is one task, held whole until read, so fewer.
     const window = this.inputs.some((i) => i.gzip) ? pool.size : pool.size * 2;
-    this.ranges = new PieceRanges(pool, planTasks(this.inputs, options.plan ?? rangeStarts), format.name, window);
+    const tasks = planTasks(this.inputs, options.plan ?? rangeStarts);
+    const rangeParser = options.mode === 'filter' ? undefined : format.rangeParser;
+    // A range assumes what the log's first lines tell (a debug level): a log they do not tell it of is read otherwise.
+    if (rangeParser !== undefined && (force || sawDebug(rangeParser(this.inputs[0].label, false, false), first))) {
+      const coverage = this.options.coverage !== undefined;
+      this.ranges = new PieceRanges(pool, tasks, format.name, window, (index) => ({ debugSeenBefore: index > 0, coverage }));
+      this.parsing = true;
+      return true;
+    }
+    if (options.mode === 'parse' || format.lineFilter === undefined) return false;
+    if (!force && keptShare(format.lineFilter(), first) > MAX_KEPT_SHARE) return false;
+    this.ranges = new PieceRanges(pool, tasks, format.name, window);
     return true;
   }
 
@@ -162,9 +180,9 @@ export class LoginStream {
   }
 
   private async nextFromWorkers(): Promise<LoginEvent[]> {
-    let item: Awaited<ReturnType<PieceRanges['next']>>;
+    let item: { piece: number; kept?: KeptLines; parsed?: ParsedRange } | null;
     try {
-      item = await this.ranges!.next();
+      item = this.parsing ? await this.ranges!.nextParsed() : await this.ranges!.next();
     } catch (err) {
       if (!(err instanceof PieceFailure)) throw err;
       throw new InputReadError(`${this.inputs[err.piece].label}: ${describeFsError(err.cause)}`);
@@ -176,9 +194,54 @@ export class LoginStream {
       this.done = true;
     } else {
       while (this.pieceIndex < item.piece) this.openNextPiece();
-      this.replay(item.kept);
+      if (item.parsed !== undefined) await this.absorb(item.parsed);
+      else this.replay(item.kept!);
     }
     return this.takeBatch();
+  }
+
+  /** A range a worker parsed on its own, stitched onto this log's parser; read here when it cannot be exactly. */
+  private async absorb(range: ParsedRange): Promise<void> {
+    if (!this.piecePrepared) {
+      this.piecePrepared = true;
+      this.preparePiece(null);
+    }
+    const parser = this.parser!;
+    const before = parser.stats.lines;
+    if (!parser.absorb!(range.parsed, this.pieceLines)) await this.reread(parser, range);
+    this.pieceLines += parser.stats.lines - before;
+    if (!this.current.gzip) this.options.progress?.addRead(range.end - range.start);
+  }
+
+  /** The lines of a range, read again on this thread through the log's parser (numbered on from `pieceLines`). */
+  private async reread(parser: LineParser, range: ParsedRange): Promise<void> {
+    const lineBase = this.pieceLines;
+    const splitter = new LineSplitter({
+      stats: parser.stats,
+      line: (buf, start, end, lineNo) => parser.line(buf, start, end, lineBase + lineNo),
+      nextFile: () => {},
+      end: () => {},
+    });
+    const input = this.current;
+    try {
+      if (input.gzip) {
+        let skip = range.start;
+        let left = range.end - range.start;
+        for await (const chunk of input.chunks()) {
+          const from = Math.min(skip, chunk.length);
+          skip -= from;
+          const part = chunk.subarray(from, from + Math.min(left, chunk.length - from));
+          left -= part.length;
+          if (part.length > 0) splitter.push(part);
+          if (left === 0) break;
+        }
+      } else {
+        await readSpan(input.file!.path, range.start, range.end, (chunk) => splitter.push(chunk));
+      }
+    } catch (err) {
+      throw new InputReadError(`${input.label}: ${describeFsError(err)}`);
+    }
+    splitter.flush();
   }
 
   /** The lines a worker kept, through this log's parser; the lines it dropped are only counted. */
@@ -280,5 +343,27 @@ export class LoginStream {
       await iterator.return?.();
     }
     return first.done ? null : Buffer.from(first.value);
+  }
+}
+
+/** Whether a range parser over the log's first chunk meets a debug line (so later ranges may assume one). */
+function sawDebug(range: RangeParser, first: Buffer): boolean {
+  new LineSplitter(range.parser).push(first);
+  return (range.result() as { firstDebugLine?: number }).firstDebugLine! > 0;
+}
+
+/** The bytes `[start, end)` of a file, in chunks of 1 MiB. */
+async function readSpan(path: string, start: number, end: number, each: (chunk: Buffer) => void): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    for (let pos = start; pos < end; ) {
+      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, end - pos), pos);
+      if (bytesRead === 0) break;
+      each(chunk.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+  } finally {
+    await handle.close();
   }
 }

@@ -95,6 +95,13 @@ export class SessionTable<V> {
     this.sessions.clear();
   }
 
+  /** Puts the sessions in the order `compare` gives (the age order, after sessions came from elsewhere). */
+  reorder(compare: (a: V, b: V) => number): void {
+    const all = [...this.sessions].sort(([, a], [, b]) => compare(a.value, b.value));
+    this.sessions.clear();
+    for (const [id, entry] of all) this.sessions.set(id, entry);
+  }
+
   entries(): IterableIterator<[SessionKey, { value: V; since: number }]> {
     return this.sessions.entries();
   }

@@ -1,5 +1,5 @@
 import type { LogInput } from '../log-input.js';
-import type { KeptLines, RangeTask } from './range-protocol.js';
+import type { KeptLines, ParsedRange, RangeTask } from './range-protocol.js';
 import type { TaskResult, WorkerPool } from './worker-pool.js';
 
 /** A plain file is cut into ranges of about this size (a worker holds a few MB of one at a time). */
@@ -42,29 +42,45 @@ export class PieceRanges {
     private readonly tasks: readonly PlannedTask[],
     private readonly format: string,
     private readonly window: number,
+    /** Set to have each task parsed on its own (`RangeTask.parse`): what it may assume, by its index. */
+    private readonly parse?: (index: number) => RangeTask['parse'],
   ) {}
 
-  /** The next batch and the piece it belongs to; null after the last. Throws `{ piece, failure }` as `PieceFailure`. */
+  /** The next batch of kept lines and the piece it belongs to; null after the last. Throws `{ piece, failure }` as `PieceFailure`. */
   async next(): Promise<{ piece: number; kept: KeptLines } | null> {
+    const item = await this.nextOutput();
+    if (item !== null && !('bytes' in item.output)) throw new Error('a parsed range where kept lines were expected');
+    return item === null ? null : { piece: item.piece, kept: item.output as KeptLines };
+  }
+
+  /** The next parsed range (`parse` set) and the piece it belongs to; null after the last. */
+  async nextParsed(): Promise<{ piece: number; parsed: ParsedRange } | null> {
+    const item = await this.nextOutput();
+    if (item !== null && !('parsed' in item.output)) throw new Error('kept lines where a parsed range was expected');
+    return item === null ? null : { piece: item.piece, parsed: item.output as ParsedRange };
+  }
+
+  private async nextOutput(): Promise<{ piece: number; output: KeptLines | ParsedRange } | null> {
     for (;;) {
       this.fill();
       const head = this.inFlight[0];
       if (head === undefined) return null;
-      let kept: KeptLines | null;
+      let output: KeptLines | ParsedRange | null;
       try {
-        kept = await head.result.next();
+        output = await head.result.next();
       } catch (err) {
         throw new PieceFailure(head.piece, err as Error & { code?: string });
       }
-      if (kept !== null) return { piece: head.piece, kept };
+      if (output !== null) return { piece: head.piece, output };
       this.inFlight.shift();
     }
   }
 
   private fill(): void {
     while (this.inFlight.length < this.window && this.submitted < this.tasks.length) {
-      const { piece, ...task } = this.tasks[this.submitted++];
-      this.inFlight.push({ piece, result: this.pool.submit({ ...task, format: this.format }) });
+      const index = this.submitted++;
+      const { piece, ...task } = this.tasks[index];
+      this.inFlight.push({ piece, result: this.pool.submit({ ...task, format: this.format, parse: this.parse?.(index) }) });
     }
   }
 }

@@ -20,6 +20,18 @@ export interface RangeTask {
   readonly format: string;
   /** 0 for the first task of a run; only the test-only fault hook reads it. */
   readonly ordinal: number;
+  /**
+   * Set to parse the range on its own (`LogFormat.rangeParser`) rather than filter its lines:
+   * what to assume of the lines before it, and whether to report the times of lines.
+   */
+  readonly parse?: { readonly debugSeenBefore: boolean; readonly coverage: boolean };
+}
+
+/** What a worker's range parser found in a whole task, and where its lines begin and end in the file. */
+export interface ParsedRange {
+  readonly parsed: unknown;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** The lines a worker's filter kept from a stretch of its task, in order. */
@@ -42,6 +54,7 @@ export interface KeptLines {
 
 export type WorkerReply =
   | { readonly type: 'batch'; readonly id: number; readonly kept: KeptLines }
+  | { readonly type: 'parsed'; readonly id: number; readonly range: ParsedRange }
   | { readonly type: 'done'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly code: string | undefined; readonly message: string };
 

@@ -24,6 +24,7 @@ function post(reply: WorkerReply): void {
 }
 
 async function run(task: RangeTask): Promise<void> {
+  if (task.parse !== undefined) return parse(task, task.parse);
   const filter = FORMATS.find((f) => f.name === task.format)?.lineFilter?.();
   if (filter === undefined) throw new Error(`no line filter for format ${task.format}`);
   let start = task.gzip ? task.from : 0; // where the splitter's first byte is in the file
@@ -55,6 +56,39 @@ async function run(task: RangeTask): Promise<void> {
   splitter.flush();
   post({ type: 'batch', id: task.id, kept: collector.take() });
   if (batches === 0) faultPoint(task);
+  post({ type: 'done', id: task.id });
+}
+
+/** A task parsed on its own (`LogFormat.rangeParser`): one result for the whole task. */
+async function parse(task: RangeTask, how: NonNullable<RangeTask['parse']>): Promise<void> {
+  const range = FORMATS.find((f) => f.name === task.format)?.rangeParser?.(task.path, how.debugSeenBefore, how.coverage);
+  if (range === undefined) throw new Error(`no range parser for format ${task.format}`);
+  const splitter = new LineSplitter(range.parser);
+  let start = task.gzip ? task.from : 0;
+  let fed = 0;
+  const feed = (chunk: Buffer) => {
+    splitter.push(chunk);
+    fed += chunk.length;
+    if (fed >= BATCH_INPUT_BYTES) {
+      fed = -Infinity;
+      faultPoint(task);
+    }
+  };
+  if (task.gzip) {
+    let skip = task.from;
+    for await (const chunk of gunzipped(task)) {
+      if (skip >= chunk.length) skip -= chunk.length;
+      else {
+        feed(skip > 0 ? chunk.subarray(skip) : chunk);
+        skip = 0;
+      }
+    }
+  } else {
+    readRange(task, feed, (from) => (start = from));
+  }
+  splitter.flush();
+  if (fed >= 0) faultPoint(task);
+  post({ type: 'parsed', id: task.id, range: { parsed: range.result(), start, end: start + splitter.consumedBytes } });
   post({ type: 'done', id: task.id });
 }
 

@@ -46,7 +46,7 @@ async function run(task: StreamTask): Promise<void> {
   try {
     if (pool !== null) {
       const bytes = task.testRangeBytes;
-      await stream.useWorkers(pool, bytes === null ? {} : { force: true, plan: (size) => rangeStarts(size, bytes) });
+      await stream.useWorkers(pool, bytes === null ? { mode: 'filter' } : { mode: 'filter', force: true, plan: (size) => rangeStarts(size, bytes) });
     }
     let pending: LoginEvent[] = [];
     const send = async () => {

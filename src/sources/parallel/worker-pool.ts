@@ -1,5 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import type { KeptLines, RangeTask, WorkerReply } from './range-protocol.js';
+import type { KeptLines, ParsedRange, RangeTask, WorkerReply } from './range-protocol.js';
+
+/** A task's output: batches of kept lines (filtering), or one parsed range. */
+export type TaskOutput = KeptLines | ParsedRange;
 
 /** Why a task failed: the error's `code` (e.g. zlib's `Z_DATA_ERROR`) and message, as the worker saw them. */
 export class TaskFailure extends Error {
@@ -13,13 +16,13 @@ export class TaskFailure extends Error {
 
 /** The batches of one task, as they arrive, read once in order. */
 export class TaskResult {
-  private readonly batches: KeptLines[] = [];
+  private readonly batches: TaskOutput[] = [];
   private finished = false;
   private failure: TaskFailure | null = null;
   private wake: (() => void) | null = null;
 
   /** The next batch, or null when the task is done; throws the task's failure. */
-  async next(): Promise<KeptLines | null> {
+  async next(): Promise<TaskOutput | null> {
     for (;;) {
       if (this.batches.length > 0) return this.batches.shift()!;
       if (this.failure !== null) throw this.failure;
@@ -32,7 +35,7 @@ export class TaskResult {
     return this.finished || this.failure !== null;
   }
 
-  add(kept: KeptLines): void {
+  add(kept: TaskOutput): void {
     this.batches.push(kept);
     this.notify();
   }
@@ -111,6 +114,7 @@ export class WorkerPool {
       const job = this.running.get(worker);
       if (job === undefined || job.task.id !== reply.id) return;
       if (reply.type === 'batch') job.result.add(reply.kept);
+      else if (reply.type === 'parsed') job.result.add(reply.range);
       else if (reply.type === 'error') this.release(worker, () => job.result.fail(new TaskFailure(reply.message, reply.code)));
       else this.release(worker, () => job.result.finish());
     });

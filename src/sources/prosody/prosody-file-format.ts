@@ -3,7 +3,8 @@ import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
 import { digitsAt, indexOfByte, monthAbbrevAt, PrefixWatch, SPACE, TAB } from '../bytes.js';
-import { ProsodySessions } from './prosody-sessions.js';
+import { MAX_OPEN_SESSIONS, ProsodySessions } from './prosody-sessions.js';
+import { RangeRecorder, rangeLogins, ORPHAN_META, type ProsodyRangeResult, type StampTuple } from './prosody-range.js';
 import { mayContinueUnstamped } from './prosody-messages.js';
 import { SessionLineFilter } from './prosody-session-filter.js';
 
@@ -29,6 +30,11 @@ export const prosodyFileFormat: LogFormat = {
   detect: (sample) => sample.some((line) => DETECT.test(line)),
   createParser: (ctx, time) => new ProsodyFileParser(ctx, time, null),
   lineFilter: () => new ProsodyFileFilter(),
+  rangeParser: (label, debugSeenBefore, coverage) => {
+    const recorder = new RangeRecorder(label, debugSeenBefore, coverage);
+    const parser = new ProsodyFileParser(recorder.context(), { zone: null as never, monthZone: null, referenceMs: null }, null, recorder);
+    return { parser, result: () => parser.rangeResult() };
+  },
 };
 
 /** The file sink with another `timestamps` format (Prosody's option; strftime, e.g. `%Y-%m-%d %H:%M:%S`). */
@@ -39,14 +45,18 @@ export function prosodyFileFormatWith(timeFormat: string): LogFormat {
     description: `Prosody file sink with timestamps ${JSON.stringify(timeFormat)}`,
     createParser: (ctx, time) => new ProsodyFileParser(ctx, time, format),
     lineFilter: undefined, // a worker knows formats by name only: read on the main thread
+    rangeParser: undefined,
   };
 }
 
 class ProsodyFileParser implements LineParser {
   readonly stats: ParserStats = { lines: 0, unparsable: 0 };
   private readonly sessions: ProsodySessions;
-  private readonly clock: LogClock;
-  private years: YearTracker;
+  private readonly clock: LogClock | null;
+  private years: YearTracker | null;
+  /** Range mode: unstamped lines counted unparsable before the first stamped line, and whether one came. */
+  leadingUnstamped = 0;
+  stamped = false;
   private lastMonthKey = -1;
   /** 1–12 for `lastMonthKey`. */
   private month = 0;
@@ -60,7 +70,7 @@ class ProsodyFileParser implements LineParser {
   private lastLineKey = -1;
 
   /** The last stamped line's message may be followed by unstamped lines of Prosody's own. */
-  private continuing = false;
+  continuing = false;
 
   /** The parsed timestamp of the current line, with a custom `timestamps` format. */
   private custom: ParsedTime | null = null;
@@ -69,14 +79,18 @@ class ProsodyFileParser implements LineParser {
     private readonly ctx: ParserContext,
     private readonly time: TimeOptions,
     private readonly timeFormat: TimeFormat | null,
+    /** Range mode (`--jobs`, `prosody-range.ts`): a worker's parser of one byte range. */
+    private readonly range: RangeRecorder | null = null,
   ) {
-    this.sessions = new ProsodySessions(ctx, this.stats);
-    this.clock = new LogClock(time);
-    this.years = new YearTracker(time.zone, time.referenceMs, time.firstYear, time.onYear);
+    this.sessions = new ProsodySessions(ctx, this.stats, range);
+    if (range !== null) this.sessions.debugSeen = range.debugSeenBefore;
+    this.clock = range === null ? new LogClock(time) : null;
+    this.years = range === null ? new YearTracker(time.zone, time.referenceMs, time.firstYear, time.onYear) : null;
   }
 
   nextFile(referenceMs: number | null): void {
     this.continuing = false;
+    this.sessions.lineBase = this.stats.lines;
     // With --year the years simply run on; otherwise each piece is dated by its own mtime.
     if (this.time.firstYear === undefined) {
       this.years = new YearTracker(this.time.zone, referenceMs, undefined, this.time.onYear);
@@ -95,15 +109,20 @@ class ProsodyFileParser implements LineParser {
     const tab1 = month === 0 ? -1 : indexOfByte(buf, TAB, start + STAMP_LENGTH, end);
     const tab2 = tab1 < 0 ? -1 : indexOfByte(buf, TAB, tab1 + 1, end);
     if (tab2 < 0) {
-      if (!this.continuing || shaped) this.stats.unparsable++;
+      if (!this.continuing || shaped) {
+        this.stats.unparsable++;
+        if (!shaped && !this.stamped) this.leadingUnstamped++;
+      }
       if (shaped) this.continuing = false;
+      this.stamped ||= shaped;
       return;
     }
+    this.stamped = true;
     this.continuing = mayContinueUnstamped(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end);
     // Year inference needs every month change, not only the lines that matter.
     if (monthKey !== this.lastMonthKey) {
       const [day, hour, minute, second] = this.dayAndTime(buf, start);
-      this.year = this.years.yearOf(month, day, hour, minute, second);
+      this.year = this.range !== null ? this.range.monthChange(monthKey, month, day, hour, minute, second) : this.years!.yearOf(month, day, hour, minute, second);
       this.lastMonthKey = monthKey;
       this.month = month;
     }
@@ -120,7 +139,91 @@ class ProsodyFileParser implements LineParser {
         this.ctx.lineTime(key, this.stampLine);
       }
     }
+    this.range?.line(buf, start, end, lineNo, start + STAMP_LENGTH, tab1, tab2 + 1, isDebug);
     this.sessions.message(buf, start + STAMP_LENGTH, tab1, isDebug, tab2 + 1, end, lineNo, this.stampLine);
+  }
+
+  /** Range mode: what the range found, for the main thread's `absorb`. */
+  rangeResult(): ProsodyRangeResult {
+    return this.range!.result(this.stats, this, this.sessions);
+  }
+
+  /**
+   * Stitches a range a worker parsed on its own (`rangeResult`) onto this parser, as if its lines
+   * had been read here (`rangeLines`: lines of this piece before the range): its years from this
+   * tracker, its minutes, its logins and the lines of sessions it did not see open in line order,
+   * then the sessions it left waiting. False, with nothing changed, when the range cannot be
+   * stitched exactly (it assumed a debug line before it wrongly; the table of waiting sessions
+   * could reach its cap, where the oldest is dropped): then the caller reads its lines here.
+   */
+  absorb(r: ProsodyRangeResult, rangeLines: number): boolean {
+    const sessions = this.sessions;
+    if (sessions.debugSeen !== r.debugSeenBefore) return false;
+    const orphans = r.orphanMeta.length / ORPHAN_META;
+    if (sessions.openCount + r.openedIds.length + orphans >= MAX_OPEN_SESSIONS) return false;
+    // Each month segment's year, from the log's one tracker (a range's first month may go on from before).
+    const segments = r.months.length / 6;
+    const years: number[] = new Array(segments);
+    const months: number[] = new Array(segments);
+    for (let g = 0; g < segments; g++) {
+      const [key, month, day, hour, minute, second] = r.months.slice(g * 6, g * 6 + 6);
+      if (key !== this.lastMonthKey) {
+        this.year = this.years!.yearOf(month, day, hour, minute, second);
+        this.lastMonthKey = key;
+        this.month = month;
+      }
+      years[g] = this.year;
+      months[g] = month;
+    }
+    const stampOf = ([g, day, hour, minute, second]: StampTuple): Stamp => this.clock!.stampAt(years[g], months[g], day, hour, minute, second, 0);
+    if (this.ctx.lineTime !== undefined) {
+      const m = r.minutes;
+      for (let i = 0; i < m.length; i += 5) {
+        const g = m[i];
+        const key = minuteKey(years[g], months[g], m[i + 1], m[i + 2], m[i + 3]);
+        if (key === this.lastLineKey) continue;
+        this.lastLineKey = key;
+        const at: StampTuple = [g, m[i + 1], m[i + 2], m[i + 3], m[i + 4]];
+        this.ctx.lineTime(key, () => stampOf(at));
+      }
+    }
+    for (const [key, message] of r.notices) this.ctx.notice(key, message);
+    // Logins, orphans and openings in line order: an opening ends the session of that id held here.
+    const { emitLines, logins } = rangeLogins(r, stampOf, this.ctx.label, rangeLines);
+    const meta = r.orphanMeta;
+    const bytes = Buffer.from(r.orphanBytes.buffer, r.orphanBytes.byteOffset, r.orphanBytes.length);
+    let l = 0;
+    let o = 0;
+    let e = 0;
+    for (;;) {
+      const ll = l < logins.length ? emitLines[l] : Infinity;
+      const ol = o < orphans ? meta[o * ORPHAN_META] : Infinity;
+      const el = e < r.openedLines.length ? r.openedLines[e] : Infinity;
+      if (ll === Infinity && ol === Infinity && el === Infinity) break;
+      if (el < ll && el < ol) sessions.forget(r.openedIds[e++]);
+      else if (ll < ol) this.ctx.emit(logins[l++]);
+      else {
+        const at = o * ORPHAN_META;
+        const [lineNo, end, src, srcEnd, msg, debug, g] = meta.subarray(at, at + ORPHAN_META);
+        const start = o === 0 ? 0 : meta[at - ORPHAN_META + 1];
+        sessions.debugSeen = r.debugSeenBefore || (r.firstDebugLine > 0 && r.firstDebugLine <= lineNo);
+        const stamp = (): Stamp => stampOf([g, digitsAt(bytes, start + 4, 2), digitsAt(bytes, start + 7, 2), digitsAt(bytes, start + 10, 2), digitsAt(bytes, start + 13, 2)]);
+        sessions.message(bytes, start + src, start + srcEnd, debug === 1, start + msg, end, rangeLines + lineNo, stamp);
+        o++;
+      }
+    }
+    this.stats.lines += r.lines;
+    this.stats.unparsable += r.unparsable - (this.continuing ? r.leadingUnstamped : 0);
+    if (r.stamped) this.continuing = r.continuing;
+    this.stamped ||= r.stamped;
+    sessions.debugSeen = r.debugSeenBefore || r.firstDebugLine > 0;
+    sessions.infoLevelNoticed ||= r.infoLevelNoticed;
+    const base = sessions.lineBase + rangeLines;
+    sessions.adopt(
+      r.sessions.map((s) => ({ ...s, openedAt: base + s.openedAt, authLine: s.authLine + rangeLines, authStamp: s.authStamp === null ? null : stampOf(s.authStamp) })),
+      r.pending,
+    );
+    return true;
   }
 
   end(): void {
@@ -142,7 +245,7 @@ class ProsodyFileParser implements LineParser {
     }
     this.continuing = mayContinueUnstamped(buf, start + parsed.length + 1, tab1, tab2 + 1, end);
     const t = parsed.time;
-    if (t.year === undefined) t.year = this.years.yearOf(t.month, t.day, t.hour, t.minute, t.second);
+    if (t.year === undefined) t.year = this.years!.yearOf(t.month, t.day, t.hour, t.minute, t.second);
     this.custom = t;
     if (this.ctx.lineTime !== undefined) {
       const key = t.epochSeconds !== undefined ? Math.floor(t.epochSeconds / 60) : minuteKey(t.year, t.month, t.day, t.hour, t.minute);
@@ -154,9 +257,10 @@ class ProsodyFileParser implements LineParser {
 
   private readonly stampCustom = (): Stamp => {
     const t = this.custom!;
-    if (t.epochSeconds !== undefined) return this.clock.stamp(this.time.zone.wallClock(t.epochSeconds * 1000));
+    const clock = this.clock!;
+    if (t.epochSeconds !== undefined) return clock.stamp(this.time.zone.wallClock(t.epochSeconds * 1000));
     const wall = { ...t, year: t.year! };
-    return t.offsetMs !== undefined ? this.clock.stampWithOffset(wall, t.offsetMs) : this.clock.stamp(wall);
+    return t.offsetMs !== undefined ? clock.stampWithOffset(wall, t.offsetMs) : clock.stamp(wall);
   };
 
   private dayAndTime(buf: Buffer, start: number): [number, number, number, number] {
@@ -164,7 +268,8 @@ class ProsodyFileParser implements LineParser {
   }
 
   private stampOf(buf: Buffer, start: number): Stamp {
-    return this.clock.stampAt(this.year, this.month, digitsAt(buf, start + 4, 2), digitsAt(buf, start + 7, 2), digitsAt(buf, start + 10, 2), digitsAt(buf, start + 13, 2), 0);
+    if (this.range !== null) return this.range.stamp(this.year, this.month, digitsAt(buf, start + 4, 2), digitsAt(buf, start + 7, 2), digitsAt(buf, start + 10, 2), digitsAt(buf, start + 13, 2));
+    return this.clock!.stampAt(this.year, this.month, digitsAt(buf, start + 4, 2), digitsAt(buf, start + 7, 2), digitsAt(buf, start + 10, 2), digitsAt(buf, start + 13, 2), 0);
   }
 }
 

@@ -21,6 +21,34 @@ interface OpenSession {
   authHost: string;
   authLine: number;
   authStamp: Stamp | null;
+  /** The line that opened it, counted over the whole log (`lineBase` + its line): the table's age order. */
+  openedAt: number;
+}
+
+/**
+ * A parser reading one byte range of a log on its own (`--jobs`, `prosody-range.ts`) knows nothing
+ * of the lines before it. What it cannot settle alone — a line of a session it has not seen open,
+ * and, before the range's first `New connection`, a `Client connected` or `Closing now` (which
+ * take or withdraw a peer that may be pending from before) — it hands to `orphan` untouched, for
+ * the main thread to apply in order to the state the ranges before left; `opened` hears every
+ * session it opens (an id opened again ends the session of that id the main thread may hold).
+ */
+export interface RangeHooks {
+  orphan(): void;
+  opened(id: SessionKey, lineNo: number): void;
+}
+
+/** A session still waiting at a range's end, as it crosses threads (its stamp as the parser made it). */
+export interface OpenSessionState extends Omit<OpenSession, 'authStamp'> {
+  readonly id: SessionKey;
+  readonly authStamp: Stamp | null;
+}
+
+/** The pending connection of `ProsodySessions`, as it crosses threads. */
+export interface PendingPeerState {
+  readonly has: boolean;
+  readonly peer: string;
+  readonly conn: string;
 }
 
 /**
@@ -50,13 +78,18 @@ export class ProsodySessions {
   private readonly pendingConn = new HeldBytes();
   /** Where that `New connection` line began: a session's first line. */
   private pendingPeerSince = 0;
-  private debugSeen = false;
-  private infoLevelNoticed = false;
+  debugSeen = false;
+  infoLevelNoticed = false;
+  /** Lines of the log before the current piece (`openedAt`); the parser sets it per piece. */
+  lineBase = 0;
+  /** Range mode: a `New connection` came in this range, so what is pending is known. */
+  private sawNewConnection = false;
 
   /** `stats` is the parser's: a login line whose JID has no user or host counts as unparsable. */
   constructor(
     private readonly ctx: ParserContext,
     private readonly stats: ParserStats,
+    private readonly range: RangeHooks | null = null,
   ) {}
 
   /**
@@ -83,9 +116,12 @@ export class ProsodySessions {
       else this.boshMessage(buf.toString('latin1', srcStart, srcEnd), buf, msgStart, msgEnd, lineNo, stamp);
     } else if (startsWithAt(buf, srcStart, srcEnd, CONN)) {
       if (startsWithAt(buf, msgStart, msgEnd, NEW_CONNECTION)) {
+        this.sawNewConnection = true;
         this.hasPendingPeer = holdPeerOfNewConnection(this.pendingPeer, buf, msgStart, msgEnd);
         this.pendingConn.hold(buf, srcStart, srcEnd);
         this.pendingPeerSince = this.position();
+      } else if (this.range !== null && !this.sawNewConnection) {
+        if (startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW)) this.range.orphan();
       } else if (this.hasPendingPeer && startsWithAt(buf, msgStart, msgEnd, CLOSING_NOW) && this.pendingConn.equals(buf, srcStart, srcEnd)) {
         this.hasPendingPeer = false; // an HTTP request (BOSH) or a probe: its connection had no session
       }
@@ -113,11 +149,15 @@ export class ProsodySessions {
 
   private c2sMessage(id: SessionKey, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
     if (startsWithAt(buf, msgStart, msgEnd, CLIENT_CONNECTED)) {
-      this.openSession(id);
+      if (this.range !== null && !this.sawNewConnection) this.range.orphan();
+      else this.openSession(id, lineNo);
       return;
     }
     const session = this.open.get(id);
-    if (session === undefined) return;
+    if (session === undefined) {
+      this.range?.orphan();
+      return;
+    }
     if (startsWithAt(buf, msgStart, msgEnd, WEBSOCKET_HANDSHAKE)) {
       session.transport = 'websocket';
       return;
@@ -129,13 +169,14 @@ export class ProsodySessions {
   private boshMessage(id: SessionKey, buf: Buffer, msgStart: number, msgEnd: number, lineNo: number, stamp: () => Stamp): void {
     if (startsWithAt(buf, msgStart, msgEnd, BOSH_CREATED)) {
       const ip = buf.toString('latin1', msgStart + BOSH_CREATED.length, msgEnd).trim() || null;
-      this.open.open(id, newSession(ip, false, 'bosh'), this.position());
+      this.openAt(id, newSession(ip, false, 'bosh', this.lineBase + lineNo), this.position(), lineNo);
       return;
     }
     let session = this.open.get(id);
     if (session === undefined) {
+      if (this.range !== null) return this.range.orphan();
       if (!startsWithAt(buf, msgStart, msgEnd, AUTHENTICATED_AS) && !startsWithAt(buf, msgStart, msgEnd, SUCCESSFUL_AUTH)) return;
-      session = newSession(null, false, 'bosh');
+      session = newSession(null, false, 'bosh', this.lineBase + lineNo);
       this.open.open(id, session, this.position());
     }
     if (startsWithAt(buf, msgStart, msgEnd, BOSH_DISCONNECTED) || startsWithAt(buf, msgStart, msgEnd, DESTROYING_UNBOUND)) {
@@ -183,12 +224,58 @@ export class ProsodySessions {
     if (startsWithAt(buf, msgStart, msgEnd, CLIENT_DISCONNECTED)) this.open.delete(id);
   }
 
-  private openSession(id: SessionKey): void {
+  private openSession(id: SessionKey, lineNo: number): void {
     // The session began at its `New connection` line when the line before was one.
     const peer = this.hasPendingPeer ? this.pendingPeer.latin1() : null;
     const since = peer !== null ? this.pendingPeerSince : this.position();
-    this.open.open(id, newSession(peer, peer !== null, 'c2s'), since);
+    this.openAt(id, newSession(peer, peer !== null, 'c2s', this.lineBase + lineNo), since, lineNo);
     this.hasPendingPeer = false;
+  }
+
+  private openAt(id: SessionKey, session: OpenSession, since: number, lineNo: number): void {
+    this.open.open(id, session, since);
+    this.range?.opened(id, lineNo);
+  }
+
+  // ---- Stitching ranges read on their own (`prosody-range.ts`) ----
+
+  /** Sessions waiting now, oldest first. */
+  openSessions(): OpenSessionState[] {
+    return [...this.open.entries()].map(([id, { value }]) => ({ id, ...value }));
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  pendingPeerState(): PendingPeerState {
+    return { has: this.hasPendingPeer, peer: this.pendingPeer.latin1(), conn: this.pendingConn.latin1() };
+  }
+
+  /** Range mode: whether the range had a `New connection` (then its pending peer is the log's). */
+  get knowsPending(): boolean {
+    return this.sawNewConnection;
+  }
+
+  /** A session of this id opened again in a later range ended the one held here. */
+  forget(id: SessionKey): void {
+    this.open.delete(id);
+  }
+
+  /**
+   * The sessions a range left waiting (opened after every one held here that it did not end), and
+   * its pending peer when it knew it; then the table in the order a serial read has it, by `openedAt`.
+   */
+  adopt(sessions: readonly OpenSessionState[], pending: PendingPeerState | null): void {
+    for (const { id, ...session } of sessions) this.open.open(id, session as OpenSession, 0);
+    this.open.reorder((a, b) => a.openedAt - b.openedAt);
+    if (pending !== null) {
+      this.hasPendingPeer = pending.has;
+      const peer = Buffer.from(pending.peer, 'latin1');
+      const conn = Buffer.from(pending.conn, 'latin1');
+      this.pendingPeer.hold(peer, 0, peer.length);
+      this.pendingConn.hold(conn, 0, conn.length);
+    }
   }
 
   private emitAuthenticated(session: OpenSession): void {
@@ -238,6 +325,6 @@ export class ProsodySessions {
   }
 }
 
-function newSession(ip: string | null, ipIsPeer: boolean, transport: Transport): OpenSession {
-  return { ip, ipIsPeer, transport, authUser: null, authHost: '', authLine: 0, authStamp: null };
+function newSession(ip: string | null, ipIsPeer: boolean, transport: Transport, openedAt: number): OpenSession {
+  return { ip, ipIsPeer, transport, authUser: null, authHost: '', authLine: 0, authStamp: null, openedAt };
 }
