@@ -41,18 +41,7 @@ async function run(task: RangeTask): Promise<void> {
       if (++batches === 1) faultPoint(task);
     }
   };
-  if (task.gzip) {
-    let skip = task.from;
-    for await (const chunk of gunzipped(task)) {
-      if (skip >= chunk.length) skip -= chunk.length;
-      else {
-        feed(skip > 0 ? chunk.subarray(skip) : chunk);
-        skip = 0;
-      }
-    }
-  } else {
-    readRange(task, feed, (from) => (start = from));
-  }
+  await readTask(task, feed, (from) => (start = from));
   splitter.flush();
   post({ type: 'batch', id: task.id, kept: collector.take() });
   if (batches === 0) faultPoint(task);
@@ -74,22 +63,24 @@ async function parse(task: RangeTask, how: NonNullable<RangeTask['parse']>): Pro
       faultPoint(task);
     }
   };
-  if (task.gzip) {
-    let skip = task.from;
-    for await (const chunk of gunzipped(task)) {
-      if (skip >= chunk.length) skip -= chunk.length;
-      else {
-        feed(skip > 0 ? chunk.subarray(skip) : chunk);
-        skip = 0;
-      }
-    }
-  } else {
-    readRange(task, feed, (from) => (start = from));
-  }
+  await readTask(task, feed, (from) => (start = from));
   splitter.flush();
   if (fed >= 0) faultPoint(task);
   post({ type: 'parsed', id: task.id, range: { parsed: range.result(), start, end: start + splitter.consumedBytes } });
   post({ type: 'done', id: task.id });
+}
+
+/** A task's bytes to `feed`: a gzip file's content from `from` on, or a plain file's range (where its lines begin, told to `begin`). */
+async function readTask(task: RangeTask, feed: (chunk: Buffer) => void, begin: (pos: number) => void): Promise<void> {
+  if (!task.gzip) return readRange(task, feed, begin);
+  let skip = task.from;
+  for await (const chunk of gunzipped(task)) {
+    if (skip >= chunk.length) skip -= chunk.length;
+    else {
+      feed(skip > 0 ? chunk.subarray(skip) : chunk);
+      skip = 0;
+    }
+  }
 }
 
 /** The lines that begin in `[from, to)`: from the first line start at or after each end (told to `begin`). */
