@@ -75,6 +75,8 @@ export interface RangeParser {
   readonly parser: LineParser;
   /** Plain data and typed arrays (it crosses threads). */
   result(): unknown;
+  /** Whether the lines so far bear out what later ranges assume of the lines before them (`debugSeenBefore`). */
+  bearsOut(): boolean;
 }
 
 /**

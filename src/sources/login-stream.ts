@@ -90,6 +90,8 @@ export class LoginStream {
   private ranges: PieceRanges | null = null;
   /** …and they parse ranges on their own, for this thread's parser to absorb. */
   private parsing = false;
+  /** Ranges parsed on their own: stitched, and read again here (stitching could not be exact). */
+  readonly rangeCounts = { stitched: 0, readAgain: 0 };
   /** With workers: lines of the current piece so far, and whether its parser has been set up. */
   private pieceLines = 0;
   private piecePrepared = false;
@@ -130,7 +132,7 @@ export class LoginStream {
     const tasks = planTasks(this.inputs, options.plan ?? rangeStarts);
     const rangeParser = options.mode === 'filter' ? undefined : format.rangeParser;
     // A range assumes what the log's first lines tell (a debug level): a log they do not tell it of is read otherwise.
-    if (rangeParser !== undefined && (force || sawDebug(rangeParser(this.inputs[0].label, false, false), first))) {
+    if (rangeParser !== undefined && (force || firstChunkBearsOut(rangeParser(this.inputs[0].label, false, false), first))) {
       const coverage = this.options.coverage !== undefined;
       this.ranges = new PieceRanges(pool, tasks, format.name, window, (index) => ({ debugSeenBefore: index > 0, coverage }));
       this.parsing = true;
@@ -208,7 +210,11 @@ export class LoginStream {
     }
     const parser = this.parser!;
     const before = parser.stats.lines;
-    if (!parser.absorb!(range.parsed, this.pieceLines)) await this.reread(parser, range);
+    if (parser.absorb!(range.parsed, this.pieceLines)) this.rangeCounts.stitched++;
+    else {
+      this.rangeCounts.readAgain++;
+      await this.reread(parser, range);
+    }
     this.pieceLines += parser.stats.lines - before;
     if (!this.current.gzip) this.options.progress?.addRead(range.end - range.start);
   }
@@ -346,10 +352,10 @@ export class LoginStream {
   }
 }
 
-/** Whether a range parser over the log's first chunk meets a debug line (so later ranges may assume one). */
-function sawDebug(range: RangeParser, first: Buffer): boolean {
+/** Whether the log's first chunk bears out what its later ranges will assume (for Prosody: a debug line came). */
+function firstChunkBearsOut(range: RangeParser, first: Buffer): boolean {
   new LineSplitter(range.parser).push(first);
-  return (range.result() as { firstDebugLine?: number }).firstDebugLine! > 0;
+  return range.bearsOut();
 }
 
 /** The bytes `[start, end)` of a file, in chunks of 1 MiB. */

@@ -33,7 +33,7 @@ export const prosodyFileFormat: LogFormat = {
   rangeParser: (label, debugSeenBefore, coverage) => {
     const recorder = new RangeRecorder(label, debugSeenBefore, coverage);
     const parser = new ProsodyFileParser(recorder.context(), { zone: null as never, monthZone: null, referenceMs: null }, null, recorder);
-    return { parser, result: () => parser.rangeResult() };
+    return { parser, result: () => parser.rangeResult(), bearsOut: () => recorder.firstDebugLine > 0 };
   },
 };
 
@@ -118,7 +118,10 @@ class ProsodyFileParser implements LineParser {
       return;
     }
     this.stamped = true;
-    this.continuing = mayContinueUnstamped(buf, start + STAMP_LENGTH, tab1, tab2 + 1, end);
+    const src = start + STAMP_LENGTH;
+    const source0 = buf[src];
+    // Only a `mod_bosh` source or a `Traceback[` message may continue (most lines fail on a byte here).
+    this.continuing = (source0 === LOWER_M || buf[tab2 + 1] === UPPER_T) && mayContinueUnstamped(buf, src, tab1, tab2 + 1, end);
     // Year inference needs every month change, not only the lines that matter.
     if (monthKey !== this.lastMonthKey) {
       const [day, hour, minute, second] = this.dayAndTime(buf, start);
@@ -139,8 +142,13 @@ class ProsodyFileParser implements LineParser {
         this.ctx.lineTime(key, this.stampLine);
       }
     }
-    this.range?.line(buf, start, end, lineNo, start + STAMP_LENGTH, tab1, tab2 + 1, isDebug);
-    this.sessions.message(buf, start + STAMP_LENGTH, tab1, isDebug, tab2 + 1, end, lineNo, this.stampLine);
+    this.range?.line(buf, start, end, lineNo, src, tab1, tab2 + 1, isDebug);
+    // Sessions act only on `c2s…`, `conn…` and `bosh…` sources; of the others they only note a debug level.
+    if (source0 !== LOWER_C && source0 !== LOWER_B) {
+      if (isDebug) this.sessions.debugSeen = true;
+      return;
+    }
+    this.sessions.message(buf, src, tab1, isDebug, tab2 + 1, end, lineNo, this.stampLine);
   }
 
   /** Range mode: what the range found, for the main thread's `absorb`. */
