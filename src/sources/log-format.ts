@@ -75,8 +75,8 @@ export interface RangeParser {
   readonly parser: LineParser;
   /** Plain data and typed arrays (it crosses threads). */
   result(): unknown;
-  /** Whether the lines so far bear out what later ranges assume of the lines before them (`debugSeenBefore`). */
-  bearsOut(): boolean;
+  /** What the lines so far tell later ranges to assume of the lines before them (`rangeParser`'s `debugSeenBefore`). */
+  assumption(): boolean;
 }
 
 /**
@@ -100,8 +100,9 @@ export interface LogFormat {
   readonly lineFilter?: () => LineFilter;
   /**
    * Present when a worker can parse a byte range of the log on its own, for the main thread's
-   * parser to `absorb` in order. `debugSeenBefore`: what to assume of the lines before the range
-   * (a wrong guess costs a re-read on the main thread, never a wrong count); `coverage`: report the
+   * parser to `absorb` in order. `debugSeenBefore`: what to assume of the lines before the range,
+   * for Prosody whether a debug line came (from the log's first chunk, `assumption`; a wrong guess
+   * costs a re-read on the main thread, never a wrong count); `coverage`: report the
    * times of lines (`ParserContext.lineTime`).
    */
   readonly rangeParser?: (label: string, debugSeenBefore: boolean, coverage: boolean) => RangeParser;

@@ -131,10 +131,12 @@ export class LoginStream {
     const window = this.inputs.some((i) => i.gzip) ? pool.size : pool.size * 2;
     const tasks = planTasks(this.inputs, options.plan ?? rangeStarts);
     const rangeParser = options.mode === 'filter' ? undefined : format.rangeParser;
-    // A range assumes what the log's first lines tell (a debug level): a log they do not tell it of is read otherwise.
-    if (rangeParser !== undefined && (force || firstChunkBearsOut(rangeParser(this.inputs[0].label, false, false), first))) {
+    // Every range but the first assumes what the log's first chunk tells (for Prosody: debug level or not).
+    const assumed = rangeParser !== undefined && firstChunkTells(rangeParser(this.inputs[0].label, false, false), first);
+    // A login-dense log (Prosody at info level) gains nothing: the module's rule, on this thread, is its cost.
+    if (rangeParser !== undefined && (assumed || force)) {
       const coverage = this.options.coverage !== undefined;
-      this.ranges = new PieceRanges(pool, tasks, format.name, window, (index) => ({ debugSeenBefore: index > 0, coverage }));
+      this.ranges = new PieceRanges(pool, tasks, format.name, window, (index) => ({ debugSeenBefore: index > 0 && assumed, coverage }));
       this.parsing = true;
       return true;
     }
@@ -352,10 +354,10 @@ export class LoginStream {
   }
 }
 
-/** Whether the log's first chunk bears out what its later ranges will assume (for Prosody: a debug line came). */
-function firstChunkBearsOut(range: RangeParser, first: Buffer): boolean {
+/** What a range parser over the log's first chunk tells later ranges to assume. */
+function firstChunkTells(range: RangeParser, first: Buffer): boolean {
   new LineSplitter(range.parser).push(first);
-  return range.bearsOut();
+  return range.assumption();
 }
 
 /** The bytes `[start, end)` of a file, in chunks of 1 MiB. */

@@ -33,7 +33,7 @@ export const prosodyFileFormat: LogFormat = {
   rangeParser: (label, debugSeenBefore, coverage) => {
     const recorder = new RangeRecorder(label, debugSeenBefore, coverage);
     const parser = new ProsodyFileParser(recorder.context(), { zone: null as never, monthZone: null, referenceMs: null }, null, recorder);
-    return { parser, result: () => parser.rangeResult(), bearsOut: () => recorder.firstDebugLine > 0 };
+    return { parser, result: () => parser.rangeResult(), assumption: () => recorder.firstDebugLine > 0 };
   },
 };
 
@@ -83,7 +83,11 @@ class ProsodyFileParser implements LineParser {
     private readonly range: RangeRecorder | null = null,
   ) {
     this.sessions = new ProsodySessions(ctx, this.stats, range);
-    if (range !== null) this.sessions.debugSeen = range.debugSeenBefore;
+    if (range !== null) {
+      this.sessions.debugSeen = range.debugSeenBefore;
+      // Before a log's first debug line (or in a log without any) no connection is pending: assumed, then checked.
+      if (!range.debugSeenBefore) this.sessions.assumeNothingPending();
+    }
     this.clock = range === null ? new LogClock(time) : null;
     this.years = range === null ? new YearTracker(time.zone, time.referenceMs, time.firstYear, time.onYear) : null;
   }
@@ -167,6 +171,7 @@ class ProsodyFileParser implements LineParser {
   absorb(r: ProsodyRangeResult, rangeLines: number): boolean {
     const sessions = this.sessions;
     if (sessions.debugSeen !== r.debugSeenBefore) return false;
+    if (!r.debugSeenBefore && sessions.pendingPeerState().has) return false; // it assumed no connection pending
     const orphans = r.orphanMeta.length / ORPHAN_META;
     if (sessions.openCount + r.openedIds.length + orphans >= MAX_OPEN_SESSIONS) return false;
     // Each month segment's year, from the log's one tracker (a range's first month may go on from before).
@@ -195,7 +200,9 @@ class ProsodyFileParser implements LineParser {
         this.ctx.lineTime(key, () => stampOf(at));
       }
     }
-    for (const [key, message] of r.notices) this.ctx.notice(key, message);
+    // Its one notice (a log without debug lines) is given once per log, as one pass gives it.
+    if (r.infoLevelNoticed && !sessions.infoLevelNoticed) for (const [key, message] of r.notices) this.ctx.notice(key, message);
+    sessions.infoLevelNoticed ||= r.infoLevelNoticed;
     // Logins, orphans and openings in line order: an opening ends the session of that id held here.
     const { emitLines, logins } = rangeLogins(r, stampOf, this.ctx.label, rangeLines);
     const meta = r.orphanMeta;

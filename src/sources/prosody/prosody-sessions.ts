@@ -82,7 +82,7 @@ export class ProsodySessions {
   infoLevelNoticed = false;
   /** Lines of the log before the current piece (`openedAt`); the parser sets it per piece. */
   lineBase = 0;
-  /** Range mode: a `New connection` came in this range, so what is pending is known. */
+  /** Range mode: a `New connection` came in this range (or none was pending before it), so what is pending is known. */
   private sawNewConnection = false;
 
   /** `stats` is the parser's: a login line whose JID has no user or host counts as unparsable. */
@@ -252,9 +252,14 @@ export class ProsodySessions {
     return { has: this.hasPendingPeer, peer: this.pendingPeer.latin1(), conn: this.pendingConn.latin1() };
   }
 
-  /** Range mode: whether the range had a `New connection` (then its pending peer is the log's). */
+  /** Range mode: whether the range had a `New connection` or assumed none pending before it (then its pending peer is the log's). */
   get knowsPending(): boolean {
     return this.sawNewConnection;
+  }
+
+  /** Range mode: take it that no connection was pending when the range began (the main thread checks it). */
+  assumeNothingPending(): void {
+    this.sawNewConnection = true;
   }
 
   /** A session of this id opened again in a later range ended the one held here. */
