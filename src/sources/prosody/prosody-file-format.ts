@@ -3,8 +3,8 @@ import { LogClock, type Stamp } from '../../time/log-clock.js';
 import { YearTracker } from '../../time/year-inference.js';
 import { TimeFormat, type ParsedTime } from '../../time/strftime.js';
 import { digitsAt, indexOfByte, monthAbbrevAt, PrefixWatch, SPACE, TAB } from '../bytes.js';
-import { MAX_OPEN_SESSIONS, ProsodySessions } from './prosody-sessions.js';
-import { RangeRecorder, rangeLogins, ORPHAN_META, type ProsodyRangeResult, type StampTuple } from './prosody-range.js';
+import { ProsodySessions } from './prosody-sessions.js';
+import { absorbRange, RangeRecorder, type ProsodyRangeResult } from './prosody-range.js';
 import { mayContinueUnstamped } from './prosody-messages.js';
 import { SessionLineFilter } from './prosody-session-filter.js';
 
@@ -162,83 +162,41 @@ class ProsodyFileParser implements LineParser {
 
   /**
    * Stitches a range a worker parsed on its own (`rangeResult`) onto this parser, as if its lines
-   * had been read here (`rangeLines`: lines of this piece before the range): its years from this
-   * tracker, its minutes, its logins and the lines of sessions it did not see open in line order,
-   * then the sessions it left waiting. False, with nothing changed, when the range cannot be
-   * stitched exactly (it assumed a debug line before it wrongly; the table of waiting sessions
-   * could reach its cap, where the oldest is dropped): then the caller reads its lines here.
+   * had been read here (`absorbRange`). False, with nothing changed, when that cannot be exact.
    */
   absorb(r: ProsodyRangeResult, rangeLines: number): boolean {
-    const sessions = this.sessions;
-    if (sessions.debugSeen !== r.debugSeenBefore) return false;
-    if (!r.debugSeenBefore && sessions.pendingPeerState().has) return false; // it assumed no connection pending
-    const orphans = r.orphanMeta.length / ORPHAN_META;
-    if (sessions.openCount + r.openedIds.length + orphans >= MAX_OPEN_SESSIONS) return false;
-    // Each month segment's year, from the log's one tracker (a range's first month may go on from before).
-    const segments = r.months.length / 6;
-    const years: number[] = new Array(segments);
-    const months: number[] = new Array(segments);
-    for (let g = 0; g < segments; g++) {
-      const [key, month, day, hour, minute, second] = r.months.slice(g * 6, g * 6 + 6);
-      if (key !== this.lastMonthKey) {
-        this.year = this.years!.yearOf(month, day, hour, minute, second);
-        this.lastMonthKey = key;
-        this.month = month;
-      }
-      years[g] = this.year;
-      months[g] = month;
-    }
-    const stampOf = ([g, day, hour, minute, second]: StampTuple): Stamp => this.clock!.stampAt(years[g], months[g], day, hour, minute, second, 0);
-    if (this.ctx.lineTime !== undefined) {
-      const m = r.minutes;
-      for (let i = 0; i < m.length; i += 5) {
-        const g = m[i];
-        const key = minuteKey(years[g], months[g], m[i + 1], m[i + 2], m[i + 3]);
-        if (key === this.lastLineKey) continue;
-        this.lastLineKey = key;
-        const at: StampTuple = [g, m[i + 1], m[i + 2], m[i + 3], m[i + 4]];
-        this.ctx.lineTime(key, () => stampOf(at));
-      }
-    }
-    // Its one notice (a log without debug lines) is given once per log, as one pass gives it.
-    if (r.infoLevelNoticed && !sessions.infoLevelNoticed) for (const [key, message] of r.notices) this.ctx.notice(key, message);
-    sessions.infoLevelNoticed ||= r.infoLevelNoticed;
-    // Logins, orphans and openings in line order: an opening ends the session of that id held here.
-    const { emitLines, logins } = rangeLogins(r, stampOf, this.ctx.label, rangeLines);
-    const meta = r.orphanMeta;
-    const bytes = Buffer.from(r.orphanBytes.buffer, r.orphanBytes.byteOffset, r.orphanBytes.length);
-    let l = 0;
-    let o = 0;
-    let e = 0;
-    for (;;) {
-      const ll = l < logins.length ? emitLines[l] : Infinity;
-      const ol = o < orphans ? meta[o * ORPHAN_META] : Infinity;
-      const el = e < r.openedLines.length ? r.openedLines[e] : Infinity;
-      if (ll === Infinity && ol === Infinity && el === Infinity) break;
-      if (el < ll && el < ol) sessions.forget(r.openedIds[e++]);
-      else if (ll < ol) this.ctx.emit(logins[l++]);
-      else {
-        const at = o * ORPHAN_META;
-        const [lineNo, end, src, srcEnd, msg, debug, g] = meta.subarray(at, at + ORPHAN_META);
-        const start = o === 0 ? 0 : meta[at - ORPHAN_META + 1];
-        sessions.debugSeen = r.debugSeenBefore || (r.firstDebugLine > 0 && r.firstDebugLine <= lineNo);
-        const stamp = (): Stamp => stampOf([g, digitsAt(bytes, start + 4, 2), digitsAt(bytes, start + 7, 2), digitsAt(bytes, start + 10, 2), digitsAt(bytes, start + 13, 2)]);
-        sessions.message(bytes, start + src, start + srcEnd, debug === 1, start + msg, end, rangeLines + lineNo, stamp);
-        o++;
-      }
-    }
-    this.stats.lines += r.lines;
-    this.stats.unparsable += r.unparsable - (this.continuing ? r.leadingUnstamped : 0);
-    if (r.stamped) this.continuing = r.continuing;
-    this.stamped ||= r.stamped;
-    sessions.debugSeen = r.debugSeenBefore || r.firstDebugLine > 0;
-    sessions.infoLevelNoticed ||= r.infoLevelNoticed;
-    const base = sessions.lineBase + rangeLines;
-    sessions.adopt(
-      r.sessions.map((s) => ({ ...s, openedAt: base + s.openedAt, authLine: s.authLine + rangeLines, authStamp: s.authStamp === null ? null : stampOf(s.authStamp) })),
-      r.pending,
+    // What stitching may read and move on of this parser's state, and nothing else.
+    const parser = this;
+    return absorbRange(
+      {
+        stats: this.stats,
+        sessions: this.sessions,
+        ctx: this.ctx,
+        clock: this.clock!,
+        yearOf: (key, month, day, hour, minute, second) => {
+          if (key !== this.lastMonthKey) {
+            this.year = this.years!.yearOf(month, day, hour, minute, second);
+            this.lastMonthKey = key;
+            this.month = month;
+          }
+          return this.year;
+        },
+        get lastLineKey() {
+          return parser.lastLineKey;
+        },
+        set lastLineKey(key: number) {
+          parser.lastLineKey = key;
+        },
+        get continuing() {
+          return parser.continuing;
+        },
+        set continuing(value: boolean) {
+          parser.continuing = value;
+        },
+      },
+      r,
+      rangeLines,
     );
-    return true;
   }
 
   end(): void {

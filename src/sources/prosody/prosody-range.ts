@@ -3,7 +3,11 @@ import type { Stamp } from '../../time/log-clock.js';
 import type { ParserContext } from '../log-format.js';
 import { ParsedLogin, type Transport } from '../parsed-login.js';
 import type { SessionKey } from '../session-table.js';
-import type { OpenSessionState, PendingPeerState, RangeHooks } from './prosody-sessions.js';
+import type { ParserStats } from '../log-format.js';
+import type { LogClock } from '../../time/log-clock.js';
+import { digitsAt } from '../bytes.js';
+import { minuteKey } from '../log-format.js';
+import { MAX_OPEN_SESSIONS, type OpenSessionState, type PendingPeerState, type ProsodySessions, type RangeHooks } from './prosody-sessions.js';
 
 /**
  * `--jobs` for Prosody's file sink: a worker parses one byte range of the log on its own, with the
@@ -77,7 +81,7 @@ export interface ProsodyRangeResult {
 
 const LOGIN_NUMBERS = 8;
 const LOGIN_TEXT = 4;
-export const ORPHAN_META = 7;
+const ORPHAN_META = 7;
 
 /** The worker's side: hooks for the parser in range mode, and the result they add up to. */
 export class RangeRecorder implements RangeHooks {
@@ -212,8 +216,97 @@ function tupleOf(s: RangeStamp): StampTuple {
   return [s.segment, s.day, s.hour, s.minute, s.second];
 }
 
-/** The main thread's side: a range's logins, with the stamps `stampOf` makes from a segment and a wall clock. */
-export function rangeLogins(
+/** What stitching reads and moves on of the log's parser (`ProsodyFileParser.absorb`). */
+export interface StitchTarget {
+  readonly stats: ParserStats;
+  readonly sessions: ProsodySessions;
+  readonly ctx: ParserContext;
+  readonly clock: LogClock;
+  /** The year of a month change (`monthKey` names the month's bytes), from the log's one tracker. */
+  yearOf(monthKey: number, month: number, day: number, hour: number, minute: number, second: number): number;
+  /** The minute last given to `ctx.lineTime`. */
+  lastLineKey: number;
+  /** The last stamped line's message may be followed by unstamped lines. */
+  continuing: boolean;
+}
+
+/**
+ * The main thread's side: stitches a range a worker parsed on its own onto the log's parser `t`, as if its lines
+ * had been read here (`rangeLines`: lines of this piece before the range): its years from this
+ * tracker, its minutes, its logins and the lines of sessions it did not see open in line order,
+ * then the sessions it left waiting. False, with nothing changed, when the range cannot be
+ * stitched exactly (it assumed a debug line before it wrongly; the table of waiting sessions
+ * could reach its cap, where the oldest is dropped): then the caller reads its lines here.
+ */
+export function absorbRange(t: StitchTarget, r: ProsodyRangeResult, rangeLines: number): boolean {
+  const sessions = t.sessions;
+  if (sessions.debugSeen !== r.debugSeenBefore) return false;
+  if (!r.debugSeenBefore && sessions.pendingPeerState().has) return false; // it assumed no connection pending
+  const orphans = r.orphanMeta.length / ORPHAN_META;
+  if (sessions.openCount + r.openedIds.length + orphans >= MAX_OPEN_SESSIONS) return false;
+  // Each month segment's year, from the log's one tracker (a range's first month may go on from before).
+  const segments = r.months.length / 6;
+  const years: number[] = new Array(segments);
+  const months: number[] = new Array(segments);
+  for (let g = 0; g < segments; g++) {
+    const [key, month, day, hour, minute, second] = r.months.slice(g * 6, g * 6 + 6);
+    years[g] = t.yearOf(key, month, day, hour, minute, second);
+    months[g] = month;
+  }
+  const stampOf = ([g, day, hour, minute, second]: StampTuple): Stamp => t.clock.stampAt(years[g], months[g], day, hour, minute, second, 0);
+  if (t.ctx.lineTime !== undefined) {
+    const m = r.minutes;
+    for (let i = 0; i < m.length; i += 5) {
+      const g = m[i];
+      const key = minuteKey(years[g], months[g], m[i + 1], m[i + 2], m[i + 3]);
+      if (key === t.lastLineKey) continue;
+      t.lastLineKey = key;
+      const at: StampTuple = [g, m[i + 1], m[i + 2], m[i + 3], m[i + 4]];
+      t.ctx.lineTime(key, () => stampOf(at));
+    }
+  }
+  // Its one notice (a log without debug lines) is given once per log, as one pass gives it.
+  if (r.infoLevelNoticed && !sessions.infoLevelNoticed) for (const [key, message] of r.notices) t.ctx.notice(key, message);
+  sessions.infoLevelNoticed ||= r.infoLevelNoticed;
+  // Logins, orphans and openings in line order: an opening ends the session of that id held here.
+  const { emitLines, logins } = rangeLogins(r, stampOf, t.ctx.label, rangeLines);
+  const meta = r.orphanMeta;
+  const bytes = Buffer.from(r.orphanBytes.buffer, r.orphanBytes.byteOffset, r.orphanBytes.length);
+  let l = 0;
+  let o = 0;
+  let e = 0;
+  for (;;) {
+    const ll = l < logins.length ? emitLines[l] : Infinity;
+    const ol = o < orphans ? meta[o * ORPHAN_META] : Infinity;
+    const el = e < r.openedLines.length ? r.openedLines[e] : Infinity;
+    if (ll === Infinity && ol === Infinity && el === Infinity) break;
+    if (el < ll && el < ol) sessions.forget(r.openedIds[e++]);
+    else if (ll < ol) t.ctx.emit(logins[l++]);
+    else {
+      const at = o * ORPHAN_META;
+      const [lineNo, end, src, srcEnd, msg, debug, g] = meta.subarray(at, at + ORPHAN_META);
+      const start = o === 0 ? 0 : meta[at - ORPHAN_META + 1];
+      sessions.debugSeen = r.debugSeenBefore || (r.firstDebugLine > 0 && r.firstDebugLine <= lineNo);
+      const stamp = (): Stamp => stampOf([g, digitsAt(bytes, start + 4, 2), digitsAt(bytes, start + 7, 2), digitsAt(bytes, start + 10, 2), digitsAt(bytes, start + 13, 2)]);
+      sessions.message(bytes, start + src, start + srcEnd, debug === 1, start + msg, end, rangeLines + lineNo, stamp);
+      o++;
+    }
+  }
+  t.stats.lines += r.lines;
+  t.stats.unparsable += r.unparsable - (t.continuing ? r.leadingUnstamped : 0);
+  if (r.stamped) t.continuing = r.continuing;
+  sessions.debugSeen = r.debugSeenBefore || r.firstDebugLine > 0;
+  sessions.infoLevelNoticed ||= r.infoLevelNoticed;
+  const base = sessions.lineBase + rangeLines;
+  sessions.adopt(
+    r.sessions.map((s) => ({ ...s, openedAt: base + s.openedAt, authLine: s.authLine + rangeLines, authStamp: s.authStamp === null ? null : stampOf(s.authStamp) })),
+    r.pending,
+  );
+  return true;
+}
+
+/** A range's logins, with the stamps `stampOf` makes from a segment and a wall clock. */
+function rangeLogins(
   r: ProsodyRangeResult,
   stampOf: (tuple: StampTuple) => Stamp,
   label: string,
