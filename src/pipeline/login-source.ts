@@ -76,6 +76,7 @@ export class LoginSource {
   private constructor(
     private readonly streams: AnyStream[],
     private readonly pool: WorkerPool | null,
+    private readonly notices: Notices,
   ) {}
 
   /**
@@ -130,13 +131,18 @@ export class LoginSource {
       notices.verbose(`${pieces[0].label}: read by ${threads === 1 ? 'a worker thread' : `up to ${threads} worker threads`}`);
       streams.push(new RemoteLoginStream(pieces, options, { rangeJobs, testRangeBytes: test.rangeBytes ?? null }));
     }
-    return new LoginSource(streams, pool);
+    return new LoginSource(streams, pool, notices);
   }
 
   /** The logins in time order, in batches (the hot path: no promise round trip per login). Workers end with it. */
   async *loginBatches(): AsyncGenerator<LoginEvent[]> {
     try {
       yield* mergeByTime(this.streams);
+      for (const stream of this.streams) {
+        if (!(stream instanceof LoginStream) || stream.rangeCounts.readAgain === 0) continue;
+        const { stitched, readAgain } = stream.rangeCounts;
+        this.notices.verbose(`${stream.inputs[0].label}: ${readAgain} of ${stitched + readAgain} ranges read again on the main thread (stitching them could not be exact)`);
+      }
     } finally {
       for (const stream of this.streams) if (stream instanceof RemoteLoginStream) stream.close();
       this.pool?.close();

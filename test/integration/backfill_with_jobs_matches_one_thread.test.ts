@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture } from '../helpers/paths.js';
 import { newYearRotatedSet } from '../helpers/rotated-set.js';
@@ -84,6 +84,23 @@ test('--verbose says which logs workers read; a small log with the default --job
   const cut = runCli(['events', '-v', '--timezone', 'UTC', '--jobs', '3', LOGS[0]], { env: { MONTHLY_VISITORS_TEST_RANGE_BYTES: '5000' } });
   assert.match(cut.stderr, /prosody\.debug\.log: read by up to 3 worker threads/);
   assert.equal(cut.stdout, small.stdout);
+});
+
+test('a debug log that starts at info level: the ranges before its first debug line are read again on the main thread, -v says how many, the events are those of --jobs 1', () => {
+  // Logged at info level, then switched to debug: ranges cut after the first chunk assume a debug line came before them.
+  const lines = readFileSync(LOGS[0], 'utf8').split('\n');
+  const log = join(tempDir(), 'prosody.log');
+  writeFileSync(log, lines.map((line, i) => (i < 60 ? line.replace('\tdebug\t', '\tinfo\t') : line)).join('\n'));
+  const one = runCli(['events', '-v', '--timezone', 'UTC', '--year', '2026', '--jobs', '1', log]);
+  const two = runCli(['events', '-v', '--timezone', 'UTC', '--year', '2026', '--jobs', '2', log], { env: { MONTHLY_VISITORS_TEST_RANGE_BYTES: '300' } });
+  assert.equal(two.code, 0, two.stderr);
+  assert.equal(two.stdout, one.stdout);
+  assert.equal(two.stderr.replace(/^.*(worker threads|read again).*\n/gm, ''), one.stderr);
+  assert.ok(one.stdout.split('\n').length > 10, 'it has logins');
+  assert.doesNotMatch(one.stderr, /read again/);
+  const again = /prosody\.log: (\d+) of (\d+) ranges read again on the main thread/.exec(two.stderr);
+  assert.ok(again !== null, two.stderr);
+  assert.ok(Number(again[1]) > 0 && Number(again[1]) < Number(again[2]), again[0]);
 });
 
 test('check of a log read by workers reports what --jobs 1 reports', () => {
