@@ -12,7 +12,7 @@ import type { YearSource } from '../time/year-inference.js';
 import { PieceFailure, PieceRanges, planTasks, rangeStarts, type RangePlan } from './parallel/piece-ranges.js';
 import type { KeptLines, ParsedRange } from './parallel/range-protocol.js';
 import type { RangeParser } from './log-format.js';
-import { open } from 'node:fs/promises';
+import { spanBytes } from './parallel/span-bytes.js';
 import { keptShare, replayKept } from './parallel/kept-collector.js';
 import type { WorkerPool } from './parallel/worker-pool.js';
 
@@ -232,20 +232,7 @@ export class LoginStream {
     });
     const input = this.current;
     try {
-      if (input.gzip) {
-        let skip = range.start;
-        let left = range.end - range.start;
-        for await (const chunk of input.chunks()) {
-          const from = Math.min(skip, chunk.length);
-          skip -= from;
-          const part = chunk.subarray(from, from + Math.min(left, chunk.length - from));
-          left -= part.length;
-          if (part.length > 0) splitter.push(part);
-          if (left === 0) break;
-        }
-      } else {
-        await readSpan(input.file!.path, range.start, range.end, (chunk) => splitter.push(chunk));
-      }
+      for await (const chunk of spanBytes(input, range.start, range.end)) splitter.push(chunk);
     } catch (err) {
       throw new InputReadError(`${input.label}: ${describeFsError(err)}`);
     }
@@ -358,20 +345,4 @@ export class LoginStream {
 function firstChunkTells(range: RangeParser, first: Buffer): boolean {
   new LineSplitter(range.parser).push(first);
   return range.assumption();
-}
-
-/** The bytes `[start, end)` of a file, in chunks of 1 MiB. */
-async function readSpan(path: string, start: number, end: number, each: (chunk: Buffer) => void): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    const chunk = Buffer.allocUnsafe(1 << 20);
-    for (let pos = start; pos < end; ) {
-      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, end - pos), pos);
-      if (bytesRead === 0) break;
-      each(chunk.subarray(0, bytesRead));
-      pos += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
 }
